@@ -1,0 +1,215 @@
+//! The consensus rule, written once.
+//!
+//! A proposal can be adopted when it is live (not withdrawn), nobody objects
+//! to it, and every member (chair, convenors and members; not observers)
+//! either sponsors it or holds a `support` or `can-live-with` given on its
+//! current text. A `reserve` blocks until it is lifted; a stance given on an
+//! earlier text is stale and must be renewed. Whatever blocks is returned as
+//! a [`Blocker`] that says who and why, for the chair and for error messages.
+
+use std::fmt;
+
+use serde::Serialize;
+
+use crate::view::ProposalView;
+use crate::{Participant, ParticipantCode, StanceKind};
+
+/// One reason a proposal cannot be adopted yet.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(tag = "kind", rename_all = "kebab-case")]
+pub enum Blocker {
+    /// The proposal was withdrawn by its sponsors.
+    Withdrawn,
+    /// A participant objects (on this or an earlier text).
+    Objects {
+        /// Who.
+        participant: ParticipantCode,
+        /// Why.
+        reason: String,
+        /// Whether the objection was given on an earlier text.
+        stale: bool,
+    },
+    /// A member reserves its position ("ad ref").
+    Reserves {
+        /// Who.
+        participant: ParticipantCode,
+        /// Why, if said.
+        reason: String,
+        /// Whether the reservation was given on an earlier text.
+        stale: bool,
+    },
+    /// A member accepted an earlier text and has not confirmed the current one.
+    Stale {
+        /// Who.
+        participant: ParticipantCode,
+        /// What it said on the earlier text.
+        stance: StanceKind,
+    },
+    /// A member has not taken a stance.
+    NoStance {
+        /// Who.
+        participant: ParticipantCode,
+    },
+}
+
+impl fmt::Display for Blocker {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let earlier = |stale: &bool| if *stale { " (on an earlier text)" } else { "" };
+        match self {
+            Blocker::Withdrawn => write!(f, "it was withdrawn"),
+            Blocker::Objects { participant, reason, stale } => {
+                write!(f, "{participant} objects{}: {reason}", earlier(stale))
+            }
+            Blocker::Reserves { participant, reason, stale } if reason.is_empty() => {
+                write!(f, "{participant} reserves its position{}", earlier(stale))
+            }
+            Blocker::Reserves { participant, reason, stale } => {
+                write!(f, "{participant} reserves its position{}: {reason}", earlier(stale))
+            }
+            Blocker::Stale { participant, stance } => {
+                write!(f, "{participant} said {stance} on an earlier text and has not confirmed the current one")
+            }
+            Blocker::NoStance { participant } => write!(f, "{participant} has not taken a stance"),
+        }
+    }
+}
+
+/// Everything that keeps `proposal` from being adopted; empty when it can be.
+pub fn blockers(participants: &[Participant], proposal: &ProposalView) -> Vec<Blocker> {
+    let mut blockers = Vec::new();
+    if proposal.withdrawn {
+        blockers.push(Blocker::Withdrawn);
+    }
+    for participant in participants {
+        if let Some(blocker) = blocker_of(participant, proposal) {
+            blockers.push(blocker);
+        }
+    }
+    blockers
+}
+
+/// Whether the consensus rule allows adopting `proposal` now.
+pub fn can_adopt(participants: &[Participant], proposal: &ProposalView) -> bool {
+    blockers(participants, proposal).is_empty()
+}
+
+fn blocker_of(participant: &Participant, proposal: &ProposalView) -> Option<Blocker> {
+    let code = participant.code.clone();
+    let Some(stance) = proposal.stances.get(&participant.code) else {
+        return participant.role.is_member().then_some(Blocker::NoStance { participant: code });
+    };
+    match stance.stance {
+        StanceKind::Object => Some(Blocker::Objects { participant: code, reason: stance.reason.clone(), stale: stance.stale }),
+        _ if !participant.role.is_member() => None,
+        StanceKind::Reserve => Some(Blocker::Reserves { participant: code, reason: stance.reason.clone(), stale: stance.stale }),
+        kind if stance.stale => Some(Blocker::Stale { participant: code, stance: kind }),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+
+    use super::*;
+    use crate::convergence::Tally;
+    use crate::view::StanceView;
+    use crate::{DocumentId, ProposalId, Role};
+
+    fn participant(code: &str, role: Role) -> Participant {
+        Participant {
+            code: code.parse().expect("valid code"),
+            name: code.to_string(),
+            role,
+            document: DocumentId::derive("test", code),
+        }
+    }
+
+    fn table() -> Vec<Participant> {
+        vec![
+            participant("CHAIR", Role::Chair),
+            participant("ITU", Role::Convenor),
+            participant("DESA", Role::Member),
+            participant("UNU", Role::Observer),
+        ]
+    }
+
+    fn proposal(stances: &[(&str, StanceKind, bool)]) -> ProposalView {
+        let stances = stances
+            .iter()
+            .map(|(code, stance, stale)| {
+                let view = StanceView { stance: *stance, reason: "because".into(), stale: *stale, at: None, sponsor: false };
+                (code.parse().expect("valid code"), view)
+            })
+            .collect::<BTreeMap<ParticipantCode, StanceView>>();
+        ProposalView {
+            id: ProposalId(DocumentId::derive("test", "p")),
+            section: 1,
+            label: "Alt 1".into(),
+            sponsors: vec![],
+            rationale: String::new(),
+            text: "text".into(),
+            withdrawn: false,
+            heads: vec![],
+            created_at: crate::Timestamp(0),
+            stances,
+            tally: Tally::default(),
+            adoptable: false,
+            blockers: vec![],
+        }
+    }
+
+    use StanceKind::*;
+
+    #[test]
+    fn every_member_accepting_the_current_text_allows_adoption() {
+        let p = proposal(&[("CHAIR", Support, false), ("ITU", CanLiveWith, false), ("DESA", Support, false)]);
+        assert!(can_adopt(&table(), &p));
+    }
+
+    #[test]
+    fn observers_are_not_needed_for_consensus() {
+        let p = proposal(&[("CHAIR", Support, false), ("ITU", Support, false), ("DESA", Support, false)]);
+        assert!(blockers(&table(), &p).iter().all(|b| !matches!(b, Blocker::NoStance { participant } if participant.as_str() == "UNU")));
+        assert!(can_adopt(&table(), &p));
+    }
+
+    #[test]
+    fn a_missing_stance_blocks() {
+        let p = proposal(&[("CHAIR", Support, false), ("ITU", Support, false)]);
+        assert_eq!(blockers(&table(), &p), vec![Blocker::NoStance { participant: "DESA".parse().expect("code") }]);
+    }
+
+    #[test]
+    fn an_objection_blocks_and_names_its_reason() {
+        let p = proposal(&[("CHAIR", Support, false), ("ITU", Support, false), ("DESA", Object, false)]);
+        let found = blockers(&table(), &p);
+        assert_eq!(found.len(), 1);
+        assert_eq!(found[0].to_string(), "DESA objects: because");
+    }
+
+    #[test]
+    fn a_reservation_blocks_until_lifted() {
+        let p = proposal(&[("CHAIR", Support, false), ("ITU", Reserve, false), ("DESA", Support, false)]);
+        assert!(matches!(blockers(&table(), &p)[..], [Blocker::Reserves { .. }]));
+    }
+
+    #[test]
+    fn a_stale_acceptance_blocks() {
+        let p = proposal(&[("CHAIR", Support, false), ("ITU", Support, true), ("DESA", Support, false)]);
+        assert!(matches!(blockers(&table(), &p)[..], [Blocker::Stale { stance: Support, .. }]));
+    }
+
+    #[test]
+    fn a_stale_objection_still_blocks() {
+        let p = proposal(&[("CHAIR", Support, false), ("ITU", Support, false), ("DESA", Object, true)]);
+        assert!(matches!(blockers(&table(), &p)[..], [Blocker::Objects { stale: true, .. }]));
+    }
+
+    #[test]
+    fn a_withdrawn_proposal_cannot_be_adopted() {
+        let mut p = proposal(&[("CHAIR", Support, false), ("ITU", Support, false), ("DESA", Support, false)]);
+        p.withdrawn = true;
+        assert_eq!(blockers(&table(), &p), vec![Blocker::Withdrawn]);
+    }
+}

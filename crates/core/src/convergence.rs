@@ -1,0 +1,173 @@
+//! Convergence: how close a section is to agreement, by stances (who
+//! accepts what) and by text (how far apart the live proposals are), now and
+//! over time.
+
+use serde::Serialize;
+
+use crate::view::ProposalView;
+use crate::{Error, Negotiation, Participant, ParticipantCode, ProposalId, StanceKind, Timestamp, redline};
+
+/// Where a section stands.
+#[derive(Clone, Copy, PartialEq, Eq, Debug, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SectionStatus {
+    /// A proposal was adopted as its agreed text.
+    Agreed,
+    /// A live proposal meets the consensus rule and awaits adoption.
+    Ready,
+    /// A live proposal is held up only by missing or stale stances.
+    Converging,
+    /// Every live proposal has an objection.
+    Blocked,
+    /// Anything else: no proposals yet, or reservations outstanding.
+    Open,
+}
+
+impl SectionStatus {
+    /// The status's name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SectionStatus::Agreed => "agreed",
+            SectionStatus::Ready => "ready",
+            SectionStatus::Converging => "converging",
+            SectionStatus::Blocked => "blocked",
+            SectionStatus::Open => "open",
+        }
+    }
+}
+
+/// Stances on one proposal counted over members (observers do not count).
+#[derive(Clone, Copy, PartialEq, Eq, Debug, Default, Serialize)]
+pub struct Tally {
+    /// Members who support or can live with the current text (sponsors included).
+    pub accepting: usize,
+    /// Members who reserve their position.
+    pub reserving: usize,
+    /// Members who object.
+    pub objecting: usize,
+    /// Members with no stance on the current text (none, or a stale acceptance).
+    pub pending: usize,
+}
+
+/// One objection or reservation still standing.
+#[derive(Clone, PartialEq, Debug, Serialize)]
+pub struct Outstanding {
+    /// Who.
+    pub participant: ParticipantCode,
+    /// On which proposal.
+    pub proposal: ProposalId,
+    /// That proposal's label.
+    pub label: String,
+    /// `object` or `reserve`.
+    pub stance: StanceKind,
+    /// Why.
+    pub reason: String,
+    /// Since when.
+    pub since: Option<Timestamp>,
+    /// Whether it was given on an earlier text.
+    pub stale: bool,
+}
+
+/// One point of a section's convergence history.
+#[derive(Clone, PartialEq, Debug, Serialize)]
+pub struct ConvergencePoint {
+    /// When.
+    pub at: Timestamp,
+    /// The text gap between live proposals then.
+    pub text_gap: Option<f64>,
+    /// The most members accepting any one live proposal then.
+    pub accepting: usize,
+    /// Objections standing then.
+    pub objections: usize,
+    /// The section's status then.
+    pub status: SectionStatus,
+}
+
+/// Counts the members' stances on a proposal.
+pub fn tally(participants: &[Participant], proposal: &ProposalView) -> Tally {
+    let mut tally = Tally::default();
+    for participant in participants.iter().filter(|p| p.role.is_member()) {
+        match proposal.stances.get(&participant.code) {
+            Some(s) if s.stance == StanceKind::Object => tally.objecting += 1,
+            Some(s) if s.stance == StanceKind::Reserve => tally.reserving += 1,
+            Some(s) if !s.stale => tally.accepting += 1,
+            _ => tally.pending += 1,
+        }
+    }
+    tally
+}
+
+/// The status of a section from its adoption and its live proposals.
+pub fn status(agreed: bool, live: &[&ProposalView]) -> SectionStatus {
+    let objected = |p: &&&ProposalView| p.tally.objecting > 0;
+    if agreed {
+        SectionStatus::Agreed
+    } else if live.iter().any(|p| p.adoptable) {
+        SectionStatus::Ready
+    } else if live.iter().any(|p| p.tally.objecting == 0 && p.tally.reserving == 0) {
+        SectionStatus::Converging
+    } else if !live.is_empty() && live.iter().all(|p| objected(&p)) {
+        SectionStatus::Blocked
+    } else {
+        SectionStatus::Open
+    }
+}
+
+/// The mean word-level distance between every pair of live proposals:
+/// 0 when they are identical, 1 when they share no word; `None` with fewer than two.
+pub fn text_gap(live: &[&ProposalView]) -> Option<f64> {
+    let mut total = 0.0;
+    let mut pairs = 0usize;
+    for (i, a) in live.iter().enumerate() {
+        for b in &live[i + 1..] {
+            total += redline::distance(&a.text, &b.text);
+            pairs += 1;
+        }
+    }
+    (pairs > 0).then(|| total / pairs as f64)
+}
+
+/// The objections and reservations on live proposals, by proposal then participant.
+pub fn outstanding(live: &[&ProposalView]) -> Vec<Outstanding> {
+    let mut found = Vec::new();
+    for proposal in live {
+        for (code, stance) in &proposal.stances {
+            if matches!(stance.stance, StanceKind::Object | StanceKind::Reserve) {
+                found.push(Outstanding {
+                    participant: code.clone(),
+                    proposal: proposal.id,
+                    label: proposal.label.clone(),
+                    stance: stance.stance,
+                    reason: stance.reason.clone(),
+                    since: stance.at,
+                    stale: stance.stale,
+                });
+            }
+        }
+    }
+    found
+}
+
+/// The section's convergence at every moment its proposals or stances
+/// changed, computed from the documents' history (at most `limit` points,
+/// the most recent kept).
+pub fn history(negotiation: &Negotiation, section: u32, limit: usize) -> Result<Vec<ConvergencePoint>, Error> {
+    let mut times: Vec<Timestamp> =
+        negotiation.history(Some(section))?.into_iter().map(|entry| entry.at).collect();
+    times.dedup();
+    let skip = times.len().saturating_sub(limit);
+    let mut points = Vec::new();
+    for at in times.into_iter().skip(skip) {
+        let view = negotiation.as_of(at)?.view()?;
+        let Some(then) = view.section(section) else { continue };
+        let live: Vec<&ProposalView> = then.live_proposals().collect();
+        points.push(ConvergencePoint {
+            at,
+            text_gap: then.text_gap,
+            accepting: live.iter().map(|p| p.tally.accepting).max().unwrap_or(0),
+            objections: live.iter().map(|p| p.tally.objecting).sum(),
+            status: then.status,
+        });
+    }
+    Ok(points)
+}

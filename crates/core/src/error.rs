@@ -1,0 +1,120 @@
+//! The one error type of the core. Messages are lower case and say what was
+//! wrong and, where it helps, what to do instead; the CLI and server show them as is.
+
+use crate::consensus::Blocker;
+use crate::{ParticipantCode, ProposalId};
+
+/// Everything that can go wrong in the negotiation core.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// A document id that is not bs58check text of 16 bytes.
+    #[error("invalid id {0:?}: expected the id printed by `accord status` (bs58 text)")]
+    InvalidId(String),
+    /// A participant code with characters outside A-Z, 0-9 and '-'.
+    #[error("invalid participant code {0:?}: use 1 to 16 upper-case letters, digits or '-' (e.g. ITU)")]
+    InvalidParticipantCode(String),
+    /// A role name that is not one of the four roles.
+    #[error("invalid role {0:?}: expected chair, convenor, member or observer")]
+    InvalidRole(String),
+    /// A stance name that is not one of the four stances.
+    #[error("invalid stance {0:?}: expected support, can-live-with, reserve or object")]
+    InvalidStance(String),
+    /// A participant the negotiation does not know.
+    #[error("unknown participant {0}: see `accord status` for the participants")]
+    UnknownParticipant(ParticipantCode),
+    /// A participant code used twice.
+    #[error("participant {0} already takes part in this negotiation")]
+    DuplicateParticipant(ParticipantCode),
+    /// A section number the negotiation does not have.
+    #[error("unknown section {0}: see `accord status` for the sections")]
+    UnknownSection(u32),
+    /// A section number used twice.
+    #[error("section {0} already exists")]
+    DuplicateSection(u32),
+    /// A proposal id the negotiation does not have.
+    #[error("unknown proposal {0}: see `accord status` for proposal ids")]
+    UnknownProposal(ProposalId),
+    /// A proposal id used twice.
+    #[error("proposal {0} already exists")]
+    DuplicateProposal(ProposalId),
+    /// An observer tried to write.
+    #[error("{0} is an observer: observers follow the negotiation but cannot propose, edit or take stances")]
+    ObserverCannotWrite(ParticipantCode),
+    /// Someone other than a sponsor tried to change a proposal.
+    #[error("{who} is not a sponsor of {label}: only its sponsors ({sponsors}) can change it; propose your own wording instead")]
+    NotSponsor {
+        /// Who tried.
+        who: ParticipantCode,
+        /// The proposal's label.
+        label: String,
+        /// Its sponsors, comma separated.
+        sponsors: String,
+    },
+    /// Someone other than the chair or a convenor tried a chair's action.
+    #[error("{who} cannot {action}: only the chair or a convenor can")]
+    NotChair {
+        /// Who tried.
+        who: ParticipantCode,
+        /// What they tried, e.g. "adopt a proposal".
+        action: &'static str,
+    },
+    /// An objection without a reason.
+    #[error("an objection needs a reason: say why with --reason")]
+    ObjectionNeedsReason,
+    /// A proposal with an empty label.
+    #[error("a proposal needs a label, e.g. \"Alt 4\"")]
+    EmptyLabel,
+    /// Two live proposals of one section with the same label.
+    #[error("section {section} already has a proposal labelled {label:?}: choose another label")]
+    DuplicateLabel {
+        /// The section.
+        section: u32,
+        /// The label.
+        label: String,
+    },
+    /// A proposal of another section was named for adoption.
+    #[error("{label} belongs to section {actual}, not section {requested}")]
+    WrongSection {
+        /// The proposal's label.
+        label: String,
+        /// The section asked for.
+        requested: u32,
+        /// The section the proposal belongs to.
+        actual: u32,
+    },
+    /// A stance or edit on a withdrawn proposal.
+    #[error("{0} was withdrawn by its sponsors")]
+    Withdrawn(String),
+    /// Adoption refused by the consensus rule.
+    #[error("{label} cannot be adopted yet: {}", describe_blockers(.blockers))]
+    ConsensusNotReached {
+        /// The proposal's label.
+        label: String,
+        /// Who blocks and why.
+        blockers: Vec<Blocker>,
+    },
+    /// A document that does not have the shape Accord writes.
+    #[error("document {0} is not a valid Accord document: {1}")]
+    MalformedDocument(String, String),
+    /// A splice outside the text.
+    #[error("edit out of range: position {pos} deleting {delete} in a text of {len} characters")]
+    SpliceOutOfRange {
+        /// Where the splice starts.
+        pos: usize,
+        /// How many characters it deletes.
+        delete: usize,
+        /// The text's length in characters.
+        len: usize,
+    },
+    /// A fixture script that names things it never defined.
+    #[error("fixture error: {0}")]
+    Fixture(String),
+    /// An error from automerge itself.
+    #[error("automerge: {0}")]
+    Automerge(#[from] automerge::AutomergeError),
+}
+
+fn describe_blockers(blockers: &[Blocker]) -> String {
+    let described: Vec<String> = blockers.iter().map(ToString::to_string).collect();
+    described.join("; ")
+}

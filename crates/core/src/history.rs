@@ -1,0 +1,95 @@
+//! History: every change of every document, attributed to a participant and
+//! a time, and the negotiation as it was at any earlier moment.
+//!
+//! History is never rewritten (invariant 3): reading an earlier state builds
+//! new documents from the changes made up to that moment, leaving the
+//! negotiation untouched.
+
+use std::collections::{BTreeMap, HashSet};
+
+use automerge::{Automerge, Change};
+use serde::Serialize;
+
+use crate::{ChangeNote, DocumentId, Error, Negotiation, ParticipantCode, Timestamp};
+
+/// One change in the record.
+#[derive(Clone, PartialEq, Eq, Debug, Serialize)]
+pub struct HistoryEntry {
+    /// When.
+    pub at: Timestamp,
+    /// Who, when the change says so (changes from other tools may not).
+    pub by: Option<ParticipantCode>,
+    /// What was done.
+    pub what: String,
+    /// The section concerned, if one.
+    pub section: Option<u32>,
+    /// The document changed.
+    pub document: DocumentId,
+    /// The change's hash (hex).
+    pub change: String,
+}
+
+impl Negotiation {
+    /// Every change, oldest first; only those concerning `section` when given.
+    pub fn history(&self, section: Option<u32>) -> Result<Vec<HistoryEntry>, Error> {
+        let mut entries = Vec::new();
+        for (id, doc) in self.documents() {
+            for change in doc.get_changes(&[]) {
+                let entry = entry_of(*id, &change);
+                if section.is_none() || entry.section == section {
+                    entries.push(entry);
+                }
+            }
+        }
+        entries.sort_by(|a, b| (a.at, &a.change).cmp(&(b.at, &b.change)));
+        Ok(entries)
+    }
+
+    /// The negotiation as it was at `at`: every document rebuilt from the
+    /// changes made up to then (and the changes they depend on).
+    pub fn as_of(&self, at: Timestamp) -> Result<Negotiation, Error> {
+        let mut docs = BTreeMap::new();
+        for (id, doc) in self.documents() {
+            let then = document_as_of(doc, at)?;
+            if !then.get_heads().is_empty() {
+                docs.insert(*id, then);
+            }
+        }
+        if !docs.contains_key(&self.id()) {
+            return Err(Error::MalformedDocument(self.id().to_string(), "the negotiation did not exist yet at that time".into()));
+        }
+        Negotiation::from_documents(self.id(), docs, self.replica())
+    }
+}
+
+/// When a change was made: its note's time, or automerge's seconds.
+fn change_time(change: &Change) -> Timestamp {
+    match change.message().and_then(ChangeNote::from_message) {
+        Some(note) => note.at,
+        None => Timestamp(change.timestamp().saturating_mul(1000)),
+    }
+}
+
+fn entry_of(document: DocumentId, change: &Change) -> HistoryEntry {
+    let note = change.message().and_then(ChangeNote::from_message);
+    let (by, what, section) = match note {
+        Some(note) => (Some(note.by), note.what, note.section),
+        None => (None, change.message().unwrap_or("change made by another tool").to_string(), None),
+    };
+    HistoryEntry { at: change_time(change), by, what, section, document, change: change.hash().to_string() }
+}
+
+fn document_as_of(doc: &Automerge, at: Timestamp) -> Result<Automerge, Error> {
+    let mut included = HashSet::new();
+    let mut kept = Vec::new();
+    for change in doc.get_changes(&[]) {
+        let deps_kept = change.deps().iter().all(|dep| included.contains(dep));
+        if deps_kept && change_time(&change) <= at {
+            included.insert(change.hash());
+            kept.push(change);
+        }
+    }
+    let mut then = Automerge::new();
+    then.apply_changes(kept)?;
+    Ok(then)
+}

@@ -1,0 +1,48 @@
+//! accord-core: the negotiation model of Accord, on automerge.
+//!
+//! A negotiation is a set of automerge documents split by owner (see
+//! DESIGN.md): one negotiation document written by the chair and convenors,
+//! one document per participant (its stances and sponsored proposals), and
+//! one per proposal (its text, written by its sponsors). [`Negotiation`]
+//! holds them and offers every write a participant can make; each write
+//! takes an [`Attribution`] (who and when: the core has no clock and does no
+//! I/O), is checked by [`authorization`], and becomes one attributed change.
+//!
+//! Reading composes the documents into a [`NegotiationView`]: stances and
+//! whether they are stale, the [`consensus`] rule's blockers, section status,
+//! outstanding disagreements and the text gap ([`convergence`]). On top of
+//! it: [`redline`] (word-level diffs), [`compromise`] (a three-way merge of
+//! all proposals with brackets where they collide) and [`history`].
+
+pub mod attribution;
+pub mod authorization;
+pub mod compromise;
+pub mod consensus;
+pub mod convergence;
+mod document;
+mod error;
+pub mod fixture;
+pub mod history;
+mod ids;
+mod negotiation;
+mod negotiation_doc;
+mod participant_doc;
+mod proposal_doc;
+pub mod redline;
+mod role;
+mod stance;
+pub mod view;
+
+pub use attribution::{Attribution, ChangeNote, Timestamp};
+pub use document::{actor_for, text_fingerprint};
+pub use error::Error;
+pub use ids::{DocumentId, ParticipantCode, ProposalId};
+pub use negotiation::{Negotiation, NewParticipant, NewProposal, Splice};
+pub use negotiation_doc::{Adoption, Participant};
+pub use participant_doc::StanceRecord;
+pub use role::Role;
+pub use stance::StanceKind;
+pub use view::{NegotiationView, ProposalView, SectionView, StanceView};
+
+/// Re-exported so callers load and save documents with the same automerge.
+pub use automerge;

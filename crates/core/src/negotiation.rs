@@ -1,0 +1,511 @@
+//! [`Negotiation`]: the set of automerge documents that make up one
+//! negotiation, and every write a participant can make to it.
+//!
+//! Each write names who acts and when ([`Attribution`]), is checked against
+//! the rules in [`crate::authorization`], and lands as one automerge change in
+//! the one document that participant owns. Reading goes through
+//! [`Negotiation::view`], which composes all documents into one read model.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use automerge::transaction::Transactable;
+use automerge::{Automerge, ChangeHash, ReadDoc};
+
+use crate::authorization::{self, DocumentRole};
+use crate::consensus;
+use crate::document::{self, actor_for, note, text_fingerprint};
+use crate::negotiation_doc::{self, Adoption, NegotiationRecord, Participant};
+use crate::participant_doc::{self, StanceRecord};
+use crate::proposal_doc::{self, NewProposalRecord, ProposalRecord};
+use crate::view::{self, NegotiationView};
+use crate::{Attribution, DocumentId, Error, ParticipantCode, ProposalId, Role, StanceKind, Timestamp};
+
+/// One negotiation: its negotiation document, one document per participant
+/// and one per proposal, held in memory. Storage is the caller's: load the
+/// documents' bytes with [`Negotiation::from_documents`], save the ones
+/// [`Negotiation::take_dirty`] names.
+#[derive(Clone, Debug)]
+pub struct Negotiation {
+    id: DocumentId,
+    replica: String,
+    docs: BTreeMap<DocumentId, Automerge>,
+    dirty: BTreeSet<DocumentId>,
+}
+
+/// A participant to add.
+#[derive(Clone, Debug)]
+pub struct NewParticipant {
+    /// Its code, e.g. `DESA`.
+    pub code: ParticipantCode,
+    /// Its full name.
+    pub name: String,
+    /// Its role.
+    pub role: Role,
+    /// The id for its participant document (the caller picks it, randomly).
+    pub document: DocumentId,
+}
+
+/// A proposal to put forward.
+#[derive(Clone, Debug)]
+pub struct NewProposal {
+    /// The id for the proposal's document (the caller picks it, randomly).
+    pub id: ProposalId,
+    /// The section it proposes wording for.
+    pub section: u32,
+    /// Its label, e.g. "Alt 4".
+    pub label: String,
+    /// The proposed wording.
+    pub text: String,
+    /// Why.
+    pub rationale: String,
+    /// Sponsors besides the proposer.
+    pub cosponsors: Vec<ParticipantCode>,
+}
+
+/// One splice of a proposal's text, in characters (Unicode code points).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Splice {
+    /// Where it starts.
+    pub pos: usize,
+    /// How many characters it deletes.
+    pub delete: usize,
+    /// What it inserts.
+    pub insert: String,
+}
+
+impl Negotiation {
+    /// Starts a new negotiation chaired by `chair`; `replica` names this copy
+    /// (one per machine or store) so each participant writes with its own actor here.
+    pub fn create(
+        id: DocumentId,
+        title: &str,
+        chair: NewParticipant,
+        replica: &str,
+        at: Timestamp,
+    ) -> Result<Self, Error> {
+        let by = Attribution::new(chair.code.clone(), at);
+        let mut doc = Automerge::new();
+        document::write(&mut doc, actor_for(&by.by, replica), &note(&by, "opened the negotiation", None), |tx| {
+            negotiation_doc::init(tx, title)
+        })?;
+        let mut negotiation = Negotiation {
+            id,
+            replica: replica.to_string(),
+            docs: BTreeMap::from([(id, doc)]),
+            dirty: BTreeSet::from([id]),
+        };
+        negotiation.insert_participant(chair, &by)?;
+        Ok(negotiation)
+    }
+
+    /// A negotiation from its documents (as loaded from storage or sync).
+    /// Documents not yet received may be missing; the negotiation document may not.
+    pub fn from_documents(
+        id: DocumentId,
+        docs: BTreeMap<DocumentId, Automerge>,
+        replica: &str,
+    ) -> Result<Self, Error> {
+        let negotiation = Negotiation { id, replica: replica.to_string(), docs, dirty: BTreeSet::new() };
+        negotiation.record()?;
+        Ok(negotiation)
+    }
+
+    /// The negotiation's id (that of its negotiation document).
+    pub fn id(&self) -> DocumentId {
+        self.id
+    }
+
+    /// This replica's name.
+    pub fn replica(&self) -> &str {
+        &self.replica
+    }
+
+    /// All documents held, by id.
+    pub fn documents(&self) -> &BTreeMap<DocumentId, Automerge> {
+        &self.docs
+    }
+
+    /// The ids of documents changed since the last call; the caller saves them.
+    pub fn take_dirty(&mut self) -> BTreeSet<DocumentId> {
+        std::mem::take(&mut self.dirty)
+    }
+
+    /// Merges another replica's documents into this one (sync, offline edits).
+    pub fn merge(&mut self, other: &Negotiation) -> Result<(), Error> {
+        for (id, theirs) in &other.docs {
+            self.merge_document(*id, theirs)?;
+        }
+        Ok(())
+    }
+
+    /// Merges one document received from elsewhere; returns whether anything changed.
+    pub fn merge_document(&mut self, id: DocumentId, theirs: &Automerge) -> Result<bool, Error> {
+        let changed = match self.docs.get_mut(&id) {
+            Some(ours) => {
+                let added = ours.get_changes_added(theirs);
+                let changed = !added.is_empty();
+                ours.apply_changes(added)?;
+                changed
+            }
+            None => {
+                self.docs.insert(id, theirs.clone());
+                true
+            }
+        };
+        if changed {
+            self.dirty.insert(id);
+        }
+        Ok(changed)
+    }
+
+    /// The composed read model: everything the CLI, server and exporters show.
+    pub fn view(&self) -> Result<NegotiationView, Error> {
+        view::build(self)
+    }
+
+    /// Adds a participant (chair or convenor only) and creates its document.
+    pub fn add_participant(&mut self, new: NewParticipant, by: &Attribution) -> Result<(), Error> {
+        let record = self.record()?;
+        authorization::check_chair(&record.participants, &by.by, "add participants")?;
+        if record.participants.iter().any(|p| p.code == new.code) {
+            return Err(Error::DuplicateParticipant(new.code));
+        }
+        self.insert_participant(new, by)
+    }
+
+    fn insert_participant(&mut self, new: NewParticipant, by: &Attribution) -> Result<(), Error> {
+        let participant = Participant { code: new.code.clone(), name: new.name, role: new.role, document: new.document };
+        let what = format!("added participant {} ({})", participant.code, participant.role);
+        self.write_negotiation(by, &what, None, |tx| negotiation_doc::put_participant(tx, &participant))?;
+        let mut doc = Automerge::new();
+        let what = format!("opened the participant document of {}", new.code);
+        document::write(&mut doc, self.actor(by), &note(by, what, None), |tx| participant_doc::init(tx, &new.code))?;
+        self.docs.insert(new.document, doc);
+        self.dirty.insert(new.document);
+        Ok(())
+    }
+
+    /// Adds a section with its base text (chair or convenor only).
+    pub fn add_section(
+        &mut self,
+        number: u32,
+        title: &str,
+        lead: &ParticipantCode,
+        base_text: &str,
+        by: &Attribution,
+    ) -> Result<(), Error> {
+        let record = self.record()?;
+        authorization::check_chair(&record.participants, &by.by, "add sections")?;
+        authorization::participant(&record.participants, lead)?;
+        if record.sections.iter().any(|s| s.number == number) {
+            return Err(Error::DuplicateSection(number));
+        }
+        let what = format!("added section {number}: {title}");
+        self.write_negotiation(by, &what, Some(number), |tx| {
+            negotiation_doc::put_section(tx, number, title, lead, base_text)
+        })
+    }
+
+    /// Replaces a section's base text (chair or convenor only).
+    pub fn set_base_text(&mut self, number: u32, text: &str, by: &Attribution) -> Result<(), Error> {
+        let record = self.record()?;
+        authorization::check_chair(&record.participants, &by.by, "change base texts")?;
+        section(&record, number)?;
+        let what = format!("changed the base text of section {number}");
+        self.write_negotiation(by, &what, Some(number), |tx| negotiation_doc::update_base_text(tx, number, text))
+    }
+
+    /// Sets the deadline of the consultation window (chair or convenor only).
+    pub fn set_deadline(&mut self, deadline: Timestamp, by: &Attribution) -> Result<(), Error> {
+        let record = self.record()?;
+        authorization::check_chair(&record.participants, &by.by, "set the deadline")?;
+        self.write_negotiation(by, "set the deadline", None, |tx| negotiation_doc::put_deadline(tx, deadline))
+    }
+
+    /// Puts forward a proposal for a section; the proposer and cosponsors sponsor it.
+    pub fn propose(&mut self, new: NewProposal, by: &Attribution) -> Result<ProposalId, Error> {
+        let record = self.record()?;
+        authorization::check_member(&record.participants, &by.by)?;
+        section(&record, new.section)?;
+        let sponsors = self.check_new_proposal(&record, &new, by)?;
+        let mut doc = Automerge::new();
+        let fields = NewProposalRecord {
+            section: new.section,
+            label: new.label.trim(),
+            rationale: &new.rationale,
+            sponsors: &sponsors,
+            text: &new.text,
+            created_at: by.at,
+        };
+        let what = format!("proposed {}", fields.label);
+        document::write(&mut doc, self.actor(by), &note(by, &what, Some(new.section)), |tx| {
+            proposal_doc::init(tx, &fields)
+        })?;
+        self.docs.insert(new.id.0, doc);
+        self.dirty.insert(new.id.0);
+        let participant_doc = authorization::participant(&record.participants, &by.by)?.document;
+        self.write_to(participant_doc, by, &what, Some(new.section), |tx| {
+            participant_doc::put_sponsored(tx, &new.id, new.section)
+        })?;
+        Ok(new.id)
+    }
+
+    fn check_new_proposal(
+        &self,
+        record: &NegotiationRecord,
+        new: &NewProposal,
+        by: &Attribution,
+    ) -> Result<Vec<ParticipantCode>, Error> {
+        if self.docs.contains_key(&new.id.0) {
+            return Err(Error::DuplicateProposal(new.id));
+        }
+        let label = new.label.trim();
+        if label.is_empty() {
+            return Err(Error::EmptyLabel);
+        }
+        let taken = self.live_proposals()?.into_iter().any(|(_, p)| p.section == new.section && p.label == label);
+        if taken {
+            return Err(Error::DuplicateLabel { section: new.section, label: label.to_string() });
+        }
+        let mut sponsors = vec![by.by.clone()];
+        for cosponsor in &new.cosponsors {
+            authorization::check_member(&record.participants, cosponsor)?;
+            if !sponsors.contains(cosponsor) {
+                sponsors.push(cosponsor.clone());
+            }
+        }
+        Ok(sponsors)
+    }
+
+    /// Replaces a proposal's text (sponsors only), as minimal splices so
+    /// concurrent edits of other sponsors merge.
+    pub fn edit_proposal(&mut self, id: &ProposalId, text: &str, by: &Attribution) -> Result<(), Error> {
+        let proposal = self.check_proposal_write(id, by)?;
+        let what = format!("edited {}", proposal.label);
+        self.write_to(id.0, by, &what, Some(proposal.section), |tx| {
+            let obj = proposal_doc::text_obj(tx)?;
+            tx.update_text(&obj, text)?;
+            Ok(())
+        })
+    }
+
+    /// Applies splices to a proposal's text in one change (sponsors only):
+    /// the path for keystroke-level editors.
+    pub fn splice_proposal(&mut self, id: &ProposalId, splices: &[Splice], by: &Attribution) -> Result<(), Error> {
+        let (label, section) = self.check_splice_rights(id, by)?;
+        let what = format!("edited {label}");
+        self.write_to(id.0, by, &what, Some(section), |tx| {
+            let obj = proposal_doc::text_obj(tx)?;
+            for splice in splices {
+                let len = tx.length(&obj);
+                if splice.pos > len || splice.delete > len - splice.pos {
+                    return Err(Error::SpliceOutOfRange { pos: splice.pos, delete: splice.delete, len });
+                }
+                let delete = isize::try_from(splice.delete).expect("bounded by the text length");
+                tx.splice_text(&obj, splice.pos, delete, &splice.insert)?;
+            }
+            Ok(())
+        })
+    }
+
+    /// The rights check of the splice path, reading only the fields it needs.
+    fn check_splice_rights(&self, id: &ProposalId, by: &Attribution) -> Result<(String, u32), Error> {
+        let doc = self.docs.get(&id.0).ok_or(Error::UnknownProposal(*id))?;
+        let sponsors = proposal_doc::sponsors(doc)?;
+        let role = negotiation_doc::role_of(self.negotiation_doc(), &by.by)?;
+        if !role.is_member() {
+            return Err(Error::ObserverCannotWrite(by.by.clone()));
+        }
+        let label = proposal_doc::label(doc)?;
+        if !sponsors.contains(&by.by) {
+            let sponsors = sponsors.iter().map(ToString::to_string).collect::<Vec<_>>().join(", ");
+            return Err(Error::NotSponsor { who: by.by.clone(), label, sponsors });
+        }
+        Ok((label, proposal_doc::section(doc)?))
+    }
+
+    /// Withdraws a proposal (sponsors only).
+    pub fn withdraw(&mut self, id: &ProposalId, by: &Attribution) -> Result<(), Error> {
+        let proposal = self.check_proposal_write(id, by)?;
+        let what = format!("withdrew {}", proposal.label);
+        self.write_to(id.0, by, &what, Some(proposal.section), proposal_doc::put_withdrawn)
+    }
+
+    fn check_proposal_write(&self, id: &ProposalId, by: &Attribution) -> Result<ProposalRecord, Error> {
+        let record = self.record()?;
+        let proposal = self.proposal(id)?;
+        authorization::check_sponsor(&record.participants, &by.by, &proposal.label, &proposal.sponsors)?;
+        if proposal.withdrawn {
+            return Err(Error::Withdrawn(proposal.label));
+        }
+        Ok(proposal)
+    }
+
+    /// Records `by`'s stance on the proposal's current version, replacing any earlier one.
+    pub fn record_stance(
+        &mut self,
+        id: &ProposalId,
+        kind: StanceKind,
+        reason: &str,
+        by: &Attribution,
+    ) -> Result<(), Error> {
+        let record = self.record()?;
+        authorization::check_member(&record.participants, &by.by)?;
+        let reason = reason.trim();
+        if kind == StanceKind::Object && reason.is_empty() {
+            return Err(Error::ObjectionNeedsReason);
+        }
+        let proposal = self.proposal(id)?;
+        if proposal.withdrawn {
+            return Err(Error::Withdrawn(proposal.label));
+        }
+        let stance = StanceRecord {
+            kind,
+            reason: reason.to_string(),
+            at: by.at,
+            heads: self.proposal_heads(id)?.iter().map(ToString::to_string).collect(),
+            text_sha: text_fingerprint(&proposal.text),
+        };
+        let participant_doc = authorization::participant(&record.participants, &by.by)?.document;
+        let what = format!("recorded {kind} on {}", proposal.label);
+        self.write_to(participant_doc, by, &what, Some(proposal.section), |tx| {
+            participant_doc::put_stance(tx, id, &stance)
+        })
+    }
+
+    /// Adopts a proposal as the section's agreed text (chair or convenor),
+    /// if the consensus rule allows; otherwise says who blocks and why.
+    pub fn adopt(&mut self, number: u32, id: &ProposalId, by: &Attribution) -> Result<(), Error> {
+        let record = self.record()?;
+        authorization::check_chair(&record.participants, &by.by, "adopt a proposal")?;
+        section(&record, number)?;
+        let view = self.view()?;
+        let proposal = view.proposal(id).ok_or(Error::UnknownProposal(*id))?;
+        if proposal.section != number {
+            return Err(Error::WrongSection { label: proposal.label.clone(), requested: number, actual: proposal.section });
+        }
+        let blockers = consensus::blockers(&view.participants, proposal);
+        if !blockers.is_empty() {
+            return Err(Error::ConsensusNotReached { label: proposal.label.clone(), blockers });
+        }
+        let adoption = Adoption {
+            text: proposal.text.clone(),
+            proposal: *id,
+            label: proposal.label.clone(),
+            by: by.by.clone(),
+            at: by.at,
+            proposal_heads: proposal.heads.clone(),
+        };
+        let what = format!("adopted {} as the agreed text of section {number}", proposal.label);
+        self.write_negotiation(by, &what, Some(number), |tx| negotiation_doc::put_adoption(tx, number, &adoption))
+    }
+
+    /// The current heads of a proposal's document.
+    pub fn proposal_heads(&self, id: &ProposalId) -> Result<Vec<ChangeHash>, Error> {
+        Ok(self.docs.get(&id.0).ok_or(Error::UnknownProposal(*id))?.get_heads())
+    }
+
+    /// A proposal's text as it was at `heads` (any earlier version).
+    pub fn proposal_text_at(&self, id: &ProposalId, heads: &[ChangeHash]) -> Result<String, Error> {
+        let doc = self.docs.get(&id.0).ok_or(Error::UnknownProposal(*id))?;
+        proposal_doc::text_at(doc, heads)
+    }
+
+    /// What kind of document `id` is and so who may write it; `None` for a
+    /// document this negotiation does not reference.
+    pub fn document_role(&self, id: &DocumentId) -> Result<Option<DocumentRole>, Error> {
+        if *id == self.id {
+            return Ok(Some(DocumentRole::Negotiation));
+        }
+        let record = self.record()?;
+        if let Some(owner) = authorization::owner_of(&record.participants, id) {
+            return Ok(Some(DocumentRole::Participant(owner)));
+        }
+        match self.docs.get(id) {
+            Some(doc) if proposal_doc::is_proposal(doc) => {
+                Ok(Some(DocumentRole::Proposal { sponsors: proposal_doc::sponsors(doc)? }))
+            }
+            _ => Ok(None),
+        }
+    }
+
+    pub(crate) fn negotiation_doc(&self) -> &Automerge {
+        self.docs.get(&self.id).expect("a negotiation always holds its negotiation document")
+    }
+
+    pub(crate) fn document(&self, id: &DocumentId) -> Option<&Automerge> {
+        self.docs.get(id)
+    }
+
+    pub(crate) fn record(&self) -> Result<NegotiationRecord, Error> {
+        let doc = self.docs.get(&self.id).ok_or_else(|| {
+            Error::MalformedDocument(self.id.to_string(), "the negotiation document is missing".into())
+        })?;
+        negotiation_doc::read(doc)
+    }
+
+    pub(crate) fn proposal(&self, id: &ProposalId) -> Result<ProposalRecord, Error> {
+        let doc = self.docs.get(&id.0).ok_or(Error::UnknownProposal(*id))?;
+        if !proposal_doc::is_proposal(doc) {
+            return Err(Error::UnknownProposal(*id));
+        }
+        proposal_doc::read(doc)
+    }
+
+    /// Every proposal listed by some participant and held here, with its fields.
+    pub(crate) fn proposals(&self) -> Result<Vec<(ProposalId, ProposalRecord)>, Error> {
+        let record = self.record()?;
+        let mut ids = BTreeSet::new();
+        for participant in &record.participants {
+            if let Some(doc) = self.docs.get(&participant.document) {
+                ids.extend(participant_doc::read(doc)?.sponsored);
+            }
+        }
+        let mut proposals = Vec::new();
+        for id in ids {
+            if self.docs.contains_key(&id.0) {
+                proposals.push((id, self.proposal(&id)?));
+            }
+        }
+        Ok(proposals)
+    }
+
+    fn live_proposals(&self) -> Result<Vec<(ProposalId, ProposalRecord)>, Error> {
+        Ok(self.proposals()?.into_iter().filter(|(_, p)| !p.withdrawn).collect())
+    }
+
+    fn actor(&self, by: &Attribution) -> automerge::ActorId {
+        actor_for(&by.by, &self.replica)
+    }
+
+    fn write_negotiation(
+        &mut self,
+        by: &Attribution,
+        what: &str,
+        section: Option<u32>,
+        edit: impl FnOnce(&mut automerge::transaction::Transaction<'_>) -> Result<(), Error>,
+    ) -> Result<(), Error> {
+        self.write_to(self.id, by, what, section, edit)
+    }
+
+    fn write_to(
+        &mut self,
+        id: DocumentId,
+        by: &Attribution,
+        what: &str,
+        section: Option<u32>,
+        edit: impl FnOnce(&mut automerge::transaction::Transaction<'_>) -> Result<(), Error>,
+    ) -> Result<(), Error> {
+        let actor = self.actor(by);
+        let doc = self.docs.get_mut(&id).ok_or_else(|| {
+            Error::MalformedDocument(id.to_string(), "this replica does not hold the document yet: sync first".into())
+        })?;
+        document::write(doc, actor, &note(by, what, section), edit)?;
+        self.dirty.insert(id);
+        Ok(())
+    }
+}
+
+fn section(record: &NegotiationRecord, number: u32) -> Result<&negotiation_doc::SectionRecord, Error> {
+    record.sections.iter().find(|s| s.number == number).ok_or(Error::UnknownSection(number))
+}

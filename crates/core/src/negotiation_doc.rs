@@ -1,0 +1,196 @@
+//! The negotiation document, written only by the chair and convenors:
+//! title, deadline, participants (with the ids of their documents), sections
+//! with base texts, and the adoptions that made section text agreed.
+//!
+//! Layout: `{kind: "negotiation", title, deadline?, participants: {CODE: {name,
+//! role, doc}}, sections: {"N": {number, title, lead, base_text: Text,
+//! agreed?: {text: Text, proposal, label, by, at, proposal_heads: [..]}}}}`.
+//! Maps keyed by code and number keep concurrent additions from duplicating.
+
+use automerge::transaction::{Transactable, Transaction};
+use automerge::{ObjType, ROOT, ReadDoc};
+use serde::Serialize;
+
+use crate::document::{get_int, get_obj, get_str_list, map_keys, put_str_list, put_text, require_obj, require_str};
+use crate::{DocumentId, Error, ParticipantCode, ProposalId, Role, Timestamp};
+
+/// A participant as the negotiation document lists it.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Participant {
+    /// The agency's code, e.g. `ITU`.
+    pub code: ParticipantCode,
+    /// Its full name.
+    pub name: String,
+    /// Its role in this negotiation.
+    pub role: Role,
+    /// The id of the participant's own document (stances, sponsored proposals).
+    pub document: DocumentId,
+}
+
+/// A section's stored fields.
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) struct SectionRecord {
+    pub number: u32,
+    pub title: String,
+    pub lead: ParticipantCode,
+    pub base_text: String,
+    pub agreed: Option<Adoption>,
+}
+
+/// The record of an adoption: which wording became the section's agreed text.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Adoption {
+    /// The agreed text.
+    pub text: String,
+    /// The adopted proposal.
+    pub proposal: ProposalId,
+    /// Its label at adoption.
+    pub label: String,
+    /// Who adopted it.
+    pub by: ParticipantCode,
+    /// When.
+    pub at: Timestamp,
+    /// The proposal's heads (hex change hashes) at adoption: the exact version agreed.
+    pub proposal_heads: Vec<String>,
+}
+
+/// The negotiation document's fields.
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) struct NegotiationRecord {
+    pub title: String,
+    pub deadline: Option<Timestamp>,
+    pub participants: Vec<Participant>,
+    pub sections: Vec<SectionRecord>,
+}
+
+/// Reads the whole negotiation document.
+pub(crate) fn read(doc: &impl ReadDoc) -> Result<NegotiationRecord, Error> {
+    let title = require_str(doc, &ROOT, "title")?;
+    let deadline = get_int(doc, &ROOT, "deadline")?.map(Timestamp);
+    let mut participants = Vec::new();
+    let participants_map = require_obj(doc, &ROOT, "participants", ObjType::Map)?;
+    for code in doc.keys(&participants_map).collect::<Vec<_>>() {
+        let entry = require_obj(doc, &participants_map, &code, ObjType::Map)?;
+        participants.push(Participant {
+            code: code.parse()?,
+            name: require_str(doc, &entry, "name")?,
+            role: require_str(doc, &entry, "role")?.parse()?,
+            document: require_str(doc, &entry, "doc")?.parse()?,
+        });
+    }
+    let sections_map = require_obj(doc, &ROOT, "sections", ObjType::Map)?;
+    let mut sections = Vec::new();
+    for key in map_keys(doc, &ROOT, "sections")? {
+        let entry = require_obj(doc, &sections_map, &key, ObjType::Map)?;
+        sections.push(read_section(doc, &entry)?);
+    }
+    sections.sort_by_key(|s| s.number);
+    Ok(NegotiationRecord { title, deadline, participants, sections })
+}
+
+fn read_section(doc: &impl ReadDoc, entry: &automerge::ObjId) -> Result<SectionRecord, Error> {
+    let number = get_int(doc, entry, "number")?.unwrap_or_default();
+    let agreed = match get_obj(doc, entry, "agreed", ObjType::Map)? {
+        Some(agreed) => Some(read_adoption(doc, &agreed)?),
+        None => None,
+    };
+    Ok(SectionRecord {
+        number: u32::try_from(number).map_err(|_| bad("section number out of range"))?,
+        title: require_str(doc, entry, "title")?,
+        lead: require_str(doc, entry, "lead")?.parse()?,
+        base_text: require_str(doc, entry, "base_text")?,
+        agreed,
+    })
+}
+
+fn read_adoption(doc: &impl ReadDoc, agreed: &automerge::ObjId) -> Result<Adoption, Error> {
+    Ok(Adoption {
+        text: require_str(doc, agreed, "text")?,
+        proposal: require_str(doc, agreed, "proposal")?.parse()?,
+        label: require_str(doc, agreed, "label")?,
+        by: require_str(doc, agreed, "by")?.parse()?,
+        at: Timestamp(get_int(doc, agreed, "at")?.unwrap_or_default()),
+        proposal_heads: get_str_list(doc, agreed, "proposal_heads")?,
+    })
+}
+
+/// Writes the skeleton of a new negotiation document.
+pub(crate) fn init(tx: &mut Transaction<'_>, title: &str) -> Result<(), Error> {
+    tx.put(ROOT, "kind", "negotiation")?;
+    tx.put(ROOT, "title", title)?;
+    tx.put_object(ROOT, "participants", ObjType::Map)?;
+    tx.put_object(ROOT, "sections", ObjType::Map)?;
+    Ok(())
+}
+
+/// Adds (or replaces) one participant entry.
+pub(crate) fn put_participant(tx: &mut Transaction<'_>, participant: &Participant) -> Result<(), Error> {
+    let map = require_obj(tx, &ROOT, "participants", ObjType::Map)?;
+    let entry = tx.put_object(&map, participant.code.as_str(), ObjType::Map)?;
+    tx.put(&entry, "name", participant.name.as_str())?;
+    tx.put(&entry, "role", participant.role.as_str())?;
+    tx.put(&entry, "doc", participant.document.to_string())?;
+    Ok(())
+}
+
+/// Adds a section with its base text.
+pub(crate) fn put_section(
+    tx: &mut Transaction<'_>,
+    number: u32,
+    title: &str,
+    lead: &ParticipantCode,
+    base_text: &str,
+) -> Result<(), Error> {
+    let map = require_obj(tx, &ROOT, "sections", ObjType::Map)?;
+    let entry = tx.put_object(&map, number.to_string(), ObjType::Map)?;
+    tx.put(&entry, "number", i64::from(number))?;
+    tx.put(&entry, "title", title)?;
+    tx.put(&entry, "lead", lead.as_str())?;
+    put_text(tx, &entry, "base_text", base_text)?;
+    Ok(())
+}
+
+/// Replaces a section's base text with minimal splices.
+pub(crate) fn update_base_text(tx: &mut Transaction<'_>, number: u32, text: &str) -> Result<(), Error> {
+    let entry = section_entry(tx, number)?;
+    let base = require_obj(tx, &entry, "base_text", ObjType::Text)?;
+    tx.update_text(&base, text)?;
+    Ok(())
+}
+
+/// Records an adoption as the section's agreed text.
+pub(crate) fn put_adoption(tx: &mut Transaction<'_>, number: u32, adoption: &Adoption) -> Result<(), Error> {
+    let entry = section_entry(tx, number)?;
+    let agreed = tx.put_object(&entry, "agreed", ObjType::Map)?;
+    put_text(tx, &agreed, "text", &adoption.text)?;
+    tx.put(&agreed, "proposal", adoption.proposal.to_string())?;
+    tx.put(&agreed, "label", adoption.label.as_str())?;
+    tx.put(&agreed, "by", adoption.by.as_str())?;
+    tx.put(&agreed, "at", adoption.at.millis())?;
+    put_str_list(tx, &agreed, "proposal_heads", &adoption.proposal_heads)?;
+    Ok(())
+}
+
+/// Sets the deadline of the consultation window.
+pub(crate) fn put_deadline(tx: &mut Transaction<'_>, deadline: Timestamp) -> Result<(), Error> {
+    tx.put(ROOT, "deadline", deadline.millis())?;
+    Ok(())
+}
+
+/// The role of one participant, read without reading the whole document
+/// (the keystroke path asks this for every change).
+pub(crate) fn role_of(doc: &impl ReadDoc, code: &ParticipantCode) -> Result<crate::Role, Error> {
+    let participants = require_obj(doc, &ROOT, "participants", ObjType::Map)?;
+    let entry = get_obj(doc, &participants, code.as_str(), ObjType::Map)?
+        .ok_or_else(|| Error::UnknownParticipant(code.clone()))?;
+    require_str(doc, &entry, "role")?.parse()
+}
+
+fn section_entry(tx: &Transaction<'_>, number: u32) -> Result<automerge::ObjId, Error> {
+    let map = require_obj(tx, &ROOT, "sections", ObjType::Map)?;
+    get_obj(tx, &map, &number.to_string(), ObjType::Map)?.ok_or(Error::UnknownSection(number))
+}
+
+fn bad(problem: &str) -> Error {
+    Error::MalformedDocument("negotiation".into(), problem.into())
+}

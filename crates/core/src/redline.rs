@@ -1,0 +1,244 @@
+//! Redline: the word-level difference between two texts.
+//!
+//! Texts are cut into tokens (runs of letters and digits, runs of
+//! whitespace, and single punctuation marks), so "States," and "States"
+//! differ by the comma alone. The diff is `similar`'s patience algorithm with
+//! a deadline: patience anchors on words that occur once, which keeps
+//! redlines of rewritten sentences readable, and the deadline bounds the
+//! work on pathological input (past it, `similar` returns a coarser but
+//! still correct diff). The deadline is far above the time real texts take,
+//! so every replica computes the same redline.
+
+use std::time::{Duration, Instant};
+
+use serde::Serialize;
+use similar::{Algorithm, DiffOp, capture_diff_slices_deadline};
+
+/// The diff algorithm: fixed, so every replica computes the same redline.
+pub const ALGORITHM: Algorithm = Algorithm::Patience;
+
+/// How long one diff may take before `similar` settles for a coarser answer.
+pub const DEADLINE: Duration = Duration::from_secs(2);
+
+/// What happened to a run of text.
+#[derive(Clone, Copy, PartialEq, Eq, Debug, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SegmentKind {
+    /// In both texts.
+    Equal,
+    /// Only in the new text.
+    Insert,
+    /// Only in the old text.
+    Delete,
+}
+
+/// One run of text of one kind.
+#[derive(Clone, PartialEq, Eq, Debug, Serialize)]
+pub struct Segment {
+    /// What happened to it.
+    pub kind: SegmentKind,
+    /// The text.
+    pub text: String,
+}
+
+/// The difference between an old and a new text, as alternating runs.
+#[derive(Clone, PartialEq, Debug, Serialize)]
+pub struct Redline {
+    /// The runs, in reading order; adjacent runs differ in kind.
+    pub segments: Vec<Segment>,
+    /// How alike the texts are: 1 identical, 0 no word in common.
+    pub similarity: f64,
+}
+
+impl Redline {
+    /// Whether the texts differ at all.
+    pub fn has_changes(&self) -> bool {
+        self.segments.iter().any(|s| s.kind != SegmentKind::Equal)
+    }
+
+    /// The redline as plain text: `[-deleted-]{+inserted+}`.
+    pub fn to_plain(&self) -> String {
+        let mut out = String::new();
+        for segment in &self.segments {
+            match segment.kind {
+                SegmentKind::Equal => out.push_str(&segment.text),
+                SegmentKind::Delete => out.push_str(&format!("[-{}-]", segment.text)),
+                SegmentKind::Insert => out.push_str(&format!("{{+{}+}}", segment.text)),
+            }
+        }
+        out
+    }
+
+    /// The old text, rebuilt from the runs.
+    pub fn old_text(&self) -> String {
+        self.text_without(SegmentKind::Insert)
+    }
+
+    /// The new text, rebuilt from the runs.
+    pub fn new_text(&self) -> String {
+        self.text_without(SegmentKind::Delete)
+    }
+
+    fn text_without(&self, skipped: SegmentKind) -> String {
+        self.segments.iter().filter(|s| s.kind != skipped).map(|s| s.text.as_str()).collect()
+    }
+}
+
+/// The redline from `old` to `new`.
+pub fn redline(old: &str, new: &str) -> Redline {
+    let old_tokens = tokens(old);
+    let new_tokens = tokens(new);
+    let ops = diff_tokens(&old_tokens, &new_tokens);
+    let mut segments: Vec<Segment> = Vec::new();
+    for op in &ops {
+        let (old_range, new_range) = (op.old_range(), op.new_range());
+        match op {
+            DiffOp::Equal { .. } => push(&mut segments, SegmentKind::Equal, &old_tokens[old_range]),
+            DiffOp::Delete { .. } => push(&mut segments, SegmentKind::Delete, &old_tokens[old_range]),
+            DiffOp::Insert { .. } => push(&mut segments, SegmentKind::Insert, &new_tokens[new_range]),
+            DiffOp::Replace { .. } => {
+                push(&mut segments, SegmentKind::Delete, &old_tokens[old_range]);
+                push(&mut segments, SegmentKind::Insert, &new_tokens[new_range]);
+            }
+        }
+    }
+    Redline { segments, similarity: similarity_of(&ops, &old_tokens, &new_tokens) }
+}
+
+/// How far apart two texts are: 0 identical, 1 no word in common.
+pub fn distance(a: &str, b: &str) -> f64 {
+    let (a, b) = (tokens(a), tokens(b));
+    1.0 - similarity_of(&diff_tokens(&a, &b), &a, &b)
+}
+
+/// Cuts a text into word, whitespace and punctuation tokens; concatenated
+/// they give back the text.
+pub fn tokens(text: &str) -> Vec<&str> {
+    let mut tokens = Vec::new();
+    let mut start = 0;
+    let mut current: Option<TokenClass> = None;
+    for (index, ch) in text.char_indices() {
+        let class = TokenClass::of(ch);
+        let joins = current == Some(class) && class != TokenClass::Mark;
+        if !joins && index > start {
+            tokens.push(&text[start..index]);
+            start = index;
+        }
+        current = Some(class);
+    }
+    if start < text.len() {
+        tokens.push(&text[start..]);
+    }
+    tokens
+}
+
+/// The diff of two token lists with the fixed algorithm and deadline.
+pub(crate) fn diff_tokens(old: &[&str], new: &[&str]) -> Vec<DiffOp> {
+    capture_diff_slices_deadline(ALGORITHM, old, new, Some(Instant::now() + DEADLINE))
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum TokenClass {
+    Word,
+    Space,
+    Mark,
+}
+
+impl TokenClass {
+    fn of(ch: char) -> Self {
+        if ch.is_alphanumeric() || ch == '_' {
+            TokenClass::Word
+        } else if ch.is_whitespace() {
+            TokenClass::Space
+        } else {
+            TokenClass::Mark
+        }
+    }
+}
+
+/// 2 x shared words / (words of a + words of b), whitespace not counted.
+fn similarity_of(ops: &[DiffOp], old: &[&str], new: &[&str]) -> f64 {
+    let counted = |tokens: &[&str]| tokens.iter().filter(|t| !t.trim().is_empty()).count();
+    let total = counted(old) + counted(new);
+    if total == 0 {
+        return 1.0;
+    }
+    let shared: usize = ops
+        .iter()
+        .filter(|op| matches!(op, DiffOp::Equal { .. }))
+        .map(|op| counted(&old[op.old_range()]))
+        .sum();
+    (2 * shared) as f64 / total as f64
+}
+
+fn push(segments: &mut Vec<Segment>, kind: SegmentKind, tokens: &[&str]) {
+    if tokens.is_empty() {
+        return;
+    }
+    match segments.last_mut() {
+        Some(last) if last.kind == kind => last.text.extend(tokens.iter().copied()),
+        _ => segments.push(Segment { kind, text: tokens.concat() }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn check(old: &str, new: &str, expected: &str) {
+        let redline = redline(old, new);
+        assert_eq!(redline.to_plain(), expected);
+        assert_eq!(redline.old_text(), old);
+        assert_eq!(redline.new_text(), new);
+    }
+
+    #[test]
+    fn identical_texts_have_no_changes() {
+        let redline = redline("Support to member states.", "Support to member states.");
+        assert!(!redline.has_changes());
+        assert_eq!(redline.similarity, 1.0);
+    }
+
+    #[test]
+    fn a_replaced_word_is_deleted_and_inserted() {
+        check(
+            "support to member states",
+            "support for member states",
+            "support [-to-]{+for+} member states",
+        );
+    }
+
+    #[test]
+    fn punctuation_is_its_own_token() {
+        check("member States,", "member States", "member States[-,-]");
+    }
+
+    #[test]
+    fn inserted_clause_is_one_run() {
+        check(
+            "The UN system supports member states.",
+            "The UN system supports member states and all stakeholders.",
+            "The UN system supports member states{+ and all stakeholders+}.",
+        );
+    }
+
+    #[test]
+    fn non_ascii_text_is_cut_at_character_boundaries() {
+        check("la coopération numérique", "la coopération", "la coopération[- numérique-]");
+    }
+
+    #[test]
+    fn distance_is_zero_for_equal_and_one_for_disjoint_texts() {
+        assert_eq!(distance("a b c", "a b c"), 0.0);
+        assert_eq!(distance("alpha beta", "gamma delta"), 1.0);
+        let half = distance("alpha beta", "alpha gamma");
+        assert!((half - 0.5).abs() < 1e-9, "{half}");
+    }
+
+    #[test]
+    fn tokens_join_back_to_the_text() {
+        let text = "Topic 4 - support to member-state considerations.\n\nSee (a), (b).";
+        assert_eq!(tokens(text).concat(), text);
+        assert_eq!(tokens("a, b"), vec!["a", ",", " ", "b"]);
+    }
+}

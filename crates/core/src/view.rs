@@ -1,0 +1,229 @@
+//! The read model: one negotiation composed from all its documents, with
+//! everything derived that the CLI, server and exporters show (staleness,
+//! tallies, blockers, status, outstanding disagreements, text gap).
+//!
+//! It is a pure function of the documents' contents, so every replica
+//! holding the same changes computes the same view (invariant 5). Its JSON
+//! form is the contract of `accord status --json` and of the server's API.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use crate::consensus::{self, Blocker};
+use crate::convergence::{self, Outstanding, SectionStatus, Tally};
+use crate::document::text_fingerprint;
+use crate::negotiation_doc::{Adoption, SectionRecord};
+use crate::participant_doc::{self, ParticipantRecord};
+use crate::proposal_doc::{self, ProposalRecord};
+use crate::{DocumentId, Error, Negotiation, Participant, ParticipantCode, ProposalId, StanceKind, Timestamp};
+
+/// A whole negotiation as participants see it.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct NegotiationView {
+    /// The negotiation's id.
+    pub id: DocumentId,
+    /// Its title.
+    pub title: String,
+    /// The end of the consultation window, if set.
+    pub deadline: Option<Timestamp>,
+    /// Who takes part.
+    pub participants: Vec<Participant>,
+    /// The sections, by number.
+    pub sections: Vec<SectionView>,
+}
+
+/// One section with its proposals and where it stands.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct SectionView {
+    /// Its number.
+    pub number: u32,
+    /// Its title.
+    pub title: String,
+    /// The lead participant.
+    pub lead: ParticipantCode,
+    /// Where it stands.
+    pub status: SectionStatus,
+    /// The text under negotiation.
+    pub base_text: String,
+    /// The agreed text, once adopted.
+    pub agreed_text: Option<String>,
+    /// The record of the adoption, once adopted.
+    pub adoption: Option<Adoption>,
+    /// How far apart the live proposals are (0 identical, 1 nothing in
+    /// common); `None` with fewer than two live proposals.
+    pub text_gap: Option<f64>,
+    /// Its proposals, oldest first, withdrawn ones included.
+    pub proposals: Vec<ProposalView>,
+    /// Objections and reservations on live proposals.
+    pub outstanding: Vec<Outstanding>,
+}
+
+/// One proposal with its stances and whether it can be adopted.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct ProposalView {
+    /// Its id.
+    pub id: ProposalId,
+    /// The section it proposes wording for.
+    pub section: u32,
+    /// Its label.
+    pub label: String,
+    /// Who sponsors it.
+    pub sponsors: Vec<ParticipantCode>,
+    /// Why.
+    pub rationale: String,
+    /// The current wording.
+    pub text: String,
+    /// Whether its sponsors withdrew it.
+    pub withdrawn: bool,
+    /// The current heads of its document (hex): the version stances refer to.
+    pub heads: Vec<String>,
+    /// When it was put forward.
+    pub created_at: Timestamp,
+    /// Stances by participant; sponsors hold an implicit support.
+    pub stances: BTreeMap<ParticipantCode, StanceView>,
+    /// Stances counted over members.
+    pub tally: Tally,
+    /// Whether the consensus rule allows adopting it now.
+    pub adoptable: bool,
+    /// What keeps it from adoption.
+    pub blockers: Vec<Blocker>,
+}
+
+/// One participant's stance on one proposal.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct StanceView {
+    /// The position.
+    pub stance: StanceKind,
+    /// Why.
+    pub reason: String,
+    /// Given on an earlier text than the current one.
+    pub stale: bool,
+    /// When it was given (`None` for a sponsor's implicit support).
+    pub at: Option<Timestamp>,
+    /// Whether this participant sponsors the proposal.
+    pub sponsor: bool,
+}
+
+impl NegotiationView {
+    /// The section with this number.
+    pub fn section(&self, number: u32) -> Option<&SectionView> {
+        self.sections.iter().find(|s| s.number == number)
+    }
+
+    /// The proposal with this id, in whichever section.
+    pub fn proposal(&self, id: &ProposalId) -> Option<&ProposalView> {
+        self.sections.iter().flat_map(|s| &s.proposals).find(|p| &p.id == id)
+    }
+}
+
+impl SectionView {
+    /// The proposals not withdrawn.
+    pub fn live_proposals(&self) -> impl Iterator<Item = &ProposalView> {
+        self.proposals.iter().filter(|p| !p.withdrawn)
+    }
+}
+
+/// Builds the view of a negotiation from its documents.
+pub(crate) fn build(negotiation: &Negotiation) -> Result<NegotiationView, Error> {
+    let record = negotiation.record()?;
+    let participant_records = read_participants(negotiation, &record.participants)?;
+    let mut proposals = Vec::new();
+    for id in sponsored_ids(&participant_records) {
+        let Some(doc) = negotiation.document(&id.0) else { continue };
+        let heads = doc.get_heads().iter().map(ToString::to_string).collect();
+        let fields = proposal_doc::read(doc)?;
+        proposals.push(proposal_view(id, fields, heads, &record.participants, &participant_records));
+    }
+    proposals.sort_by(|a, b| (a.created_at, &a.label, a.id).cmp(&(b.created_at, &b.label, b.id)));
+    let sections = record.sections.into_iter().map(|s| section_view(s, &proposals)).collect();
+    Ok(NegotiationView {
+        id: negotiation.id(),
+        title: record.title,
+        deadline: record.deadline,
+        participants: record.participants,
+        sections,
+    })
+}
+
+fn read_participants(
+    negotiation: &Negotiation,
+    participants: &[Participant],
+) -> Result<BTreeMap<ParticipantCode, ParticipantRecord>, Error> {
+    let mut records = BTreeMap::new();
+    for participant in participants {
+        if let Some(doc) = negotiation.document(&participant.document) {
+            records.insert(participant.code.clone(), participant_doc::read(doc)?);
+        }
+    }
+    Ok(records)
+}
+
+fn sponsored_ids(records: &BTreeMap<ParticipantCode, ParticipantRecord>) -> std::collections::BTreeSet<ProposalId> {
+    records.values().flat_map(|r| r.sponsored.iter().copied()).collect()
+}
+
+fn proposal_view(
+    id: ProposalId,
+    fields: ProposalRecord,
+    heads: Vec<String>,
+    participants: &[Participant],
+    records: &BTreeMap<ParticipantCode, ParticipantRecord>,
+) -> ProposalView {
+    let fingerprint = text_fingerprint(&fields.text);
+    let mut stances = BTreeMap::new();
+    for participant in participants {
+        let sponsor = fields.sponsors.contains(&participant.code);
+        let recorded = records.get(&participant.code).and_then(|r| r.stances.get(&id));
+        let stance = match recorded {
+            Some(s) => StanceView {
+                stance: s.kind,
+                reason: s.reason.clone(),
+                stale: !sponsor && s.text_sha != fingerprint,
+                at: Some(s.at),
+                sponsor,
+            },
+            None if sponsor => {
+                StanceView { stance: StanceKind::Support, reason: String::new(), stale: false, at: None, sponsor }
+            }
+            None => continue,
+        };
+        stances.insert(participant.code.clone(), stance);
+    }
+    let mut view = ProposalView {
+        id,
+        section: fields.section,
+        label: fields.label,
+        sponsors: fields.sponsors,
+        rationale: fields.rationale,
+        text: fields.text,
+        withdrawn: fields.withdrawn,
+        heads,
+        created_at: fields.created_at,
+        stances,
+        tally: Tally::default(),
+        adoptable: false,
+        blockers: Vec::new(),
+    };
+    view.tally = convergence::tally(participants, &view);
+    view.blockers = consensus::blockers(participants, &view);
+    view.adoptable = view.blockers.is_empty();
+    view
+}
+
+fn section_view(section: SectionRecord, proposals: &[ProposalView]) -> SectionView {
+    let proposals: Vec<ProposalView> = proposals.iter().filter(|p| p.section == section.number).cloned().collect();
+    let live: Vec<&ProposalView> = proposals.iter().filter(|p| !p.withdrawn).collect();
+    SectionView {
+        number: section.number,
+        title: section.title,
+        lead: section.lead,
+        status: convergence::status(section.agreed.is_some(), &live),
+        base_text: section.base_text,
+        agreed_text: section.agreed.as_ref().map(|a| a.text.clone()),
+        adoption: section.agreed,
+        text_gap: convergence::text_gap(&live),
+        outstanding: convergence::outstanding(&live),
+        proposals,
+    }
+}
