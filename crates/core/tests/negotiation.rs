@@ -1,0 +1,201 @@
+//! The negotiation model end to end on the HLCP fixture and on small
+//! negotiations built here: rules, staleness, adoption, history.
+
+use accord_core::convergence::SectionStatus;
+use accord_core::{
+    Attribution, DocumentId, Error, Negotiation, NewParticipant, NewProposal, ParticipantCode, ProposalId, Role,
+    StanceKind, Timestamp, fixture,
+};
+
+fn code(text: &str) -> ParticipantCode {
+    text.parse().expect("valid participant code")
+}
+
+fn by(who: &str, minute: i64) -> Attribution {
+    Attribution::new(code(who), Timestamp(1_700_000_000_000 + minute * 60_000))
+}
+
+fn participant(who: &str, role: Role) -> NewParticipant {
+    NewParticipant { code: code(who), name: format!("{who} agency"), role, document: DocumentId::derive("test", who) }
+}
+
+/// A chair, a convenor, two members and an observer, with one section.
+fn small_negotiation() -> Negotiation {
+    let chair = participant("CHAIR", Role::Chair);
+    let mut n = Negotiation::create(DocumentId::derive("test", "n"), "Plan", chair, "replica-a", by("CHAIR", 0).at)
+        .expect("create");
+    for (who, role) in [("ITU", Role::Convenor), ("DESA", Role::Member), ("UNODC", Role::Member), ("UNU", Role::Observer)] {
+        n.add_participant(participant(who, role), &by("CHAIR", 1)).expect("add participant");
+    }
+    n.add_section(1, "Topic 1", &code("ITU"), "The agencies will support member states.", &by("CHAIR", 2))
+        .expect("add section");
+    n
+}
+
+fn propose(n: &mut Negotiation, who: &str, label: &str, text: &str) -> ProposalId {
+    let new = NewProposal {
+        id: ProposalId(DocumentId::derive("test", label)),
+        section: 1,
+        label: label.to_string(),
+        text: text.to_string(),
+        rationale: "because".to_string(),
+        cosponsors: vec![],
+    };
+    n.propose(new, &by(who, 3)).expect("propose")
+}
+
+fn stance(n: &mut Negotiation, who: &str, id: &ProposalId, kind: StanceKind, reason: &str) {
+    n.record_stance(id, kind, reason, &by(who, 4)).expect("record stance");
+}
+
+#[test]
+fn fixture_sections_end_as_the_fixture_readme_says() {
+    let view = fixture::load("hlcp-cybersecurity").expect("fixture loads").view().expect("view");
+    let statuses: Vec<SectionStatus> = view.sections.iter().map(|s| s.status).collect();
+    use SectionStatus::*;
+    assert_eq!(statuses, vec![Ready, Agreed, Agreed, Blocked, Open]);
+    let topic4 = view.section(4).expect("topic 4");
+    assert!(topic4.proposals.len() >= 3);
+    assert!(topic4.text_gap.expect("three live proposals") > 0.0);
+    assert!(topic4.outstanding.iter().any(|o| o.stance == StanceKind::Object && !o.reason.is_empty()));
+    let stale = topic4.proposals.iter().flat_map(|p| p.stances.values()).filter(|s| s.stale).count();
+    assert!(stale > 0, "the fixture's edits leave stale stances");
+}
+
+#[test]
+fn fixture_loads_identically_every_time() {
+    let a = fixture::load("hlcp-cybersecurity").expect("fixture loads");
+    let b = fixture::load("hlcp-cybersecurity").expect("fixture loads");
+    assert_eq!(a.view().expect("view"), b.view().expect("view"));
+    let heads = |n: &Negotiation| n.documents().values().map(|d| d.get_heads()).collect::<Vec<_>>();
+    assert_eq!(heads(&a), heads(&b));
+}
+
+#[test]
+fn unknown_fixture_names_the_available_ones() {
+    let error = fixture::load("nope").expect_err("no such fixture");
+    assert!(error.to_string().contains("hlcp-cybersecurity"), "{error}");
+}
+
+#[test]
+fn adoption_needs_every_member_and_records_the_version() {
+    let mut n = small_negotiation();
+    let alt = propose(&mut n, "DESA", "Alt 1", "The agencies will support member states and stakeholders.");
+    stance(&mut n, "CHAIR", &alt, StanceKind::Support, "");
+    stance(&mut n, "ITU", &alt, StanceKind::CanLiveWith, "");
+    let refused = n.adopt(1, &alt, &by("CHAIR", 5)).expect_err("UNODC has not spoken");
+    assert!(refused.to_string().contains("UNODC has not taken a stance"), "{refused}");
+    stance(&mut n, "UNODC", &alt, StanceKind::Support, "");
+    n.adopt(1, &alt, &by("CHAIR", 6)).expect("consensus reached");
+    let view = n.view().expect("view");
+    let section = view.section(1).expect("section 1");
+    assert_eq!(section.status, SectionStatus::Agreed);
+    assert_eq!(section.agreed_text.as_deref(), Some("The agencies will support member states and stakeholders."));
+    let adoption = section.adoption.as_ref().expect("adoption recorded");
+    assert_eq!(adoption.by, code("CHAIR"));
+    assert_eq!(adoption.proposal_heads, view.proposal(&alt).expect("proposal").heads);
+}
+
+#[test]
+fn an_objection_blocks_until_withdrawn() {
+    let mut n = small_negotiation();
+    let alt = propose(&mut n, "DESA", "Alt 1", "New wording.");
+    for who in ["CHAIR", "ITU"] {
+        stance(&mut n, who, &alt, StanceKind::Support, "");
+    }
+    stance(&mut n, "UNODC", &alt, StanceKind::Object, "drops the enforcement angle");
+    let refused = n.adopt(1, &alt, &by("ITU", 5)).expect_err("objection");
+    assert!(matches!(refused, Error::ConsensusNotReached { .. }));
+    assert!(refused.to_string().contains("UNODC objects: drops the enforcement angle"), "{refused}");
+    assert_eq!(n.view().expect("view").section(1).expect("s").status, SectionStatus::Blocked);
+    stance(&mut n, "UNODC", &alt, StanceKind::Support, "");
+    n.adopt(1, &alt, &by("ITU", 6)).expect("convenor adopts once the objection is withdrawn");
+}
+
+#[test]
+fn an_edit_makes_earlier_stances_stale() {
+    let mut n = small_negotiation();
+    let alt = propose(&mut n, "DESA", "Alt 1", "First wording.");
+    stance(&mut n, "ITU", &alt, StanceKind::Support, "");
+    n.edit_proposal(&alt, "Second wording.", &by("DESA", 5)).expect("sponsor edits");
+    let view = n.view().expect("view");
+    let proposal = view.proposal(&alt).expect("proposal");
+    assert!(proposal.stances[&code("ITU")].stale);
+    assert!(!proposal.stances[&code("DESA")].stale, "a sponsor's support follows its own edits");
+    stance(&mut n, "ITU", &alt, StanceKind::Support, "");
+    assert!(!n.view().expect("view").proposal(&alt).expect("p").stances[&code("ITU")].stale);
+}
+
+#[test]
+fn the_rules_refuse_wrong_writes_and_change_nothing() {
+    let mut n = small_negotiation();
+    let alt = propose(&mut n, "DESA", "Alt 1", "Wording.");
+    let before = n.view().expect("view");
+    let heads_before: Vec<_> = n.documents().values().map(|d| d.get_heads()).collect();
+    let cases: Vec<(Result<(), Error>, &str)> = vec![
+        (n.edit_proposal(&alt, "Hijacked.", &by("UNODC", 5)), "not a sponsor"),
+        (n.record_stance(&alt, StanceKind::Support, "", &by("UNU", 5)), "observer"),
+        (n.record_stance(&alt, StanceKind::Object, "  ", &by("UNODC", 5)), "needs a reason"),
+        (n.record_stance(&alt, StanceKind::Support, "", &by("NOBODY", 5)), "unknown participant"),
+        (n.adopt(1, &alt, &by("DESA", 5)), "only the chair or a convenor"),
+        (n.adopt(9, &alt, &by("CHAIR", 5)), "unknown section"),
+        (n.set_base_text(1, "x", &by("UNODC", 5)), "only the chair or a convenor"),
+    ];
+    for (result, expected) in cases {
+        let error = result.expect_err(expected);
+        assert!(error.to_string().contains(expected), "{error} should say {expected}");
+    }
+    let unknown = ProposalId(DocumentId::derive("test", "missing"));
+    let error = n.record_stance(&unknown, StanceKind::Support, "", &by("ITU", 5)).expect_err("unknown");
+    assert!(error.to_string().contains("unknown proposal"), "{error}");
+    assert_eq!(n.view().expect("view"), before);
+    let heads_after: Vec<_> = n.documents().values().map(|d| d.get_heads()).collect();
+    assert_eq!(heads_after, heads_before);
+}
+
+#[test]
+fn concurrent_edits_of_two_sponsors_merge() {
+    let mut a = small_negotiation();
+    let new = NewProposal {
+        id: ProposalId(DocumentId::derive("test", "joint")),
+        section: 1,
+        label: "Alt 1".into(),
+        text: "The agencies will support member states.".into(),
+        rationale: String::new(),
+        cosponsors: vec![code("UNODC")],
+    };
+    let id = a.propose(new, &by("DESA", 3)).expect("propose");
+    let mut b = Negotiation::from_documents(a.id(), a.documents().clone(), "replica-b").expect("replica b");
+    a.edit_proposal(&id, "The agencies will jointly support member states.", &by("DESA", 4)).expect("edit a");
+    b.edit_proposal(&id, "The agencies will support member states and stakeholders.", &by("UNODC", 4))
+        .expect("edit b");
+    a.merge(&b).expect("merge b into a");
+    b.merge(&a).expect("merge a into b");
+    let text = a.view().expect("view").proposal(&id).expect("p").text.clone();
+    assert_eq!(text, "The agencies will jointly support member states and stakeholders.");
+    assert_eq!(a.view().expect("view"), b.view().expect("view"));
+}
+
+#[test]
+fn history_attributes_every_change_and_reads_the_past() {
+    let mut n = small_negotiation();
+    let alt = propose(&mut n, "DESA", "Alt 1", "First wording.");
+    n.edit_proposal(&alt, "Second wording.", &by("DESA", 10)).expect("edit");
+    let history = n.history(Some(1)).expect("history");
+    assert!(history.iter().all(|e| e.by.is_some()));
+    let whats: Vec<&str> = history.iter().map(|e| e.what.as_str()).collect();
+    assert!(whats.contains(&"proposed Alt 1") && whats.contains(&"edited Alt 1"), "{whats:?}");
+    let earlier = n.as_of(by("DESA", 5).at).expect("as of minute 5");
+    assert_eq!(earlier.view().expect("view").proposal(&alt).expect("p").text, "First wording.");
+    assert_eq!(n.view().expect("view").proposal(&alt).expect("p").text, "Second wording.");
+}
+
+#[test]
+fn convergence_history_follows_the_fixture_over_time() {
+    let n = fixture::load("hlcp-cybersecurity").expect("fixture loads");
+    let points = accord_core::convergence::history(&n, 4, 100).expect("history");
+    assert!(points.len() > 5);
+    assert!(points.windows(2).all(|w| w[0].at < w[1].at));
+    assert_eq!(points.last().expect("a point").status, SectionStatus::Blocked);
+    assert!(points.iter().any(|p| p.text_gap.is_some()));
+}
