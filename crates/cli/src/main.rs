@@ -1,1 +1,24 @@
-fn main() {}
+//! The `accord` command: negotiate on a local store from the terminal.
+//!
+//! Glue only (DESIGN.md invariant 1): [`args`] knows argv, [`store`] the
+//! files, [`render`] the terminal; every rule is in accord-core.
+
+mod args;
+mod commands;
+mod render;
+mod store;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+fn main() -> ExitCode {
+    let cli = args::Cli::parse();
+    match commands::run(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("error: {error:#}");
+            ExitCode::FAILURE
+        }
+    }
+}

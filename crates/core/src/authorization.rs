@@ -24,11 +24,11 @@ pub enum DocumentRole {
 }
 
 /// The participant `code`, or an error if the negotiation does not know it.
-pub(crate) fn participant<'a>(participants: &'a [Participant], code: &ParticipantCode) -> Result<&'a Participant, Error> {
-    participants
-        .iter()
-        .find(|p| &p.code == code)
-        .ok_or_else(|| Error::UnknownParticipant(code.clone()))
+pub(crate) fn participant<'a>(
+    participants: &'a [Participant],
+    code: &ParticipantCode,
+) -> Result<&'a Participant, Error> {
+    participants.iter().find(|p| &p.code == code).ok_or_else(|| Error::UnknownParticipant(code.clone()))
 }
 
 /// `who` may write its own participant document (stances, sponsoring).
@@ -41,7 +41,11 @@ pub(crate) fn check_member(participants: &[Participant], who: &ParticipantCode) 
 }
 
 /// `who` may change the negotiation document (`action` names what for the error).
-pub(crate) fn check_chair(participants: &[Participant], who: &ParticipantCode, action: &'static str) -> Result<(), Error> {
+pub(crate) fn check_chair(
+    participants: &[Participant],
+    who: &ParticipantCode,
+    action: &'static str,
+) -> Result<(), Error> {
     let participant = participant(participants, who)?;
     if !participant.role.chairs() {
         return Err(Error::NotChair { who: who.clone(), action });

@@ -13,9 +13,9 @@ use std::ops::Range;
 use serde::Serialize;
 use similar::DiffOp;
 
+use crate::ParticipantCode;
 use crate::redline::{diff_tokens, tokens};
 use crate::view::SectionView;
-use crate::ParticipantCode;
 
 /// A proposal as the merge sees it.
 #[derive(Clone, Debug)]
@@ -221,10 +221,29 @@ impl Builder {
     }
 
     fn finish(self) -> Compromise {
-        let text = self.parts.iter().map(render).collect();
+        let mut text = String::new();
+        for (index, part) in self.parts.iter().enumerate() {
+            let rendered = render(part);
+            if needs_space_between(&text, &rendered) {
+                text.push(' ');
+            }
+            text.push_str(&rendered);
+            if let (CompromisePart::Alternatives { alternatives }, Some(next)) = (part, self.parts.get(index + 1)) {
+                let spaced = alternatives.iter().any(|a| a.text.ends_with(char::is_whitespace));
+                if spaced && !render(next).starts_with(char::is_whitespace) {
+                    text.push(' ');
+                }
+            }
+        }
         let brackets = self.parts.iter().filter(|p| matches!(p, CompromisePart::Alternatives { .. })).count();
         Compromise { text, parts: self.parts, brackets }
     }
+}
+
+/// Whether a bracket would run into the word before it: alternatives are
+/// shown trimmed, so whitespace they began with must stay outside.
+fn needs_space_between(before: &str, rendered: &str) -> bool {
+    rendered.starts_with('[') && before.ends_with(|c: char| c.is_alphanumeric())
 }
 
 /// The lengths of the token prefix and suffix all lists share (not overlapping).
@@ -308,7 +327,8 @@ mod tests {
     #[test]
     fn identical_edits_count_once() {
         let (a, b) = (codes(&["ITU"]), codes(&["DESA"]));
-        let result = merge("support to states", &[("Alt 1", &a, "support for states"), ("Alt 2", &b, "support for states")]);
+        let result =
+            merge("support to states", &[("Alt 1", &a, "support for states"), ("Alt 2", &b, "support for states")]);
         assert_eq!(result.text, "support for states");
     }
 
@@ -334,14 +354,16 @@ mod tests {
     #[test]
     fn two_insertions_at_one_point_collide() {
         let (a, b) = (codes(&["ITU"]), codes(&["OHCHR"]));
-        let result = merge("Protect users.", &[("Alt 1", &a, "Protect all users."), ("Alt 2", &b, "Protect vulnerable users.")]);
+        let result =
+            merge("Protect users.", &[("Alt 1", &a, "Protect all users."), ("Alt 2", &b, "Protect vulnerable users.")]);
         assert_eq!(result.text, "Protect [Alt 1 (ITU): all / Alt 2 (OHCHR): vulnerable] users.");
     }
 
     #[test]
     fn a_deletion_colliding_with_a_rewrite_shows_none() {
         let (a, b) = (codes(&["ITU"]), codes(&["DESA"]));
-        let result = merge("Act now, with care.", &[("Alt 1", &a, "Act now."), ("Alt 2", &b, "Act now, with great care.")]);
+        let result =
+            merge("Act now, with care.", &[("Alt 1", &a, "Act now."), ("Alt 2", &b, "Act now, with great care.")]);
         assert_eq!(result.brackets, 1);
         assert!(result.text.contains("Alt 1 (ITU): (none)"), "{}", result.text);
     }

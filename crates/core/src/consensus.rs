@@ -99,9 +99,13 @@ fn blocker_of(participant: &Participant, proposal: &ProposalView) -> Option<Bloc
         return participant.role.is_member().then_some(Blocker::NoStance { participant: code });
     };
     match stance.stance {
-        StanceKind::Object => Some(Blocker::Objects { participant: code, reason: stance.reason.clone(), stale: stance.stale }),
+        StanceKind::Object => {
+            Some(Blocker::Objects { participant: code, reason: stance.reason.clone(), stale: stance.stale })
+        }
         _ if !participant.role.is_member() => None,
-        StanceKind::Reserve => Some(Blocker::Reserves { participant: code, reason: stance.reason.clone(), stale: stance.stale }),
+        StanceKind::Reserve => {
+            Some(Blocker::Reserves { participant: code, reason: stance.reason.clone(), stale: stance.stale })
+        }
         kind if stance.stale => Some(Blocker::Stale { participant: code, stance: kind }),
         _ => None,
     }
@@ -138,7 +142,8 @@ mod tests {
         let stances = stances
             .iter()
             .map(|(code, stance, stale)| {
-                let view = StanceView { stance: *stance, reason: "because".into(), stale: *stale, at: None, sponsor: false };
+                let view =
+                    StanceView { stance: *stance, reason: "because".into(), stale: *stale, at: None, sponsor: false };
                 (code.parse().expect("valid code"), view)
             })
             .collect::<BTreeMap<ParticipantCode, StanceView>>();
@@ -170,7 +175,11 @@ mod tests {
     #[test]
     fn observers_are_not_needed_for_consensus() {
         let p = proposal(&[("CHAIR", Support, false), ("ITU", Support, false), ("DESA", Support, false)]);
-        assert!(blockers(&table(), &p).iter().all(|b| !matches!(b, Blocker::NoStance { participant } if participant.as_str() == "UNU")));
+        assert!(
+            blockers(&table(), &p)
+                .iter()
+                .all(|b| !matches!(b, Blocker::NoStance { participant } if participant.as_str() == "UNU"))
+        );
         assert!(can_adopt(&table(), &p));
     }
 

@@ -152,8 +152,7 @@ pub fn outstanding(live: &[&ProposalView]) -> Vec<Outstanding> {
 /// changed, computed from the documents' history (at most `limit` points,
 /// the most recent kept).
 pub fn history(negotiation: &Negotiation, section: u32, limit: usize) -> Result<Vec<ConvergencePoint>, Error> {
-    let mut times: Vec<Timestamp> =
-        negotiation.history(Some(section))?.into_iter().map(|entry| entry.at).collect();
+    let mut times: Vec<Timestamp> = negotiation.history(Some(section))?.into_iter().map(|entry| entry.at).collect();
     times.dedup();
     let skip = times.len().saturating_sub(limit);
     let mut points = Vec::new();

@@ -55,12 +55,7 @@ pub(crate) fn get_bool(doc: &impl ReadDoc, obj: &ObjId, key: &str) -> Result<boo
 }
 
 /// The id of a nested object of the given type; `None` when absent.
-pub(crate) fn get_obj(
-    doc: &impl ReadDoc,
-    obj: &ObjId,
-    key: &str,
-    expected: ObjType,
-) -> Result<Option<ObjId>, Error> {
+pub(crate) fn get_obj(doc: &impl ReadDoc, obj: &ObjId, key: &str, expected: ObjType) -> Result<Option<ObjId>, Error> {
     match doc.get(obj, key)? {
         None => Ok(None),
         Some((Value::Object(kind), id)) if kind == expected => Ok(Some(id)),
@@ -69,12 +64,7 @@ pub(crate) fn get_obj(
 }
 
 /// The id of a required nested object.
-pub(crate) fn require_obj(
-    doc: &impl ReadDoc,
-    obj: &ObjId,
-    key: &str,
-    expected: ObjType,
-) -> Result<ObjId, Error> {
+pub(crate) fn require_obj(doc: &impl ReadDoc, obj: &ObjId, key: &str, expected: ObjType) -> Result<ObjId, Error> {
     get_obj(doc, obj, key, expected)?.ok_or_else(|| malformed(key, "missing"))
 }
 
@@ -139,9 +129,8 @@ pub(crate) fn write<T>(
     let mut tx = doc.transaction();
     match edit(&mut tx) {
         Ok(value) => {
-            let options = CommitOptions::default()
-                .with_message(note.to_message())
-                .with_time(note.at.millis().div_euclid(1000));
+            let options =
+                CommitOptions::default().with_message(note.to_message()).with_time(note.at.millis().div_euclid(1000));
             tx.commit_with(options);
             Ok(value)
         }

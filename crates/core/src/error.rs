@@ -41,7 +41,9 @@ pub enum Error {
     #[error("{0} is an observer: observers follow the negotiation but cannot propose, edit or take stances")]
     ObserverCannotWrite(ParticipantCode),
     /// Someone other than a sponsor tried to change a proposal.
-    #[error("{who} is not a sponsor of {label}: only its sponsors ({sponsors}) can change it; propose your own wording instead")]
+    #[error(
+        "{who} is not a sponsor of {label}: only its sponsors ({sponsors}) can change it; propose your own wording instead"
+    )]
     NotSponsor {
         /// Who tried.
         who: ParticipantCode,

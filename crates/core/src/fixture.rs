@@ -68,17 +68,33 @@ struct Event {
 #[derive(Deserialize)]
 #[serde(rename_all = "lowercase")]
 enum Action {
-    Propose { key: String, section: u32, label: String, cosponsors: Vec<ParticipantCode>, rationale: String, text: String },
-    Stance { proposal: String, stance: StanceKind, reason: String },
-    Edit { proposal: String, text: String },
-    Adopt { section: u32, proposal: String },
+    Propose {
+        key: String,
+        section: u32,
+        label: String,
+        cosponsors: Vec<ParticipantCode>,
+        rationale: String,
+        text: String,
+    },
+    Stance {
+        proposal: String,
+        stance: StanceKind,
+        reason: String,
+    },
+    Edit {
+        proposal: String,
+        text: String,
+    },
+    Adopt {
+        section: u32,
+        proposal: String,
+    },
 }
 
 /// Loads a shipped fixture by name.
 pub fn load(name: &str) -> Result<Negotiation, Error> {
-    let text = script(name).ok_or_else(|| {
-        Error::Fixture(format!("no fixture named {name:?}; available: {}", FIXTURES.join(", ")))
-    })?;
+    let text = script(name)
+        .ok_or_else(|| Error::Fixture(format!("no fixture named {name:?}; available: {}", FIXTURES.join(", "))))?;
     replay(name, text)
 }
 

@@ -56,7 +56,10 @@ impl Negotiation {
             }
         }
         if !docs.contains_key(&self.id()) {
-            return Err(Error::MalformedDocument(self.id().to_string(), "the negotiation did not exist yet at that time".into()));
+            return Err(Error::MalformedDocument(
+                self.id().to_string(),
+                "the negotiation did not exist yet at that time".into(),
+            ));
         }
         Negotiation::from_documents(self.id(), docs, self.replica())
     }

@@ -55,10 +55,8 @@ impl FromStr for DocumentId {
 
     fn from_str(s: &str) -> Result<Self, Error> {
         let invalid = || Error::InvalidId(s.to_string());
-        let bytes = bs58::decode(s.trim_start_matches("automerge:"))
-            .with_check(None)
-            .into_vec()
-            .map_err(|_| invalid())?;
+        let bytes =
+            bs58::decode(s.trim_start_matches("automerge:")).with_check(None).into_vec().map_err(|_| invalid())?;
         let bytes: [u8; 16] = bytes.try_into().map_err(|_| invalid())?;
         Ok(DocumentId(bytes))
     }

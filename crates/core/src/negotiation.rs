@@ -100,11 +100,7 @@ impl Negotiation {
 
     /// A negotiation from its documents (as loaded from storage or sync).
     /// Documents not yet received may be missing; the negotiation document may not.
-    pub fn from_documents(
-        id: DocumentId,
-        docs: BTreeMap<DocumentId, Automerge>,
-        replica: &str,
-    ) -> Result<Self, Error> {
+    pub fn from_documents(id: DocumentId, docs: BTreeMap<DocumentId, Automerge>, replica: &str) -> Result<Self, Error> {
         let negotiation = Negotiation { id, replica: replica.to_string(), docs, dirty: BTreeSet::new() };
         negotiation.record()?;
         Ok(negotiation)
@@ -174,7 +170,8 @@ impl Negotiation {
     }
 
     fn insert_participant(&mut self, new: NewParticipant, by: &Attribution) -> Result<(), Error> {
-        let participant = Participant { code: new.code.clone(), name: new.name, role: new.role, document: new.document };
+        let participant =
+            Participant { code: new.code.clone(), name: new.name, role: new.role, document: new.document };
         let what = format!("added participant {} ({})", participant.code, participant.role);
         self.write_negotiation(by, &what, None, |tx| negotiation_doc::put_participant(tx, &participant))?;
         let mut doc = Automerge::new();
@@ -382,7 +379,11 @@ impl Negotiation {
         let view = self.view()?;
         let proposal = view.proposal(id).ok_or(Error::UnknownProposal(*id))?;
         if proposal.section != number {
-            return Err(Error::WrongSection { label: proposal.label.clone(), requested: number, actual: proposal.section });
+            return Err(Error::WrongSection {
+                label: proposal.label.clone(),
+                requested: number,
+                actual: proposal.section,
+            });
         }
         let blockers = consensus::blockers(&view.participants, proposal);
         if !blockers.is_empty() {

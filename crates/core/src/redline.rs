@@ -163,11 +163,8 @@ fn similarity_of(ops: &[DiffOp], old: &[&str], new: &[&str]) -> f64 {
     if total == 0 {
         return 1.0;
     }
-    let shared: usize = ops
-        .iter()
-        .filter(|op| matches!(op, DiffOp::Equal { .. }))
-        .map(|op| counted(&old[op.old_range()]))
-        .sum();
+    let shared: usize =
+        ops.iter().filter(|op| matches!(op, DiffOp::Equal { .. })).map(|op| counted(&old[op.old_range()])).sum();
     (2 * shared) as f64 / total as f64
 }
 
@@ -201,11 +198,7 @@ mod tests {
 
     #[test]
     fn a_replaced_word_is_deleted_and_inserted() {
-        check(
-            "support to member states",
-            "support for member states",
-            "support [-to-]{+for+} member states",
-        );
+        check("support to member states", "support for member states", "support [-to-]{+for+} member states");
     }
 
     #[test]

@@ -137,13 +137,9 @@ pub(crate) fn build(negotiation: &Negotiation) -> Result<NegotiationView, Error>
     }
     proposals.sort_by(|a, b| (a.created_at, &a.label, a.id).cmp(&(b.created_at, &b.label, b.id)));
     let sections = record.sections.into_iter().map(|s| section_view(s, &proposals)).collect();
-    Ok(NegotiationView {
-        id: negotiation.id(),
-        title: record.title,
-        deadline: record.deadline,
-        participants: record.participants,
-        sections,
-    })
+    let mut participants = record.participants;
+    participants.sort_by(|a, b| (a.role, &a.code).cmp(&(b.role, &b.code)));
+    Ok(NegotiationView { id: negotiation.id(), title: record.title, deadline: record.deadline, participants, sections })
 }
 
 fn read_participants(

@@ -24,7 +24,9 @@ fn small_negotiation() -> Negotiation {
     let chair = participant("CHAIR", Role::Chair);
     let mut n = Negotiation::create(DocumentId::derive("test", "n"), "Plan", chair, "replica-a", by("CHAIR", 0).at)
         .expect("create");
-    for (who, role) in [("ITU", Role::Convenor), ("DESA", Role::Member), ("UNODC", Role::Member), ("UNU", Role::Observer)] {
+    for (who, role) in
+        [("ITU", Role::Convenor), ("DESA", Role::Member), ("UNODC", Role::Member), ("UNU", Role::Observer)]
+    {
         n.add_participant(participant(who, role), &by("CHAIR", 1)).expect("add participant");
     }
     n.add_section(1, "Topic 1", &code("ITU"), "The agencies will support member states.", &by("CHAIR", 2))
@@ -167,8 +169,7 @@ fn concurrent_edits_of_two_sponsors_merge() {
     let id = a.propose(new, &by("DESA", 3)).expect("propose");
     let mut b = Negotiation::from_documents(a.id(), a.documents().clone(), "replica-b").expect("replica b");
     a.edit_proposal(&id, "The agencies will jointly support member states.", &by("DESA", 4)).expect("edit a");
-    b.edit_proposal(&id, "The agencies will support member states and stakeholders.", &by("UNODC", 4))
-        .expect("edit b");
+    b.edit_proposal(&id, "The agencies will support member states and stakeholders.", &by("UNODC", 4)).expect("edit b");
     a.merge(&b).expect("merge b into a");
     b.merge(&a).expect("merge a into b");
     let text = a.view().expect("view").proposal(&id).expect("p").text.clone();

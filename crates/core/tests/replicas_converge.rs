@@ -40,8 +40,9 @@ fn start() -> (Negotiation, Vec<ProposalId>) {
         role,
         document: DocumentId::derive("prop", who),
     };
-    let mut n = Negotiation::create(DocumentId::derive("prop", "n"), "T", new("CHAIR", Role::Chair), "origin", Timestamp(0))
-        .expect("create");
+    let mut n =
+        Negotiation::create(DocumentId::derive("prop", "n"), "T", new("CHAIR", Role::Chair), "origin", Timestamp(0))
+            .expect("create");
     for (who, role) in [("ITU", Role::Convenor), ("DESA", Role::Member), ("UNODC", Role::Member)] {
         n.add_participant(new(who, role), &at(0)).expect("participant");
     }
@@ -163,7 +164,9 @@ fn clamp(op: &Op, replicas: usize) -> Op {
         Op::Edit { replica, proposal, at, delete, insert } => {
             Op::Edit { replica: replica % replicas, proposal, at, delete, insert }
         }
-        Op::Stance { replica, member, proposal, kind } => Op::Stance { replica: replica % replicas, member, proposal, kind },
+        Op::Stance { replica, member, proposal, kind } => {
+            Op::Stance { replica: replica % replicas, member, proposal, kind }
+        }
         Op::Sync { from, to } => Op::Sync { from: from % replicas, to: to % replicas },
     }
 }

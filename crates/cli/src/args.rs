@@ -1,0 +1,216 @@
+//! The command line: every command, option and its help text.
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+/// Accord: negotiate the exact wording of a text among several parties,
+/// and prove what was agreed.
+#[derive(Parser, Debug)]
+#[command(name = "accord", version, about, long_about = None)]
+pub struct Cli {
+    /// The local store directory.
+    #[arg(long, global = true, env = "ACCORD_STORE", default_value = "./accord-data")]
+    pub store: PathBuf,
+    /// Which negotiation in the store (id or unique prefix); optional when the store holds one.
+    #[arg(long, global = true, env = "ACCORD_NEGOTIATION")]
+    pub negotiation: Option<String>,
+    /// The command.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The commands.
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Create a negotiation in the store, from a fixture or empty; prints its id.
+    Init {
+        /// Load a shipped fixture (hlcp-cybersecurity).
+        #[arg(long, conflicts_with_all = ["title", "chair"])]
+        fixture: Option<String>,
+        /// Title of a new, empty negotiation.
+        #[arg(long, requires = "chair")]
+        title: Option<String>,
+        /// Code of the chair of a new negotiation, e.g. HLCP.
+        #[arg(long, requires = "title")]
+        chair: Option<String>,
+        /// Full name of the chair.
+        #[arg(long, default_value = "Chair")]
+        chair_name: String,
+    },
+    /// Show sections, proposals, the stance matrix and outstanding disagreements.
+    Status {
+        /// Print the full view as JSON.
+        #[arg(long)]
+        json: bool,
+        /// Show the negotiation as it was at this time (RFC 3339, e.g. 2026-11-03T12:00:00Z).
+        #[arg(long)]
+        at: Option<String>,
+    },
+    /// Add a participant (chair or convenor).
+    AddParticipant {
+        /// Who acts (a chair or convenor code).
+        #[arg(long = "as")]
+        actor: String,
+        /// The new participant's code, e.g. WHO.
+        code: String,
+        /// Its full name.
+        #[arg(long)]
+        name: String,
+        /// Its role.
+        #[arg(long, default_value = "member")]
+        role: String,
+    },
+    /// Add a section with its base text (chair or convenor).
+    AddSection {
+        /// Who acts (a chair or convenor code).
+        #[arg(long = "as")]
+        actor: String,
+        /// The section number.
+        #[arg(long)]
+        number: u32,
+        /// Its title.
+        #[arg(long)]
+        title: String,
+        /// Its lead participant.
+        #[arg(long)]
+        lead: String,
+        /// File with the base text ("-" for standard input).
+        #[arg(long)]
+        text_file: PathBuf,
+    },
+    /// Put forward a proposal for a section; prints its id.
+    Propose {
+        /// The section number.
+        #[arg(long)]
+        section: u32,
+        /// Who proposes.
+        #[arg(long = "as")]
+        actor: String,
+        /// Its label, e.g. "Alt 4".
+        #[arg(long)]
+        label: String,
+        /// File with the proposed text ("-" for standard input).
+        #[arg(long)]
+        text_file: PathBuf,
+        /// Why.
+        #[arg(long, default_value = "")]
+        rationale: String,
+        /// A co-sponsor (repeatable).
+        #[arg(long)]
+        cosponsor: Vec<String>,
+    },
+    /// Replace a proposal's text (sponsors only); stored as minimal edits.
+    Edit {
+        /// The proposal (id or unique prefix).
+        #[arg(long)]
+        proposal: String,
+        /// Who edits.
+        #[arg(long = "as")]
+        actor: String,
+        /// File with the new text ("-" for standard input).
+        #[arg(long)]
+        text_file: PathBuf,
+    },
+    /// Record your stance on a proposal's current text.
+    Stance {
+        /// The proposal (id or unique prefix).
+        #[arg(long)]
+        proposal: String,
+        /// Whose stance.
+        #[arg(long = "as")]
+        actor: String,
+        /// The stance.
+        stance: StanceArg,
+        /// Why (required for object).
+        #[arg(long, default_value = "")]
+        reason: String,
+    },
+    /// Withdraw a proposal (sponsors only).
+    Withdraw {
+        /// The proposal (id or unique prefix).
+        #[arg(long)]
+        proposal: String,
+        /// Who withdraws it.
+        #[arg(long = "as")]
+        actor: String,
+    },
+    /// Show the word-level differences between texts of a section.
+    Redline {
+        /// The section number.
+        #[arg(long)]
+        section: u32,
+        /// The old text: `base` or a proposal id.
+        #[arg(long, default_value = "base")]
+        from: String,
+        /// The new text: a proposal id (default: every live proposal in turn).
+        #[arg(long)]
+        to: Option<String>,
+        /// When to colour the output.
+        #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
+        color: ColorChoice,
+    },
+    /// Show the compromise draft of a section: all proposals merged, collisions bracketed.
+    Compromise {
+        /// The section number.
+        #[arg(long)]
+        section: u32,
+        /// Print it as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Adopt a proposal as the section's agreed text (chair or convenor).
+    Adopt {
+        /// The section number.
+        #[arg(long)]
+        section: u32,
+        /// The proposal (id or unique prefix).
+        #[arg(long)]
+        proposal: String,
+        /// Who adopts.
+        #[arg(long = "as")]
+        actor: String,
+    },
+    /// Show every change, who made it and when.
+    History {
+        /// Only changes concerning this section.
+        #[arg(long)]
+        section: Option<u32>,
+        /// Print it as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Export the agreed draft.
+    Export {
+        /// The format.
+        #[arg(long, default_value = "md")]
+        format: String,
+        /// Write to this file instead of standard output.
+        #[arg(short, long)]
+        output: Option<PathBuf>,
+    },
+}
+
+/// A stance as typed on the command line.
+#[derive(Clone, Copy, Debug, ValueEnum)]
+pub enum StanceArg {
+    /// Support the wording.
+    Support,
+    /// Not preferred, but acceptable.
+    CanLiveWith,
+    /// Pending confirmation from capital or headquarters.
+    Reserve,
+    /// Object (give a --reason).
+    Object,
+}
+
+/// When to colour output.
+#[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq)]
+pub enum ColorChoice {
+    /// On a terminal, unless NO_COLOR is set.
+    Auto,
+    /// Always.
+    Always,
+    /// Never.
+    Never,
+}

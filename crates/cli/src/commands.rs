@@ -1,0 +1,287 @@
+//! One function per command: parse the arguments into core types, load the
+//! negotiation, call the core, save, print. No negotiation rule lives here.
+
+use std::io::{IsTerminal, Read};
+use std::path::Path;
+use std::time::SystemTime;
+
+use accord_core::redline::redline;
+use accord_core::{
+    Attribution, DocumentId, Negotiation, NegotiationView, NewParticipant, NewProposal, ParticipantCode, ProposalId,
+    Role, StanceKind, Timestamp, fixture,
+};
+use anyhow::{Context, Result, anyhow, bail};
+
+use crate::args::{Cli, ColorChoice, Command, StanceArg};
+use crate::render;
+use crate::store::Store;
+
+/// Runs the parsed command line.
+pub fn run(cli: Cli) -> Result<()> {
+    let store = Store::open(&cli.store)?;
+    let wanted = cli.negotiation.as_deref();
+    match cli.command {
+        Command::Init { fixture, title, chair, chair_name } => init(&store, fixture, title, chair, chair_name),
+        Command::Status { json, at } => status(&store, wanted, json, at.as_deref()),
+        Command::AddParticipant { actor, code, name, role } => write(&store, wanted, |n| {
+            let document = random_document_id();
+            let new = NewParticipant { code: code.parse()?, name, role: role.parse()?, document };
+            n.add_participant(new, &attribution(&actor)?)?;
+            Ok(format!("added {code}"))
+        }),
+        Command::AddSection { actor, number, title, lead, text_file } => write(&store, wanted, |n| {
+            let text = read_text(&text_file)?;
+            n.add_section(number, &title, &lead.parse()?, &text, &attribution(&actor)?)?;
+            Ok(format!("added section {number}"))
+        }),
+        Command::Propose { section, actor, label, text_file, rationale, cosponsor } => write(&store, wanted, |n| {
+            let cosponsors = cosponsor.iter().map(|c| c.parse()).collect::<Result<Vec<ParticipantCode>, _>>()?;
+            let id = ProposalId(random_document_id());
+            let text = read_text(&text_file)?;
+            let new = NewProposal { id, section, label, text, rationale, cosponsors };
+            Ok(n.propose(new, &attribution(&actor)?)?.to_string())
+        }),
+        Command::Edit { proposal, actor, text_file } => write(&store, wanted, |n| {
+            let id = resolve_proposal(&n.view()?, &proposal)?;
+            n.edit_proposal(&id, &read_text(&text_file)?, &attribution(&actor)?)?;
+            Ok(format!("edited {}", label_of(n, &id)?))
+        }),
+        Command::Stance { proposal, actor, stance, reason } => write(&store, wanted, |n| {
+            let id = resolve_proposal(&n.view()?, &proposal)?;
+            let kind = stance_kind(stance);
+            n.record_stance(&id, kind, &reason, &attribution(&actor)?)?;
+            Ok(format!("{actor}: {kind} on {}", label_of(n, &id)?))
+        }),
+        Command::Withdraw { proposal, actor } => write(&store, wanted, |n| {
+            let id = resolve_proposal(&n.view()?, &proposal)?;
+            n.withdraw(&id, &attribution(&actor)?)?;
+            Ok(format!("withdrew {}", label_of(n, &id)?))
+        }),
+        Command::Adopt { section, proposal, actor } => write(&store, wanted, |n| {
+            let id = resolve_proposal(&n.view()?, &proposal)?;
+            n.adopt(section, &id, &attribution(&actor)?)?;
+            Ok(format!("section {section} agreed: adopted {}", label_of(n, &id)?))
+        }),
+        Command::Redline { section, from, to, color } => show_redline(&store, wanted, section, &from, to, color),
+        Command::Compromise { section, json } => {
+            let view = load(&store, wanted)?.view()?;
+            let compromise = section_of(&view, section)?.compromise();
+            if json {
+                println!("{}", serde_json::to_string_pretty(&compromise)?);
+            } else {
+                print!("{}", render::compromise(&compromise, use_color(ColorChoice::Auto)));
+            }
+            Ok(())
+        }
+        Command::History { section, json } => {
+            let negotiation = load(&store, wanted)?;
+            if let Some(number) = section {
+                section_of(&negotiation.view()?, number)?;
+            }
+            let entries = negotiation.history(section)?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&entries)?);
+            } else {
+                print!("{}", render::history(&entries));
+            }
+            Ok(())
+        }
+        Command::Export { format, output } => export(&store, wanted, &format, output.as_deref()),
+    }
+}
+
+fn init(
+    store: &Store,
+    fixture: Option<String>,
+    title: Option<String>,
+    chair: Option<String>,
+    chair_name: String,
+) -> Result<()> {
+    let mut negotiation = match (fixture, title, chair) {
+        (Some(name), _, _) => fixture::load(&name)?,
+        (None, Some(title), Some(chair)) => {
+            let chair = NewParticipant {
+                code: chair.parse()?,
+                name: chair_name,
+                role: Role::Chair,
+                document: random_document_id(),
+            };
+            Negotiation::create(random_document_id(), &title, chair, store.replica(), now()?)?
+        }
+        _ => bail!("say what to create: `accord init --fixture hlcp-cybersecurity`, or --title T --chair CODE"),
+    };
+    if store.negotiation_ids()?.contains(&negotiation.id()) {
+        bail!("the store already holds negotiation {}: use another --store to start afresh", negotiation.id());
+    }
+    store.save(&mut negotiation)?;
+    println!("{}", negotiation.id());
+    Ok(())
+}
+
+fn status(store: &Store, wanted: Option<&str>, json: bool, at: Option<&str>) -> Result<()> {
+    let mut negotiation = load(store, wanted)?;
+    if let Some(at) = at {
+        negotiation = negotiation.as_of(parse_time(at)?)?;
+    }
+    let view = negotiation.view()?;
+    if json {
+        println!("{}", serde_json::to_string_pretty(&view)?);
+    } else {
+        print!("{}", render::status(&view));
+    }
+    Ok(())
+}
+
+fn show_redline(
+    store: &Store,
+    wanted: Option<&str>,
+    number: u32,
+    from: &str,
+    to: Option<String>,
+    color: ColorChoice,
+) -> Result<()> {
+    let view = load(store, wanted)?.view()?;
+    let section = section_of(&view, number)?;
+    let (from_label, old) = if from == "base" {
+        ("base text".to_string(), section.base_text.clone())
+    } else {
+        let proposal = view.proposal(&resolve_proposal(&view, from)?).ok_or_else(|| anyhow!("unknown proposal"))?;
+        (proposal.label.clone(), proposal.text.clone())
+    };
+    let targets: Vec<ProposalId> = match to {
+        Some(to) => vec![resolve_proposal(&view, &to)?],
+        None => section.live_proposals().map(|p| p.id).collect(),
+    };
+    if targets.is_empty() {
+        bail!("section {number} has no live proposal to compare: name one with --to ID");
+    }
+    let color = use_color(color);
+    for id in targets {
+        let proposal = view.proposal(&id).ok_or_else(|| anyhow!("unknown proposal {id}"))?;
+        println!("── {} → {} ({})", from_label, proposal.label, proposal.id);
+        println!("{}\n", render::redline(&redline(&old, &proposal.text), color));
+    }
+    Ok(())
+}
+
+fn export(store: &Store, wanted: Option<&str>, format: &str, output: Option<&Path>) -> Result<()> {
+    let format: accord_export::Format = format.parse().map_err(|e: String| anyhow!(e))?;
+    let view = load(store, wanted)?.view()?;
+    let bytes = accord_export::export(&view, format);
+    match output {
+        Some(path) => {
+            std::fs::write(path, &bytes).with_context(|| format!("cannot write {}", path.display()))?;
+            eprintln!("wrote {} ({} bytes)", path.display(), bytes.len());
+        }
+        None => {
+            use std::io::Write;
+            std::io::stdout().write_all(&bytes)?;
+        }
+    }
+    Ok(())
+}
+
+/// Loads, changes and saves the negotiation; prints what `change` reports.
+fn write(store: &Store, wanted: Option<&str>, change: impl FnOnce(&mut Negotiation) -> Result<String>) -> Result<()> {
+    let mut negotiation = load(store, wanted)?;
+    let report = change(&mut negotiation)?;
+    store.save(&mut negotiation)?;
+    println!("{report}");
+    Ok(())
+}
+
+fn load(store: &Store, wanted: Option<&str>) -> Result<Negotiation> {
+    store.load(store.resolve(wanted)?)
+}
+
+fn section_of(view: &NegotiationView, number: u32) -> Result<&accord_core::SectionView> {
+    view.section(number).ok_or_else(|| accord_core::Error::UnknownSection(number).into())
+}
+
+/// A proposal by full id or unique id prefix.
+fn resolve_proposal(view: &NegotiationView, text: &str) -> Result<ProposalId> {
+    if let Ok(id) = text.parse::<ProposalId>() {
+        return match view.proposal(&id) {
+            Some(_) => Ok(id),
+            None => Err(accord_core::Error::UnknownProposal(id).into()),
+        };
+    }
+    let matching: Vec<ProposalId> = view
+        .sections
+        .iter()
+        .flat_map(|s| &s.proposals)
+        .map(|p| p.id)
+        .filter(|id| text.len() >= 4 && id.to_string().starts_with(text))
+        .collect();
+    match matching.as_slice() {
+        [one] => Ok(*one),
+        [] => bail!("unknown proposal {text:?}: give an id (or its first 4+ characters) from `accord status`"),
+        _ => bail!("{text:?} matches several proposals: give more of the id"),
+    }
+}
+
+fn label_of(negotiation: &Negotiation, id: &ProposalId) -> Result<String> {
+    Ok(negotiation.view()?.proposal(id).map(|p| p.label.clone()).unwrap_or_default())
+}
+
+fn attribution(actor: &str) -> Result<Attribution> {
+    Ok(Attribution::new(actor.parse()?, now()?))
+}
+
+fn stance_kind(arg: StanceArg) -> StanceKind {
+    match arg {
+        StanceArg::Support => StanceKind::Support,
+        StanceArg::CanLiveWith => StanceKind::CanLiveWith,
+        StanceArg::Reserve => StanceKind::Reserve,
+        StanceArg::Object => StanceKind::Object,
+    }
+}
+
+/// The text of a file, or of standard input for "-"; must be UTF-8 and not empty.
+fn read_text(path: &Path) -> Result<String> {
+    let bytes = if path == Path::new("-") {
+        let mut bytes = Vec::new();
+        std::io::stdin().read_to_end(&mut bytes).context("cannot read standard input")?;
+        bytes
+    } else {
+        std::fs::read(path).with_context(|| format!("cannot read the text file {}", path.display()))?
+    };
+    let text = String::from_utf8(bytes).map_err(|e| {
+        anyhow!("{} is not valid UTF-8 text (invalid byte at offset {})", path.display(), e.utf8_error().valid_up_to())
+    })?;
+    if text.trim().is_empty() {
+        bail!("{} is empty: a text needs at least one word", path.display());
+    }
+    Ok(text)
+}
+
+/// The current time, or ACCORD_NOW (RFC 3339) for reproducible scripts and tests.
+fn now() -> Result<Timestamp> {
+    match std::env::var("ACCORD_NOW") {
+        Ok(text) => parse_time(&text).context("ACCORD_NOW"),
+        Err(_) => Ok(to_timestamp(SystemTime::now())),
+    }
+}
+
+fn parse_time(text: &str) -> Result<Timestamp> {
+    let time = humantime::parse_rfc3339_weak(text)
+        .map_err(|e| anyhow!("invalid time {text:?}: {e}; write it like 2026-11-03T12:00:00Z"))?;
+    Ok(to_timestamp(time))
+}
+
+fn to_timestamp(time: SystemTime) -> Timestamp {
+    let millis = time.duration_since(SystemTime::UNIX_EPOCH).map(|d| d.as_millis()).unwrap_or(0);
+    Timestamp(i64::try_from(millis).unwrap_or(i64::MAX))
+}
+
+fn random_document_id() -> DocumentId {
+    DocumentId::from_bytes(*uuid::Uuid::new_v4().as_bytes())
+}
+
+fn use_color(choice: ColorChoice) -> bool {
+    match choice {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto => std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none(),
+    }
+}

@@ -1,0 +1,160 @@
+//! Human-readable output for the terminal: status with stance matrices,
+//! redlines (coloured on a terminal, `[-deleted-]{+inserted+}` otherwise),
+//! compromise drafts and history.
+
+use std::fmt::Write;
+
+use accord_core::compromise::Compromise;
+use accord_core::history::HistoryEntry;
+use accord_core::redline::{Redline, SegmentKind};
+use accord_core::{NegotiationView, ProposalView, SectionView, StanceKind, StanceView};
+use accord_export::format_time;
+
+const RED_STRUCK: &str = "\x1b[31;9m";
+const GREEN_UNDERLINED: &str = "\x1b[32;4m";
+const YELLOW: &str = "\x1b[33m";
+const BOLD: &str = "\x1b[1m";
+const RESET: &str = "\x1b[0m";
+
+/// The whole negotiation at a glance.
+pub fn status(view: &NegotiationView) -> String {
+    let mut out = String::new();
+    let _ = writeln!(out, "{}", view.title);
+    let _ = write!(out, "id {}", view.id);
+    if let Some(deadline) = view.deadline {
+        let _ = write!(out, "   deadline {}", format_time(deadline));
+    }
+    let people: Vec<String> = view.participants.iter().map(|p| format!("{} ({})", p.code, p.role)).collect();
+    let _ = writeln!(out, "\nparticipants: {}\n", people.join(", "));
+    for section in &view.sections {
+        section_status(&mut out, view, section);
+    }
+    out.push_str("stances: support, can-live (with), reserve, OBJECT; sponsor = implicit support; * = given on an earlier text\n");
+    out
+}
+
+fn section_status(out: &mut String, view: &NegotiationView, section: &SectionView) {
+    let gap = section.text_gap.map(|g| format!(", text gap {g:.2}")).unwrap_or_default();
+    let _ = writeln!(
+        out,
+        "§{} {} [{}] lead {}{}",
+        section.number,
+        section.title,
+        section.status.as_str(),
+        section.lead,
+        gap
+    );
+    if let Some(adoption) = &section.adoption {
+        let _ =
+            writeln!(out, "   agreed: {} adopted by {} on {}", adoption.label, adoption.by, format_time(adoption.at));
+    }
+    for proposal in &section.proposals {
+        proposal_line(out, proposal);
+    }
+    if !section.proposals.is_empty() {
+        stance_matrix(out, view, section);
+    }
+    for item in &section.outstanding {
+        let verb = if item.stance == StanceKind::Object { "objects to" } else { "reserves on" };
+        let stale = if item.stale { " (on an earlier text)" } else { "" };
+        let _ = writeln!(out, "   ! {} {} {}{}: {}", item.participant, verb, item.label, stale, item.reason);
+    }
+    out.push('\n');
+}
+
+fn proposal_line(out: &mut String, proposal: &ProposalView) {
+    let sponsors: Vec<String> = proposal.sponsors.iter().map(ToString::to_string).collect();
+    let tally = proposal.tally;
+    let state = match (proposal.withdrawn, proposal.adoptable) {
+        (true, _) => "withdrawn",
+        (false, true) => "adoptable",
+        (false, false) => "",
+    };
+    let _ = writeln!(
+        out,
+        "   {:<7} {}  by {}  accepting {} reserving {} objecting {} pending {}  {}",
+        proposal.label,
+        proposal.id,
+        sponsors.join(", "),
+        tally.accepting,
+        tally.reserving,
+        tally.objecting,
+        tally.pending,
+        state
+    );
+}
+
+fn stance_matrix(out: &mut String, view: &NegotiationView, section: &SectionView) {
+    let _ = write!(out, "   {:<8}", "");
+    for proposal in &section.proposals {
+        let _ = write!(out, " {:<10}", proposal.label);
+    }
+    out.push('\n');
+    for participant in view.participants.iter().filter(|p| p.role.is_member()) {
+        let _ = write!(out, "   {:<8}", participant.code.as_str());
+        for proposal in &section.proposals {
+            let _ = write!(out, " {:<10}", cell(proposal.stances.get(&participant.code)));
+        }
+        out.push('\n');
+    }
+}
+
+fn cell(stance: Option<&StanceView>) -> String {
+    let Some(stance) = stance else { return "·".to_string() };
+    let word = match stance.stance {
+        _ if stance.sponsor && stance.at.is_none() => "sponsor",
+        StanceKind::Support => "support",
+        StanceKind::CanLiveWith => "can-live",
+        StanceKind::Reserve => "reserve",
+        StanceKind::Object => "OBJECT",
+    };
+    if stance.stale { format!("{word}*") } else { word.to_string() }
+}
+
+/// A redline, coloured or in plain markers.
+pub fn redline(redline: &Redline, color: bool) -> String {
+    if !color {
+        return redline.to_plain();
+    }
+    let mut out = String::new();
+    for segment in &redline.segments {
+        match segment.kind {
+            SegmentKind::Equal => out.push_str(&segment.text),
+            SegmentKind::Delete => {
+                let _ = write!(out, "{RED_STRUCK}[-{}-]{RESET}", segment.text);
+            }
+            SegmentKind::Insert => {
+                let _ = write!(out, "{GREEN_UNDERLINED}{{+{}+}}{RESET}", segment.text);
+            }
+        }
+    }
+    out
+}
+
+/// A compromise draft with its brackets highlighted.
+pub fn compromise(compromise: &Compromise, color: bool) -> String {
+    let mut out = String::new();
+    if color {
+        out.push_str(&highlight_brackets(&compromise.text));
+    } else {
+        out.push_str(&compromise.text);
+    }
+    let _ = write!(out, "\n\n{} bracket(s) remain", compromise.brackets);
+    out.push('\n');
+    out
+}
+
+fn highlight_brackets(text: &str) -> String {
+    text.replace('[', &format!("{YELLOW}{BOLD}[")).replace(']', &format!("]{RESET}"))
+}
+
+/// History, one change a line.
+pub fn history(entries: &[HistoryEntry]) -> String {
+    let mut out = String::new();
+    for entry in entries {
+        let by = entry.by.as_ref().map(ToString::to_string).unwrap_or_else(|| "?".into());
+        let section = entry.section.map(|s| format!(" §{s}")).unwrap_or_default();
+        let _ = writeln!(out, "{}  {:<8}{}  {}", format_time(entry.at), by, section, entry.what);
+    }
+    out
+}

@@ -1,0 +1,51 @@
+//! The agreed draft as Markdown.
+
+use std::fmt::Write;
+
+use accord_core::{NegotiationView, SectionView};
+
+use crate::record::{approval_record, format_time, section_text};
+
+/// The agreed draft of `view` as Markdown: agreed sections as agreed,
+/// unresolved ones as their compromise draft in brackets, each with its
+/// approval record.
+pub fn markdown(view: &NegotiationView) -> String {
+    let mut out = String::new();
+    let _ = writeln!(out, "# {}\n", view.title);
+    let agreed = view.sections.iter().filter(|s| s.agreed_text.is_some()).count();
+    let _ = writeln!(out, "Agreed draft: {agreed} of {} sections agreed.", view.sections.len());
+    if let Some(deadline) = view.deadline {
+        let _ = writeln!(out, "Consultation deadline: {}.", format_time(deadline));
+    }
+    let _ = writeln!(out, "Negotiation `{}`.\n", view.id);
+    for section in &view.sections {
+        section_markdown(&mut out, section);
+    }
+    out
+}
+
+fn section_markdown(out: &mut String, section: &SectionView) {
+    let _ = writeln!(out, "## {}. {}\n", section.number, section.title);
+    let _ = writeln!(out, "_Lead: {}. Status: {}._\n", section.lead, section.status.as_str());
+    let _ = writeln!(out, "{}\n", section_text(section));
+    if let Some(record) = approval_record(section) {
+        let codes =
+            |list: &[accord_core::ParticipantCode]| list.iter().map(ToString::to_string).collect::<Vec<_>>().join(", ");
+        let _ = writeln!(
+            out,
+            "- Accepted by: {}",
+            if record.accepted.is_empty() { "none".into() } else { codes(&record.accepted) }
+        );
+        for (who, reason) in &record.reserved {
+            let _ =
+                writeln!(out, "- Reserved by {who}: {}", if reason.is_empty() { "(no reason given)" } else { reason });
+        }
+        for (who, reason) in &record.objected {
+            let _ = writeln!(out, "- Objected by {who}: {reason}");
+        }
+        if let Some(adoption) = &record.adoption {
+            let _ = writeln!(out, "- {adoption}");
+        }
+        out.push('\n');
+    }
+}

@@ -1,0 +1,271 @@
+//! End-to-end tests of the `accord` binary on the HLCP fixture: a whole
+//! negotiation of topic 4 from the command line, and wrong input that must
+//! fail with a clear message and change nothing.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use serde_json::Value;
+
+/// A fresh store directory for one test.
+struct Store(PathBuf);
+
+impl Store {
+    fn new(name: &str) -> Store {
+        let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("cli-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).expect("create test dir");
+        Store(dir)
+    }
+
+    fn with_fixture(name: &str) -> Store {
+        let store = Store::new(name);
+        store.ok(&["init", "--fixture", "hlcp-cybersecurity"]);
+        store
+    }
+
+    fn run(&self, args: &[&str]) -> Output {
+        Command::new(env!("CARGO_BIN_EXE_accord"))
+            .arg("--store")
+            .arg(self.0.join("data"))
+            .args(args)
+            .env("ACCORD_NOW", "2026-11-08T10:00:00Z")
+            .env_remove("ACCORD_STORE")
+            .env_remove("ACCORD_NEGOTIATION")
+            .output()
+            .expect("run accord")
+    }
+
+    /// Runs a command that must succeed; returns its standard output.
+    fn ok(&self, args: &[&str]) -> String {
+        let output = self.run(args);
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(output.status.success(), "accord {args:?} failed: {stderr}");
+        String::from_utf8(output.stdout).expect("utf-8 output")
+    }
+
+    /// Runs a command that must fail; returns its error message.
+    fn fails(&self, args: &[&str]) -> String {
+        let output = self.run(args);
+        assert!(!output.status.success(), "accord {args:?} should have failed");
+        String::from_utf8(output.stderr).expect("utf-8 error")
+    }
+
+    fn status(&self) -> Value {
+        serde_json::from_str(&self.ok(&["status", "--json"])).expect("status --json is JSON")
+    }
+
+    fn text_file(&self, name: &str, text: &str) -> String {
+        let path = self.0.join(name);
+        std::fs::write(&path, text).expect("write text file");
+        path.to_string_lossy().into_owned()
+    }
+
+    /// Every file of the store with its bytes, to prove nothing changed.
+    fn snapshot(&self) -> Vec<(PathBuf, Vec<u8>)> {
+        let mut files = Vec::new();
+        let mut pending = vec![self.0.join("data")];
+        while let Some(dir) = pending.pop() {
+            for entry in std::fs::read_dir(dir).expect("read dir") {
+                let path = entry.expect("entry").path();
+                if path.is_dir() {
+                    pending.push(path);
+                } else {
+                    let bytes = std::fs::read(&path).expect("read file");
+                    files.push((path, bytes));
+                }
+            }
+        }
+        files.sort();
+        files
+    }
+}
+
+fn section(status: &Value, number: u64) -> &Value {
+    status["sections"].as_array().expect("sections").iter().find(|s| s["number"] == number).expect("section")
+}
+
+fn proposal_id(status: &Value, number: u64, label: &str) -> String {
+    let proposals = section(status, number)["proposals"].as_array().expect("proposals");
+    let proposal = proposals.iter().find(|p| p["label"] == label).expect("proposal with label");
+    proposal["id"].as_str().expect("id").to_string()
+}
+
+#[test]
+fn a_whole_negotiation_of_topic_four_from_the_command_line() {
+    let store = Store::with_fixture("whole");
+    let status = store.status();
+    assert_eq!(section(&status, 4)["status"], "blocked");
+    assert!(section(&status, 4)["agreed_text"].is_null());
+
+    let draft = store.text_file(
+        "alt4.txt",
+        "The organizations of the UN system will support discussions on cooperation in cybersecurity, \
+         without prejudging the deliberations of Member States.",
+    );
+    let id = store.ok(&[
+        "propose",
+        "--section",
+        "4",
+        "--as",
+        "ITU",
+        "--label",
+        "Alt 4",
+        "--text-file",
+        &draft,
+        "--rationale",
+        "bridges Alt 1 and Alt 2",
+        "--cosponsor",
+        "UNESCO",
+    ]);
+    let id = id.trim();
+    assert_eq!(proposal_id(&store.status(), 4, "Alt 4"), id);
+
+    let revised = store.text_file(
+        "alt4b.txt",
+        "The organizations of the UN system will support discussions on cooperation in cybersecurity, \
+         involving all stakeholders and without prejudging the deliberations of Member States.",
+    );
+    store.ok(&["stance", "--proposal", id, "--as", "DESA", "support"]);
+    store.ok(&["edit", "--proposal", id, "--as", "UNESCO", "--text-file", &revised]);
+    let status = store.status();
+    let alt4 = &section(&status, 4)["proposals"]
+        .as_array()
+        .expect("proposals")
+        .iter()
+        .find(|p| p["id"] == id)
+        .expect("alt 4")
+        .clone();
+    assert_eq!(alt4["stances"]["DESA"]["stale"], true, "DESA's support predates UNESCO's edit");
+    assert!(alt4["text"].as_str().expect("text").contains("involving all stakeholders"));
+
+    for member in ["HLCP", "DESA", "WBG", "UNODC", "UNDP", "UNCTAD", "HLCM", "OHCHR"] {
+        store.ok(&["stance", "--proposal", id, "--as", member, "support"]);
+    }
+    store.ok(&[
+        "stance",
+        "--proposal",
+        id,
+        "--as",
+        "UNSEC",
+        "object",
+        "--reason",
+        "the stakeholder clause goes too far",
+    ]);
+    let status = store.status();
+    let outstanding = section(&status, 4)["outstanding"].as_array().expect("outstanding");
+    assert!(outstanding.iter().any(|o| o["participant"] == "UNSEC"
+        && o["proposal"] == id
+        && o["reason"] == "the stakeholder clause goes too far"));
+
+    let refused = store.fails(&["adopt", "--section", "4", "--proposal", id, "--as", "HLCP"]);
+    assert!(refused.contains("UNSEC objects: the stakeholder clause goes too far"), "{refused}");
+
+    store.ok(&["stance", "--proposal", id, "--as", "UNSEC", "can-live-with"]);
+    store.ok(&["adopt", "--section", "4", "--proposal", id, "--as", "HLCP"]);
+    let status = store.status();
+    assert_eq!(section(&status, 4)["status"], "agreed");
+    assert_eq!(section(&status, 4)["agreed_text"], alt4["text"]);
+
+    let export_path = store.0.join("draft.md");
+    store.ok(&["export", "--format", "md", "-o", export_path.to_str().expect("path")]);
+    let markdown = std::fs::read_to_string(&export_path).expect("export written");
+    let topic4 = markdown.split("## 4.").nth(1).expect("topic 4 in export").split("## 5.").next().expect("text");
+    assert!(topic4.contains("involving all stakeholders"), "{topic4}");
+    assert!(topic4.contains("Adopted by HLCP"), "{topic4}");
+    assert!(!topic4.contains("[Alt"), "an agreed section has no brackets: {topic4}");
+    assert!(markdown.contains("[Alt"), "topic 5 stays unresolved, so something is bracketed");
+
+    let history = store.ok(&["history", "--section", "4"]);
+    assert!(history.contains("HLCP") && history.contains("adopted Alt 4"), "{history}");
+}
+
+#[test]
+fn redline_marks_deletions_and_insertions_in_plain_text() {
+    let store = Store::with_fixture("redline");
+    let status = store.status();
+    let alt1 = proposal_id(&status, 4, "Alt 1");
+    let output = store.ok(&["redline", "--section", "4", "--to", &alt1]);
+    assert!(output.contains("{+") && output.contains("+}"), "{output}");
+    assert!(output.contains("[-") && output.contains("-]"), "{output}");
+    assert!(!output.contains('\x1b'), "no colour codes when not on a terminal");
+    let coloured = store.ok(&["redline", "--section", "4", "--to", &alt1, "--color", "always"]);
+    assert!(coloured.contains('\x1b'));
+}
+
+#[test]
+fn compromise_brackets_the_competing_topic_four_wordings() {
+    let store = Store::with_fixture("compromise");
+    let output = store.ok(&["compromise", "--section", "4"]);
+    assert!(output.contains("[Alt 1 (UNSEC):"), "{output}");
+    assert!(output.contains("Alt 2 (DESA, UNCTAD):"), "{output}");
+}
+
+#[test]
+fn wrong_input_fails_clearly_and_changes_nothing() {
+    let store = Store::with_fixture("wrong");
+    let status = store.status();
+    let alt1 = proposal_id(&status, 4, "Alt 1");
+    let text = store.text_file("t.txt", "Some wording.");
+    let cases: Vec<(Vec<&str>, &str)> = vec![
+        (vec!["stance", "--proposal", &alt1, "--as", "XYZ", "support"], "unknown participant XYZ"),
+        (vec!["stance", "--proposal", &alt1, "--as", "itu", "support"], "invalid participant code"),
+        (vec!["edit", "--proposal", &alt1, "--as", "DESA", "--text-file", &text], "DESA is not a sponsor of Alt 1"),
+        (vec!["stance", "--proposal", &alt1, "--as", "UNU", "support"], "UNU is an observer"),
+        (vec!["stance", "--proposal", &alt1, "--as", "DESA", "object"], "an objection needs a reason"),
+        (vec!["propose", "--section", "9", "--as", "ITU", "--label", "X", "--text-file", &text], "unknown section 9"),
+        (vec!["stance", "--proposal", "zzzzzz", "--as", "ITU", "support"], "unknown proposal"),
+        (vec!["adopt", "--section", "4", "--proposal", &alt1, "--as", "DESA"], "only the chair or a convenor"),
+        (
+            vec!["propose", "--section", "4", "--as", "ITU", "--label", "Alt 1", "--text-file", &text],
+            "already has a proposal labelled",
+        ),
+        (
+            vec!["propose", "--section", "4", "--as", "ITU", "--label", "Alt 9", "--text-file", "/nonexistent"],
+            "cannot read the text file",
+        ),
+        (vec!["export", "--format", "pdf"], "unknown export format"),
+        (vec!["status", "--at", "yesterday"], "invalid time"),
+    ];
+    let before = store.snapshot();
+    for (args, expected) in cases {
+        let message = store.fails(&args);
+        assert!(message.contains(expected), "accord {args:?} said {message:?}, expected {expected:?}");
+    }
+    assert!(store.snapshot() == before, "a refused command changed the store");
+}
+
+#[test]
+fn invalid_utf8_text_is_refused() {
+    let store = Store::with_fixture("utf8");
+    let path = store.0.join("bad.txt");
+    std::fs::write(&path, [b'o', b'k', 0xff, 0xfe]).expect("write");
+    let message = store.fails(&[
+        "propose",
+        "--section",
+        "4",
+        "--as",
+        "ITU",
+        "--label",
+        "Alt 9",
+        "--text-file",
+        path.to_str().expect("path"),
+    ]);
+    assert!(message.contains("not valid UTF-8"), "{message}");
+}
+
+#[test]
+fn an_empty_store_says_how_to_start() {
+    let store = Store::new("empty");
+    let message = store.fails(&["status"]);
+    assert!(message.contains("accord init --fixture hlcp-cybersecurity"), "{message}");
+}
+
+#[test]
+fn status_at_an_earlier_time_shows_the_earlier_negotiation() {
+    let store = Store::with_fixture("at");
+    let early: Value =
+        serde_json::from_str(&store.ok(&["status", "--json", "--at", "2026-11-02T09:30:00Z"])).expect("json");
+    assert!(section(&early, 2)["agreed_text"].is_null(), "topic 2 was adopted on day 4");
+    assert!(!section(&store.status(), 2)["agreed_text"].is_null());
+}
