@@ -1,0 +1,89 @@
+//! Status of the HLCP fixture grown to 30 participants and 20 proposals per
+//! section, every member with a stance on every proposal: milliseconds per
+//! `Negotiation::view()` (the status call), next to reading the same
+//! documents raw (automerge `hydrate` of every document) in the same run.
+
+mod common;
+
+use std::time::{Duration, Instant};
+
+use accord_core::automerge::ReadDoc;
+use accord_core::{
+    Attribution, DocumentId, Negotiation, NewParticipant, NewProposal, ParticipantCode, ProposalId, Role, StanceKind,
+    Timestamp, fixture,
+};
+use common::{Stats, ms, print_machine};
+
+const PARTICIPANTS: usize = 30;
+const PROPOSALS_PER_SECTION: usize = 20;
+const ROUNDS: usize = 30;
+
+fn main() {
+    print_machine();
+    let negotiation = grown_fixture();
+    let view = negotiation.view().expect("view");
+    let proposals: usize = view.sections.iter().map(|s| s.proposals.len()).sum();
+    println!("negotiation: {} participants, {} sections, {proposals} proposals, {} documents", view.participants.len(), view.sections.len(), negotiation.documents().len());
+    let (mut ours, mut raw) = (Vec::new(), Vec::new());
+    for _ in 0..ROUNDS {
+        ours.push(time(|| negotiation.view().expect("view").sections.len()));
+        raw.push(time(|| negotiation.documents().values().map(|d| d.hydrate(None).is_object() as usize).sum()));
+    }
+    let (ours, raw) = (Stats::of(&ours), Stats::of(&raw));
+    println!("| read | median ms | min-max ms |");
+    println!("|---|---|---|");
+    println!("| raw automerge hydrate of every document | {} | {}-{} |", ms(raw.median), ms(raw.min), ms(raw.max));
+    println!("| accord status (view) | {} | {}-{} |", ms(ours.median), ms(ours.min), ms(ours.max));
+    println!("ratio status/raw: {:.2}", ours.median.as_secs_f64() / raw.median.as_secs_f64());
+}
+
+fn time(work: impl FnOnce() -> usize) -> Duration {
+    let start = Instant::now();
+    std::hint::black_box(work());
+    start.elapsed()
+}
+
+fn code(text: &str) -> ParticipantCode {
+    text.parse().expect("code")
+}
+
+/// The fixture plus members P13..P30 and proposals up to 20 per section,
+/// each a variation of the base text, with a stance from every member.
+fn grown_fixture() -> Negotiation {
+    let mut n = fixture::load("hlcp-cybersecurity").expect("fixture");
+    let at = |minute: i64| Timestamp(1_800_000_000_000 + minute * 60_000);
+    let chair = Attribution::new(code("HLCP"), at(0));
+    let existing = n.view().expect("view").participants.len();
+    for index in existing + 1..=PARTICIPANTS {
+        let code = code(&format!("P{index}"));
+        let document = DocumentId::derive("bench-status", code.as_str());
+        n.add_participant(NewParticipant { code, name: format!("Agency {index}"), role: Role::Member, document }, &chair)
+            .expect("participant");
+    }
+    let view = n.view().expect("view");
+    let members: Vec<ParticipantCode> = view.participants.iter().filter(|p| p.role.is_member()).map(|p| p.code.clone()).collect();
+    for section in &view.sections {
+        for index in section.proposals.len()..PROPOSALS_PER_SECTION {
+            let sponsor = &members[index % members.len()];
+            let words: Vec<&str> = section.base_text.split(' ').collect();
+            let mut text = words.clone();
+            text[(index * 7) % words.len()] = "amended";
+            let new = NewProposal {
+                id: ProposalId(DocumentId::derive("bench-status", &format!("{}-{index}", section.number))),
+                section: section.number,
+                label: format!("Alt {}", index + 1),
+                text: text.join(" "),
+                rationale: "variation".into(),
+                cosponsors: vec![],
+            };
+            let id = n.propose(new, &Attribution::new(sponsor.clone(), at(1))).expect("propose");
+            for (m, member) in members.iter().enumerate() {
+                if member != sponsor {
+                    let kind = [StanceKind::Support, StanceKind::CanLiveWith, StanceKind::Reserve, StanceKind::Object][(m + index) % 4];
+                    n.record_stance(&id, kind, "bench reason", &Attribution::new(member.clone(), at(2))).expect("stance");
+                }
+            }
+        }
+    }
+    n
+}
