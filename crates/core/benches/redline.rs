@@ -22,7 +22,12 @@ fn main() {
     let paper = load_trace("automerge-paper.json.gz").end_content;
     let old = first_words(&paper, WORDS);
     let new = edit_one_word_in_ten(&old);
-    println!("texts: {} and {} words, similarity {:.3}", count_words(&old), count_words(&new), redline(&old, &new).similarity);
+    println!(
+        "texts: {} and {} words, similarity {:.3}",
+        count_words(&old),
+        count_words(&new),
+        redline(&old, &new).similarity
+    );
     let (mut ours, mut raw, mut same_tokens) = (Vec::new(), Vec::new(), Vec::new());
     for _ in 0..ROUNDS {
         ours.push(time(|| redline(&old, &new).segments.len()));
@@ -32,9 +37,21 @@ fn main() {
     let (ours, raw, same_tokens) = (Stats::of(&ours), Stats::of(&raw), Stats::of(&same_tokens));
     println!("| diff | median ms | p99 ms | min-max ms |");
     println!("|---|---|---|---|");
-    println!("| similar TextDiff::diff_words, {ALGORITHM:?} | {} | {} | {}-{} |", ms(raw.median), ms(raw.p99), ms(raw.min), ms(raw.max));
+    println!(
+        "| similar TextDiff::diff_words, {ALGORITHM:?} | {} | {} | {}-{} |",
+        ms(raw.median),
+        ms(raw.p99),
+        ms(raw.min),
+        ms(raw.max)
+    );
     let t = &same_tokens;
-    println!("| similar capture_diff_slices on accord's tokens, {ALGORITHM:?} | {} | {} | {}-{} |", ms(t.median), ms(t.p99), ms(t.min), ms(t.max));
+    println!(
+        "| similar capture_diff_slices on accord's tokens, {ALGORITHM:?} | {} | {} | {}-{} |",
+        ms(t.median),
+        ms(t.p99),
+        ms(t.min),
+        ms(t.max)
+    );
     println!("| accord redline | {} | {} | {}-{} |", ms(ours.median), ms(ours.p99), ms(ours.min), ms(ours.max));
     println!(
         "ratio accord/similar: median {:.3}, p99 {:.3}",
@@ -52,7 +69,7 @@ fn similar_on_accord_tokens(old: &str, new: &str) -> usize {
 /// What a caller of `similar` would write: a word diff and its changes collected.
 fn similar_directly(old: &str, new: &str) -> usize {
     let diff = TextDiff::configure().algorithm(ALGORITHM).timeout(DEADLINE).diff_words(old, new);
-    diff.iter_all_changes().map(|change| change.value().len()).count()
+    diff.iter_all_changes().map(|change| change.value().len()).sum()
 }
 
 fn time(work: impl FnOnce() -> usize) -> Duration {

@@ -7,7 +7,6 @@ mod common;
 
 use std::time::{Duration, Instant};
 
-use accord_core::automerge::ReadDoc;
 use accord_core::{
     Attribution, DocumentId, Negotiation, NewParticipant, NewProposal, ParticipantCode, ProposalId, Role, StanceKind,
     Timestamp, fixture,
@@ -23,7 +22,12 @@ fn main() {
     let negotiation = grown_fixture();
     let view = negotiation.view().expect("view");
     let proposals: usize = view.sections.iter().map(|s| s.proposals.len()).sum();
-    println!("negotiation: {} participants, {} sections, {proposals} proposals, {} documents", view.participants.len(), view.sections.len(), negotiation.documents().len());
+    println!(
+        "negotiation: {} participants, {} sections, {proposals} proposals, {} documents",
+        view.participants.len(),
+        view.sections.len(),
+        negotiation.documents().len()
+    );
     let (mut ours, mut raw) = (Vec::new(), Vec::new());
     for _ in 0..ROUNDS {
         ours.push(time(|| negotiation.view().expect("view").sections.len()));
@@ -57,11 +61,15 @@ fn grown_fixture() -> Negotiation {
     for index in existing + 1..=PARTICIPANTS {
         let code = code(&format!("P{index}"));
         let document = DocumentId::derive("bench-status", code.as_str());
-        n.add_participant(NewParticipant { code, name: format!("Agency {index}"), role: Role::Member, document }, &chair)
-            .expect("participant");
+        n.add_participant(
+            NewParticipant { code, name: format!("Agency {index}"), role: Role::Member, document },
+            &chair,
+        )
+        .expect("participant");
     }
     let view = n.view().expect("view");
-    let members: Vec<ParticipantCode> = view.participants.iter().filter(|p| p.role.is_member()).map(|p| p.code.clone()).collect();
+    let members: Vec<ParticipantCode> =
+        view.participants.iter().filter(|p| p.role.is_member()).map(|p| p.code.clone()).collect();
     for section in &view.sections {
         for index in section.proposals.len()..PROPOSALS_PER_SECTION {
             let sponsor = &members[index % members.len()];
@@ -79,8 +87,10 @@ fn grown_fixture() -> Negotiation {
             let id = n.propose(new, &Attribution::new(sponsor.clone(), at(1))).expect("propose");
             for (m, member) in members.iter().enumerate() {
                 if member != sponsor {
-                    let kind = [StanceKind::Support, StanceKind::CanLiveWith, StanceKind::Reserve, StanceKind::Object][(m + index) % 4];
-                    n.record_stance(&id, kind, "bench reason", &Attribution::new(member.clone(), at(2))).expect("stance");
+                    let kind = [StanceKind::Support, StanceKind::CanLiveWith, StanceKind::Reserve, StanceKind::Object]
+                        [(m + index) % 4];
+                    n.record_stance(&id, kind, "bench reason", &Attribution::new(member.clone(), at(2)))
+                        .expect("stance");
                 }
             }
         }

@@ -43,7 +43,10 @@ pub struct ChangeNote {
     pub by: ParticipantCode,
     /// When, in milliseconds since the epoch.
     pub at: Timestamp,
-    /// What was done, in words, e.g. "recorded object on Alt 1".
+    /// What was done, in words, e.g. "recorded object on Alt 1". Left out
+    /// of keystroke-level text edits, where it would cost more memory than
+    /// the edit itself; history then says "edited" and the proposal's label.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
     pub what: String,
     /// The section the change concerns, if one.
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -1,60 +1,15 @@
-//! Small typed accessors over automerge documents, and the one way Accord
-//! writes to a document: a transaction committed with a [`ChangeNote`].
-//!
-//! Readers are lenient in one way only: a missing optional field reads as
-//! absent. A field of the wrong type is a [`Error::MalformedDocument`], since
-//! it can only come from a peer that does not follow the schema.
+//! The one way Accord writes to a document: a transaction committed with a
+//! [`ChangeNote`]; and the object-id lookups writes need.
 
 use automerge::transaction::{CommitOptions, Transactable, Transaction};
-use automerge::{ActorId, Automerge, ObjId, ObjType, ReadDoc, ScalarValue, Value};
+use automerge::{ActorId, Automerge, ObjId, ObjType, ReadDoc, Value};
 use sha2::{Digest, Sha256};
 
+use crate::fields::malformed;
 use crate::{Attribution, ChangeNote, Error, ParticipantCode};
 
-/// Reads a string field; `None` when absent.
-pub(crate) fn get_str(doc: &impl ReadDoc, obj: &ObjId, key: &str) -> Result<Option<String>, Error> {
-    match doc.get(obj, key)? {
-        None => Ok(None),
-        Some((Value::Scalar(s), _)) => match s.as_ref() {
-            ScalarValue::Str(text) => Ok(Some(text.to_string())),
-            _ => Err(malformed(key, "expected a string")),
-        },
-        Some((Value::Object(ObjType::Text), id)) => Ok(Some(doc.text(&id)?)),
-        Some(_) => Err(malformed(key, "expected a string")),
-    }
-}
-
-/// Reads a required string field.
-pub(crate) fn require_str(doc: &impl ReadDoc, obj: &ObjId, key: &str) -> Result<String, Error> {
-    get_str(doc, obj, key)?.ok_or_else(|| malformed(key, "missing"))
-}
-
-/// Reads an integer field; `None` when absent.
-pub(crate) fn get_int(doc: &impl ReadDoc, obj: &ObjId, key: &str) -> Result<Option<i64>, Error> {
-    match doc.get(obj, key)? {
-        None => Ok(None),
-        Some((Value::Scalar(s), _)) => match s.as_ref() {
-            ScalarValue::Int(n) | ScalarValue::Timestamp(n) => Ok(Some(*n)),
-            ScalarValue::Uint(n) => i64::try_from(*n).map(Some).map_err(|_| malformed(key, "too large")),
-            _ => Err(malformed(key, "expected an integer")),
-        },
-        Some(_) => Err(malformed(key, "expected an integer")),
-    }
-}
-
-/// Reads a boolean field; absent reads as `false`.
-pub(crate) fn get_bool(doc: &impl ReadDoc, obj: &ObjId, key: &str) -> Result<bool, Error> {
-    match doc.get(obj, key)? {
-        None => Ok(false),
-        Some((Value::Scalar(s), _)) => match s.as_ref() {
-            ScalarValue::Boolean(b) => Ok(*b),
-            _ => Err(malformed(key, "expected a boolean")),
-        },
-        Some(_) => Err(malformed(key, "expected a boolean")),
-    }
-}
-
-/// The id of a nested object of the given type; `None` when absent.
+/// The id of a nested object of the given type; `None` when absent. For
+/// the write path, which needs object ids; reading goes through [`crate::fields`].
 pub(crate) fn get_obj(doc: &impl ReadDoc, obj: &ObjId, key: &str, expected: ObjType) -> Result<Option<ObjId>, Error> {
     match doc.get(obj, key)? {
         None => Ok(None),
@@ -66,32 +21,6 @@ pub(crate) fn get_obj(doc: &impl ReadDoc, obj: &ObjId, key: &str, expected: ObjT
 /// The id of a required nested object.
 pub(crate) fn require_obj(doc: &impl ReadDoc, obj: &ObjId, key: &str, expected: ObjType) -> Result<ObjId, Error> {
     get_obj(doc, obj, key, expected)?.ok_or_else(|| malformed(key, "missing"))
-}
-
-/// The keys of a map field (empty when the map is absent).
-pub(crate) fn map_keys(doc: &impl ReadDoc, obj: &ObjId, key: &str) -> Result<Vec<String>, Error> {
-    Ok(match get_obj(doc, obj, key, ObjType::Map)? {
-        Some(map) => doc.keys(&map).collect(),
-        None => Vec::new(),
-    })
-}
-
-/// A list of strings (empty when absent).
-pub(crate) fn get_str_list(doc: &impl ReadDoc, obj: &ObjId, key: &str) -> Result<Vec<String>, Error> {
-    let Some(list) = get_obj(doc, obj, key, ObjType::List)? else {
-        return Ok(Vec::new());
-    };
-    let mut items = Vec::new();
-    for (value, _) in doc.values(&list) {
-        match value {
-            Value::Scalar(s) => match s.as_ref() {
-                ScalarValue::Str(text) => items.push(text.to_string()),
-                _ => return Err(malformed(key, "expected a list of strings")),
-            },
-            Value::Object(_) => return Err(malformed(key, "expected a list of strings")),
-        }
-    }
-    Ok(items)
 }
 
 /// Writes a new text object holding `text` under `key`.
@@ -125,7 +54,9 @@ pub(crate) fn write<T>(
     note: &ChangeNote,
     edit: impl FnOnce(&mut Transaction<'_>) -> Result<T, Error>,
 ) -> Result<T, Error> {
-    doc.set_actor(actor);
+    if doc.get_actor() != &actor {
+        doc.set_actor(actor);
+    }
     let mut tx = doc.transaction();
     match edit(&mut tx) {
         Ok(value) => {
@@ -149,8 +80,4 @@ pub(crate) fn note(who: &Attribution, what: impl Into<String>, section: Option<u
 /// SHA-256 of a text, hex: how stances remember which wording they were given on.
 pub fn text_fingerprint(text: &str) -> String {
     hex::encode(Sha256::digest(text.as_bytes()))
-}
-
-fn malformed(key: &str, problem: &str) -> Error {
-    Error::MalformedDocument(format!("field {key:?}"), problem.to_string())
 }

@@ -10,6 +10,7 @@ use std::collections::{BTreeMap, HashSet};
 use automerge::{Automerge, Change};
 use serde::Serialize;
 
+use crate::proposal_doc;
 use crate::{ChangeNote, DocumentId, Error, Negotiation, ParticipantCode, Timestamp};
 
 /// One change in the record.
@@ -34,8 +35,13 @@ impl Negotiation {
     pub fn history(&self, section: Option<u32>) -> Result<Vec<HistoryEntry>, Error> {
         let mut entries = Vec::new();
         for (id, doc) in self.documents() {
+            let proposal = proposal_doc::read(doc).ok();
             for change in doc.get_changes(&[]) {
-                let entry = entry_of(*id, &change);
+                let mut entry = entry_of(*id, &change);
+                if let (Some(proposal), true) = (&proposal, entry.what.is_empty()) {
+                    entry.what = format!("edited {}", proposal.label);
+                    entry.section = Some(proposal.section);
+                }
                 if section.is_none() || entry.section == section {
                     entries.push(entry);
                 }

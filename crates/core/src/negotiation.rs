@@ -9,11 +9,12 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use automerge::transaction::Transactable;
-use automerge::{Automerge, ChangeHash, ReadDoc};
+use automerge::{Automerge, ChangeHash};
 
 use crate::authorization::{self, DocumentRole};
 use crate::consensus;
 use crate::document::{self, actor_for, note, text_fingerprint};
+use crate::edit_target::EditTargets;
 use crate::negotiation_doc::{self, Adoption, NegotiationRecord, Participant};
 use crate::participant_doc::{self, StanceRecord};
 use crate::proposal_doc::{self, NewProposalRecord, ProposalRecord};
@@ -30,6 +31,8 @@ pub struct Negotiation {
     replica: String,
     docs: BTreeMap<DocumentId, Automerge>,
     dirty: BTreeSet<DocumentId>,
+    /// What the keystroke path keeps between edits.
+    edit_targets: EditTargets,
 }
 
 /// A participant to add.
@@ -93,6 +96,7 @@ impl Negotiation {
             replica: replica.to_string(),
             docs: BTreeMap::from([(id, doc)]),
             dirty: BTreeSet::from([id]),
+            edit_targets: EditTargets::default(),
         };
         negotiation.insert_participant(chair, &by)?;
         Ok(negotiation)
@@ -101,7 +105,13 @@ impl Negotiation {
     /// A negotiation from its documents (as loaded from storage or sync).
     /// Documents not yet received may be missing; the negotiation document may not.
     pub fn from_documents(id: DocumentId, docs: BTreeMap<DocumentId, Automerge>, replica: &str) -> Result<Self, Error> {
-        let negotiation = Negotiation { id, replica: replica.to_string(), docs, dirty: BTreeSet::new() };
+        let negotiation = Negotiation {
+            id,
+            replica: replica.to_string(),
+            docs,
+            dirty: BTreeSet::new(),
+            edit_targets: EditTargets::default(),
+        };
         negotiation.record()?;
         Ok(negotiation)
     }
@@ -289,36 +299,32 @@ impl Negotiation {
     /// Applies splices to a proposal's text in one change (sponsors only):
     /// the path for keystroke-level editors.
     pub fn splice_proposal(&mut self, id: &ProposalId, splices: &[Splice], by: &Attribution) -> Result<(), Error> {
-        let (label, section) = self.check_splice_rights(id, by)?;
-        let what = format!("edited {label}");
-        self.write_to(id.0, by, &what, Some(section), |tx| {
-            let obj = proposal_doc::text_obj(tx)?;
-            for splice in splices {
-                let len = tx.length(&obj);
-                if splice.pos > len || splice.delete > len - splice.pos {
-                    return Err(Error::SpliceOutOfRange { pos: splice.pos, delete: splice.delete, len });
-                }
-                let delete = isize::try_from(splice.delete).expect("bounded by the text length");
-                tx.splice_text(&obj, splice.pos, delete, &splice.insert)?;
-            }
-            Ok(())
-        })
-    }
-
-    /// The rights check of the splice path, reading only the fields it needs.
-    fn check_splice_rights(&self, id: &ProposalId, by: &Attribution) -> Result<(String, u32), Error> {
-        let doc = self.docs.get(&id.0).ok_or(Error::UnknownProposal(*id))?;
-        let sponsors = proposal_doc::sponsors(doc)?;
-        let role = negotiation_doc::role_of(self.negotiation_doc(), &by.by)?;
-        if !role.is_member() {
+        let negotiation_doc = self.docs.get(&self.id).ok_or_else(|| missing(self.id))?;
+        if !self.edit_targets.role(negotiation_doc, &by.by)?.is_member() {
             return Err(Error::ObserverCannotWrite(by.by.clone()));
         }
-        let label = proposal_doc::label(doc)?;
-        if !sponsors.contains(&by.by) {
-            let sponsors = sponsors.iter().map(ToString::to_string).collect::<Vec<_>>().join(", ");
-            return Err(Error::NotSponsor { who: by.by.clone(), label, sponsors });
+        let doc = self.docs.get_mut(&id.0).ok_or(Error::UnknownProposal(*id))?;
+        let target = self.edit_targets.proposal(id.0, doc)?;
+        if target.withdrawn {
+            return Err(Error::Withdrawn(target.label.clone()));
         }
-        Ok((label, proposal_doc::section(doc)?))
+        if !target.sponsors.contains(&by.by) {
+            let sponsors = target.sponsors.iter().map(ToString::to_string).collect::<Vec<_>>().join(", ");
+            return Err(Error::NotSponsor { who: by.by.clone(), label: target.label.clone(), sponsors });
+        }
+        let len = target.length_after(splices)?;
+        let note = note(by, String::new(), None);
+        let actor = actor_for(&by.by, &self.replica);
+        document::write(doc, actor, &note, |tx| {
+            for splice in splices {
+                let delete = isize::try_from(splice.delete).expect("bounded by the text length");
+                tx.splice_text(&target.text, splice.pos, delete, &splice.insert)?;
+            }
+            Ok(())
+        })?;
+        target.advance(doc.get_heads(), len);
+        self.dirty.insert(id.0);
+        Ok(())
     }
 
     /// Withdraws a proposal (sponsors only).
@@ -422,16 +428,10 @@ impl Negotiation {
         if let Some(owner) = authorization::owner_of(&record.participants, id) {
             return Ok(Some(DocumentRole::Participant(owner)));
         }
-        match self.docs.get(id) {
-            Some(doc) if proposal_doc::is_proposal(doc) => {
-                Ok(Some(DocumentRole::Proposal { sponsors: proposal_doc::sponsors(doc)? }))
-            }
+        match self.docs.get(id).map(proposal_doc::read) {
+            Some(Ok(proposal)) => Ok(Some(DocumentRole::Proposal { sponsors: proposal.sponsors })),
             _ => Ok(None),
         }
-    }
-
-    pub(crate) fn negotiation_doc(&self) -> &Automerge {
-        self.docs.get(&self.id).expect("a negotiation always holds its negotiation document")
     }
 
     pub(crate) fn document(&self, id: &DocumentId) -> Option<&Automerge> {
@@ -447,9 +447,6 @@ impl Negotiation {
 
     pub(crate) fn proposal(&self, id: &ProposalId) -> Result<ProposalRecord, Error> {
         let doc = self.docs.get(&id.0).ok_or(Error::UnknownProposal(*id))?;
-        if !proposal_doc::is_proposal(doc) {
-            return Err(Error::UnknownProposal(*id));
-        }
         proposal_doc::read(doc)
     }
 
@@ -498,13 +495,15 @@ impl Negotiation {
         edit: impl FnOnce(&mut automerge::transaction::Transaction<'_>) -> Result<(), Error>,
     ) -> Result<(), Error> {
         let actor = self.actor(by);
-        let doc = self.docs.get_mut(&id).ok_or_else(|| {
-            Error::MalformedDocument(id.to_string(), "this replica does not hold the document yet: sync first".into())
-        })?;
+        let doc = self.docs.get_mut(&id).ok_or_else(|| missing(id))?;
         document::write(doc, actor, &note(by, what, section), edit)?;
         self.dirty.insert(id);
         Ok(())
     }
+}
+
+fn missing(id: DocumentId) -> Error {
+    Error::MalformedDocument(id.to_string(), "this replica does not hold the document yet: sync first".into())
 }
 
 fn section(record: &NegotiationRecord, number: u32) -> Result<&negotiation_doc::SectionRecord, Error> {

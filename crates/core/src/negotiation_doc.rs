@@ -7,11 +7,13 @@
 //! agreed?: {text: Text, proposal, label, by, at, proposal_heads: [..]}}}}`.
 //! Maps keyed by code and number keep concurrent additions from duplicating.
 
+use automerge::hydrate::Map;
 use automerge::transaction::{Transactable, Transaction};
-use automerge::{ObjType, ROOT, ReadDoc};
+use automerge::{Automerge, ObjType, ROOT};
 use serde::Serialize;
 
-use crate::document::{get_int, get_obj, get_str_list, map_keys, put_str_list, put_text, require_obj, require_str};
+use crate::document::{get_obj, put_str_list, put_text, require_obj};
+use crate::fields;
 use crate::{DocumentId, Error, ParticipantCode, ProposalId, Role, Timestamp};
 
 /// A participant as the negotiation document lists it.
@@ -64,53 +66,52 @@ pub(crate) struct NegotiationRecord {
 }
 
 /// Reads the whole negotiation document.
-pub(crate) fn read(doc: &impl ReadDoc) -> Result<NegotiationRecord, Error> {
-    let title = require_str(doc, &ROOT, "title")?;
-    let deadline = get_int(doc, &ROOT, "deadline")?.map(Timestamp);
+pub(crate) fn read(doc: &Automerge) -> Result<NegotiationRecord, Error> {
+    let root = fields::root(doc)?;
     let mut participants = Vec::new();
-    let participants_map = require_obj(doc, &ROOT, "participants", ObjType::Map)?;
-    for code in doc.keys(&participants_map).collect::<Vec<_>>() {
-        let entry = require_obj(doc, &participants_map, &code, ObjType::Map)?;
+    for (code, entry) in fields::map_entries(&root, "participants")? {
         participants.push(Participant {
             code: code.parse()?,
-            name: require_str(doc, &entry, "name")?,
-            role: require_str(doc, &entry, "role")?.parse()?,
-            document: require_str(doc, &entry, "doc")?.parse()?,
+            name: fields::require_str(entry, "name")?,
+            role: fields::require_str(entry, "role")?.parse()?,
+            document: fields::require_str(entry, "doc")?.parse()?,
         });
     }
-    let sections_map = require_obj(doc, &ROOT, "sections", ObjType::Map)?;
     let mut sections = Vec::new();
-    for key in map_keys(doc, &ROOT, "sections")? {
-        let entry = require_obj(doc, &sections_map, &key, ObjType::Map)?;
-        sections.push(read_section(doc, &entry)?);
+    for (_, entry) in fields::map_entries(&root, "sections")? {
+        sections.push(read_section(entry)?);
     }
     sections.sort_by_key(|s| s.number);
-    Ok(NegotiationRecord { title, deadline, participants, sections })
+    Ok(NegotiationRecord {
+        title: fields::require_str(&root, "title")?,
+        deadline: fields::get_int(&root, "deadline")?.map(Timestamp),
+        participants,
+        sections,
+    })
 }
 
-fn read_section(doc: &impl ReadDoc, entry: &automerge::ObjId) -> Result<SectionRecord, Error> {
-    let number = get_int(doc, entry, "number")?.unwrap_or_default();
-    let agreed = match get_obj(doc, entry, "agreed", ObjType::Map)? {
-        Some(agreed) => Some(read_adoption(doc, &agreed)?),
+fn read_section(entry: &Map) -> Result<SectionRecord, Error> {
+    let agreed = match fields::get_map(entry, "agreed")? {
+        Some(agreed) => Some(read_adoption(agreed)?),
         None => None,
     };
     Ok(SectionRecord {
-        number: u32::try_from(number).map_err(|_| bad("section number out of range"))?,
-        title: require_str(doc, entry, "title")?,
-        lead: require_str(doc, entry, "lead")?.parse()?,
-        base_text: require_str(doc, entry, "base_text")?,
+        number: fields::get_section_number(entry, "number")?,
+        title: fields::require_str(entry, "title")?,
+        lead: fields::require_str(entry, "lead")?.parse()?,
+        base_text: fields::require_str(entry, "base_text")?,
         agreed,
     })
 }
 
-fn read_adoption(doc: &impl ReadDoc, agreed: &automerge::ObjId) -> Result<Adoption, Error> {
+fn read_adoption(agreed: &Map) -> Result<Adoption, Error> {
     Ok(Adoption {
-        text: require_str(doc, agreed, "text")?,
-        proposal: require_str(doc, agreed, "proposal")?.parse()?,
-        label: require_str(doc, agreed, "label")?,
-        by: require_str(doc, agreed, "by")?.parse()?,
-        at: Timestamp(get_int(doc, agreed, "at")?.unwrap_or_default()),
-        proposal_heads: get_str_list(doc, agreed, "proposal_heads")?,
+        text: fields::require_str(agreed, "text")?,
+        proposal: fields::require_str(agreed, "proposal")?.parse()?,
+        label: fields::require_str(agreed, "label")?,
+        by: fields::require_str(agreed, "by")?.parse()?,
+        at: Timestamp(fields::get_int(agreed, "at")?.unwrap_or_default()),
+        proposal_heads: fields::get_str_list(agreed, "proposal_heads")?,
     })
 }
 
@@ -177,20 +178,7 @@ pub(crate) fn put_deadline(tx: &mut Transaction<'_>, deadline: Timestamp) -> Res
     Ok(())
 }
 
-/// The role of one participant, read without reading the whole document
-/// (the keystroke path asks this for every change).
-pub(crate) fn role_of(doc: &impl ReadDoc, code: &ParticipantCode) -> Result<crate::Role, Error> {
-    let participants = require_obj(doc, &ROOT, "participants", ObjType::Map)?;
-    let entry = get_obj(doc, &participants, code.as_str(), ObjType::Map)?
-        .ok_or_else(|| Error::UnknownParticipant(code.clone()))?;
-    require_str(doc, &entry, "role")?.parse()
-}
-
 fn section_entry(tx: &Transaction<'_>, number: u32) -> Result<automerge::ObjId, Error> {
     let map = require_obj(tx, &ROOT, "sections", ObjType::Map)?;
     get_obj(tx, &map, &number.to_string(), ObjType::Map)?.ok_or(Error::UnknownSection(number))
-}
-
-fn bad(problem: &str) -> Error {
-    Error::MalformedDocument("negotiation".into(), problem.into())
 }

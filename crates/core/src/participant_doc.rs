@@ -8,10 +8,12 @@
 
 use std::collections::BTreeMap;
 
+use automerge::hydrate::Map;
 use automerge::transaction::{Transactable, Transaction};
-use automerge::{ObjType, ROOT, ReadDoc};
+use automerge::{Automerge, ObjType, ROOT};
 
-use crate::document::{get_int, get_str, get_str_list, map_keys, put_str_list, require_obj, require_str};
+use crate::document::{put_str_list, require_obj};
+use crate::fields;
 use crate::{Error, ParticipantCode, ProposalId, StanceKind, Timestamp};
 
 /// A stance as recorded: what, why, when, and on which version of the text.
@@ -37,27 +39,25 @@ pub(crate) struct ParticipantRecord {
 }
 
 /// Reads a participant document.
-pub(crate) fn read(doc: &impl ReadDoc) -> Result<ParticipantRecord, Error> {
+pub(crate) fn read(doc: &Automerge) -> Result<ParticipantRecord, Error> {
+    let root = fields::root(doc)?;
     let mut record = ParticipantRecord::default();
-    if let Some(stances) = crate::document::get_obj(doc, &ROOT, "stances", ObjType::Map)? {
-        for key in doc.keys(&stances).collect::<Vec<_>>() {
-            let entry = require_obj(doc, &stances, &key, ObjType::Map)?;
-            record.stances.insert(key.parse()?, read_stance(doc, &entry)?);
-        }
+    for (proposal, entry) in fields::map_entries(&root, "stances")? {
+        record.stances.insert(proposal.parse()?, read_stance(entry)?);
     }
-    for key in map_keys(doc, &ROOT, "sponsored")? {
+    for key in fields::map_keys(&root, "sponsored")? {
         record.sponsored.push(key.parse()?);
     }
     Ok(record)
 }
 
-fn read_stance(doc: &impl ReadDoc, entry: &automerge::ObjId) -> Result<StanceRecord, Error> {
+fn read_stance(entry: &Map) -> Result<StanceRecord, Error> {
     Ok(StanceRecord {
-        kind: require_str(doc, entry, "stance")?.parse()?,
-        reason: get_str(doc, entry, "reason")?.unwrap_or_default(),
-        at: Timestamp(get_int(doc, entry, "at")?.unwrap_or_default()),
-        heads: get_str_list(doc, entry, "heads")?,
-        text_sha: get_str(doc, entry, "text_sha")?.unwrap_or_default(),
+        kind: fields::require_str(entry, "stance")?.parse()?,
+        reason: fields::get_str(entry, "reason")?.unwrap_or_default(),
+        at: Timestamp(fields::get_int(entry, "at")?.unwrap_or_default()),
+        heads: fields::get_str_list(entry, "heads")?,
+        text_sha: fields::get_str(entry, "text_sha")?.unwrap_or_default(),
     })
 }
 

@@ -5,9 +5,10 @@
 //! text: Text, withdrawn, created_by, created_at}`.
 
 use automerge::transaction::{Transactable, Transaction};
-use automerge::{ChangeHash, ObjId, ObjType, ROOT, ReadDoc};
+use automerge::{Automerge, ChangeHash, ObjId, ObjType, ROOT, ReadDoc};
 
-use crate::document::{get_bool, get_int, get_str, get_str_list, put_str_list, put_text, require_obj, require_str};
+use crate::document::{put_str_list, put_text, require_obj};
+use crate::fields;
 use crate::{Error, ParticipantCode, Timestamp};
 
 /// A proposal document's fields.
@@ -32,38 +33,22 @@ pub(crate) struct NewProposalRecord<'a> {
     pub created_at: Timestamp,
 }
 
-/// Reads a proposal document.
-pub(crate) fn read(doc: &impl ReadDoc) -> Result<ProposalRecord, Error> {
+/// Reads a proposal document; an error if it is not one.
+pub(crate) fn read(doc: &Automerge) -> Result<ProposalRecord, Error> {
+    let root = fields::root(doc)?;
+    if fields::get_str(&root, "kind")?.as_deref() != Some("proposal") {
+        return Err(Error::MalformedDocument("document".into(), "not a proposal".into()));
+    }
+    let sponsors = fields::get_str_list(&root, "sponsors")?;
     Ok(ProposalRecord {
-        section: section(doc)?,
-        sponsors: sponsors(doc)?,
-        label: label(doc)?,
-        rationale: get_str(doc, &ROOT, "rationale")?.unwrap_or_default(),
-        text: require_str(doc, &ROOT, "text")?,
-        withdrawn: get_bool(doc, &ROOT, "withdrawn")?,
-        created_at: Timestamp(get_int(doc, &ROOT, "created_at")?.unwrap_or_default()),
+        section: fields::get_section_number(&root, "section")?,
+        sponsors: sponsors.iter().map(|code| code.parse()).collect::<Result<_, _>>()?,
+        label: fields::require_str(&root, "label")?,
+        rationale: fields::get_str(&root, "rationale")?.unwrap_or_default(),
+        text: fields::require_str(&root, "text")?,
+        withdrawn: fields::get_bool(&root, "withdrawn")?,
+        created_at: Timestamp(fields::get_int(&root, "created_at")?.unwrap_or_default()),
     })
-}
-
-/// Whether the document is a proposal document.
-pub(crate) fn is_proposal(doc: &impl ReadDoc) -> bool {
-    matches!(get_str(doc, &ROOT, "kind"), Ok(Some(kind)) if kind == "proposal")
-}
-
-/// The sponsors alone.
-pub(crate) fn sponsors(doc: &impl ReadDoc) -> Result<Vec<ParticipantCode>, Error> {
-    get_str_list(doc, &ROOT, "sponsors")?.iter().map(|code| code.parse()).collect()
-}
-
-/// The label alone.
-pub(crate) fn label(doc: &impl ReadDoc) -> Result<String, Error> {
-    require_str(doc, &ROOT, "label")
-}
-
-/// The section number alone.
-pub(crate) fn section(doc: &impl ReadDoc) -> Result<u32, Error> {
-    let section = get_int(doc, &ROOT, "section")?.unwrap_or_default();
-    u32::try_from(section).map_err(|_| Error::MalformedDocument("proposal".into(), "bad section number".into()))
 }
 
 /// The id of the proposal's text object.

@@ -1,0 +1,97 @@
+//! What the keystroke path needs to know about the proposals it edits and
+//! the roles of their editors, kept between edits.
+//!
+//! Reading a proposal's fields means hydrating its document, which grows
+//! with its history; a keystroke must not pay for that. Entries are valid
+//! while the document's heads are the ones they were read at, and the
+//! splice path moves them forward after its own change, so a change from
+//! anywhere else (a merge, another write) makes them re-read.
+
+use std::collections::HashMap;
+
+use automerge::{Automerge, ChangeHash, ObjId, ReadDoc};
+
+use crate::negotiation_doc;
+use crate::proposal_doc;
+use crate::{DocumentId, Error, ParticipantCode, Role, Splice};
+
+/// Cached facts for the splice path.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct EditTargets {
+    proposals: HashMap<DocumentId, ProposalTarget>,
+    roles: Option<RoleTable>,
+}
+
+/// A proposal's fields as the splice path needs them, valid at `heads`.
+#[derive(Clone, Debug)]
+pub(crate) struct ProposalTarget {
+    heads: Vec<ChangeHash>,
+    pub text: ObjId,
+    len: usize,
+    pub sponsors: Vec<ParticipantCode>,
+    pub label: String,
+    pub withdrawn: bool,
+}
+
+#[derive(Clone, Debug)]
+struct RoleTable {
+    heads: Vec<ChangeHash>,
+    roles: HashMap<ParticipantCode, Role>,
+}
+
+impl EditTargets {
+    /// The role of `code`, from the negotiation document.
+    pub fn role(&mut self, negotiation: &Automerge, code: &ParticipantCode) -> Result<Role, Error> {
+        let heads = negotiation.get_heads();
+        if self.roles.as_ref().is_none_or(|table| table.heads != heads) {
+            let participants = negotiation_doc::read(negotiation)?.participants;
+            let roles = participants.into_iter().map(|p| (p.code, p.role)).collect();
+            self.roles = Some(RoleTable { heads, roles });
+        }
+        let roles = &self.roles.as_ref().expect("filled above").roles;
+        roles.get(code).copied().ok_or_else(|| Error::UnknownParticipant(code.clone()))
+    }
+
+    /// The proposal whose document is `doc`.
+    pub fn proposal(&mut self, id: DocumentId, doc: &Automerge) -> Result<&mut ProposalTarget, Error> {
+        let heads = doc.get_heads();
+        let stale = self.proposals.get(&id).is_none_or(|target| target.heads != heads);
+        if stale {
+            self.proposals.insert(id, ProposalTarget::read(doc, heads)?);
+        }
+        Ok(self.proposals.get_mut(&id).expect("inserted above"))
+    }
+}
+
+impl ProposalTarget {
+    fn read(doc: &Automerge, heads: Vec<ChangeHash>) -> Result<ProposalTarget, Error> {
+        let record = proposal_doc::read(doc)?;
+        let text = proposal_doc::text_obj(doc)?;
+        Ok(ProposalTarget {
+            heads,
+            len: doc.length(&text),
+            text,
+            sponsors: record.sponsors,
+            label: record.label,
+            withdrawn: record.withdrawn,
+        })
+    }
+
+    /// The text's length after `splices`, or the first one out of range.
+    pub fn length_after(&self, splices: &[Splice]) -> Result<usize, Error> {
+        let mut len = self.len;
+        for splice in splices {
+            if splice.pos > len || splice.delete > len - splice.pos {
+                return Err(Error::SpliceOutOfRange { pos: splice.pos, delete: splice.delete, len });
+            }
+            len = len - splice.delete + splice.insert.chars().count();
+        }
+        Ok(len)
+    }
+
+    /// Moves the entry to the document's state after our own change.
+    pub fn advance(&mut self, heads: Vec<ChangeHash>, len: usize) {
+        self.heads = heads;
+        self.len = len;
+    }
+}
