@@ -255,6 +255,18 @@ fn invalid_utf8_text_is_refused() {
 }
 
 #[test]
+fn convergence_shows_topic_four_over_time() {
+    let store = Store::with_fixture("convergence");
+    let points: Value = serde_json::from_str(&store.ok(&["convergence", "--section", "4", "--json"])).expect("json");
+    let points = points.as_array().expect("points");
+    assert!(points.len() > 5);
+    assert_eq!(points.last().expect("a point")["status"], "blocked");
+    assert!(points.iter().any(|p| p["text_gap"].is_number()));
+    let table = store.ok(&["convergence", "--section", "4"]);
+    assert!(table.contains("text gap") && table.contains("blocked"), "{table}");
+}
+
+#[test]
 fn an_empty_store_says_how_to_start() {
     let store = Store::new("empty");
     let message = store.fails(&["status"]);

@@ -159,6 +159,15 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Show how a section converged over time: text gap, acceptance, objections.
+    Convergence {
+        /// The section number.
+        #[arg(long)]
+        section: u32,
+        /// Print it as JSON.
+        #[arg(long)]
+        json: bool,
+    },
     /// Adopt a proposal as the section's agreed text (chair or convenor).
     Adopt {
         /// The section number.

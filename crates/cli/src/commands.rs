@@ -16,6 +16,9 @@ use crate::args::{Cli, ColorChoice, Command, StanceArg};
 use crate::render;
 use crate::store::Store;
 
+/// How many moments `accord convergence` shows at most (the latest ones).
+const CONVERGENCE_POINTS: usize = 200;
+
 /// Runs the parsed command line.
 pub fn run(cli: Cli) -> Result<()> {
     let store = Store::open(&cli.store)?;
@@ -70,6 +73,17 @@ pub fn run(cli: Cli) -> Result<()> {
                 println!("{}", serde_json::to_string_pretty(&compromise)?);
             } else {
                 print!("{}", render::compromise(&compromise, use_color(ColorChoice::Auto)));
+            }
+            Ok(())
+        }
+        Command::Convergence { section, json } => {
+            let negotiation = load(&store, wanted)?;
+            section_of(&negotiation.view()?, section)?;
+            let points = accord_core::convergence::history(&negotiation, section, CONVERGENCE_POINTS)?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&points)?);
+            } else {
+                print!("{}", render::convergence(&points));
             }
             Ok(())
         }

@@ -5,6 +5,7 @@
 use std::fmt::Write;
 
 use accord_core::compromise::Compromise;
+use accord_core::convergence::ConvergencePoint;
 use accord_core::history::HistoryEntry;
 use accord_core::redline::{Redline, SegmentKind};
 use accord_core::{NegotiationView, ProposalView, SectionView, StanceKind, StanceView};
@@ -146,6 +147,24 @@ pub fn compromise(compromise: &Compromise, color: bool) -> String {
 
 fn highlight_brackets(text: &str) -> String {
     text.replace('[', &format!("{YELLOW}{BOLD}[")).replace(']', &format!("]{RESET}"))
+}
+
+/// Convergence over time, one moment a line.
+pub fn convergence(points: &[ConvergencePoint]) -> String {
+    let mut out = String::from("time                  text gap  accepting  objections  status\n");
+    for point in points {
+        let gap = point.text_gap.map(|g| format!("{g:.2}")).unwrap_or_else(|| "-".into());
+        let _ = writeln!(
+            out,
+            "{}  {:>8}  {:>9}  {:>10}  {}",
+            format_time(point.at),
+            gap,
+            point.accepting,
+            point.objections,
+            point.status.as_str()
+        );
+    }
+    out
 }
 
 /// History, one change a line.

@@ -200,3 +200,18 @@ fn convergence_history_follows_the_fixture_over_time() {
     assert_eq!(points.last().expect("a point").status, SectionStatus::Blocked);
     assert!(points.iter().any(|p| p.text_gap.is_some()));
 }
+
+#[test]
+fn text_gap_is_zero_for_identical_proposals_and_grows_as_they_part() {
+    let mut n = small_negotiation();
+    let gap = |n: &Negotiation| n.view().expect("view").section(1).expect("s").text_gap;
+    let a = propose(&mut n, "DESA", "Alt 1", "The agencies will support member states.");
+    assert_eq!(gap(&n), None, "one proposal has nothing to be apart from");
+    propose(&mut n, "UNODC", "Alt 2", "The agencies will support member states.");
+    assert_eq!(gap(&n), Some(0.0));
+    n.edit_proposal(&a, "The agencies will coordinate internally.", &by("DESA", 6)).expect("edit");
+    let apart = gap(&n).expect("two proposals");
+    n.edit_proposal(&a, "Entirely different wording here", &by("DESA", 7)).expect("edit");
+    let further = gap(&n).expect("two proposals");
+    assert!(0.0 < apart && apart < further && further <= 1.0, "{apart} then {further}");
+}
