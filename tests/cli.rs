@@ -127,6 +127,7 @@ fn a_whole_negotiation_of_topic_four_from_the_command_line() {
          involving all stakeholders and without prejudging the deliberations of Member States.",
     );
     store.ok(&["stance", "--proposal", id, "--as", "DESA", "support"]);
+    store.ok(&["cosponsor", "--proposal", id, "--as", "UNESCO"]);
     store.ok(&["edit", "--proposal", id, "--as", "UNESCO", "--text-file", &revised]);
     let status = store.status();
     let alt4 = &section(&status, 4)["proposals"]
@@ -280,4 +281,11 @@ fn status_at_an_earlier_time_shows_the_earlier_negotiation() {
         serde_json::from_str(&store.ok(&["status", "--json", "--at", "2026-11-02T09:30:00Z"])).expect("json");
     assert!(section(&early, 2)["agreed_text"].is_null(), "topic 2 was adopted on day 4");
     assert!(!section(&store.status(), 2)["agreed_text"].is_null());
+}
+
+#[test]
+fn status_before_the_negotiation_opened_says_to_choose_a_later_time() {
+    let store = Store::with_fixture("before");
+    let message = store.fails(&["status", "--at", "2020-01-01T00:00:00Z"]);
+    assert!(message.contains("not opened yet"), "{message}");
 }

@@ -96,7 +96,7 @@ pub enum Command {
         /// Why.
         #[arg(long, default_value = "")]
         rationale: String,
-        /// A co-sponsor (repeatable).
+        /// Name a co-sponsor (repeatable); it joins with `accord cosponsor`.
         #[arg(long)]
         cosponsor: Vec<String>,
     },
@@ -125,6 +125,15 @@ pub enum Command {
         /// Why (required for object).
         #[arg(long, default_value = "")]
         reason: String,
+    },
+    /// Join a proposal as co-sponsor, once its proposer has named you with --cosponsor.
+    Cosponsor {
+        /// The proposal (id or unique prefix).
+        #[arg(long)]
+        proposal: String,
+        /// Who joins.
+        #[arg(long = "as")]
+        actor: String,
     },
     /// Withdraw a proposal (sponsors only).
     Withdraw {

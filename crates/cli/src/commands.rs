@@ -27,8 +27,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Init { fixture, title, chair, chair_name } => init(&store, fixture, title, chair, chair_name),
         Command::Status { json, at } => status(&store, wanted, json, at.as_deref()),
         Command::AddParticipant { actor, code, name, role } => write(&store, wanted, |n| {
-            let document = random_document_id();
-            let new = NewParticipant { code: code.parse()?, name, role: role.parse()?, document };
+            let new = NewParticipant { code: code.parse()?, name, role: role.parse()? };
             n.add_participant(new, &attribution(&actor)?)?;
             Ok(format!("added {code}"))
         }),
@@ -54,6 +53,11 @@ pub fn run(cli: Cli) -> Result<()> {
             let kind = stance_kind(stance);
             n.record_stance(&id, kind, &reason, &attribution(&actor)?)?;
             Ok(format!("{actor}: {kind} on {}", label_of(n, &id)?))
+        }),
+        Command::Cosponsor { proposal, actor } => write(&store, wanted, |n| {
+            let id = resolve_proposal(&n.view()?, &proposal)?;
+            n.cosponsor(&id, &attribution(&actor)?)?;
+            Ok(format!("{actor} co-sponsors {}", label_of(n, &id)?))
         }),
         Command::Withdraw { proposal, actor } => write(&store, wanted, |n| {
             let id = resolve_proposal(&n.view()?, &proposal)?;
@@ -114,12 +118,7 @@ fn init(
     let mut negotiation = match (fixture, title, chair) {
         (Some(name), _, _) => fixture::load(&name)?,
         (None, Some(title), Some(chair)) => {
-            let chair = NewParticipant {
-                code: chair.parse()?,
-                name: chair_name,
-                role: Role::Chair,
-                document: random_document_id(),
-            };
+            let chair = NewParticipant { code: chair.parse()?, name: chair_name, role: Role::Chair };
             Negotiation::create(random_document_id(), &title, chair, store.replica(), now()?)?
         }
         _ => bail!("say what to create: `accord init --fixture hlcp-cybersecurity`, or --title T --chair CODE"),
@@ -159,11 +158,11 @@ fn show_redline(
     let (from_label, old) = if from == "base" {
         ("base text".to_string(), section.base_text.clone())
     } else {
-        let proposal = view.proposal(&resolve_proposal(&view, from)?).ok_or_else(|| anyhow!("unknown proposal"))?;
+        let proposal = proposal_in(section, &resolve_proposal(&view, from)?)?;
         (proposal.label.clone(), proposal.text.clone())
     };
     let targets: Vec<ProposalId> = match to {
-        Some(to) => vec![resolve_proposal(&view, &to)?],
+        Some(to) => vec![proposal_in(section, &resolve_proposal(&view, &to)?)?.id],
         None => section.live_proposals().map(|p| p.id).collect(),
     };
     if targets.is_empty() {
@@ -210,6 +209,13 @@ fn load(store: &Store, wanted: Option<&str>) -> Result<Negotiation> {
 
 fn section_of(view: &NegotiationView, number: u32) -> Result<&accord_core::SectionView> {
     view.section(number).ok_or_else(|| accord_core::Error::UnknownSection(number).into())
+}
+
+/// The proposal `id` of `section`, or an error naming the section it belongs to.
+fn proposal_in<'a>(section: &'a accord_core::SectionView, id: &ProposalId) -> Result<&'a accord_core::ProposalView> {
+    section.proposals.iter().find(|p| p.id == *id).ok_or_else(|| {
+        anyhow!("proposal {id} is not a proposal of section {}: compare texts of one section", section.number)
+    })
 }
 
 /// A proposal by full id or unique id prefix.
@@ -266,7 +272,9 @@ fn read_text(path: &Path) -> Result<String> {
     if text.trim().is_empty() {
         bail!("{} is empty: a text needs at least one word", path.display());
     }
-    Ok(text)
+    // Editors end files with a newline that is not part of the wording.
+    let wording = text.strip_suffix('\n').map(|t| t.strip_suffix('\r').unwrap_or(t)).unwrap_or(&text);
+    Ok(wording.to_string())
 }
 
 /// The current time, or ACCORD_NOW (RFC 3339) for reproducible scripts and tests.

@@ -1,7 +1,9 @@
 //! The local store: a directory of automerge documents, one file each.
 //!
-//! Layout: `STORE/replica` (this store's random replica name, so its changes
-//! carry actors of their own), `STORE/negotiations/ID/DOC.automerge`. A
+//! Layout: `STORE/negotiations/ID/DOC.automerge`. Each command writes with
+//! a fresh replica name, so a copied store directory can never reuse an
+//! actor and sequence number of the original (history names participants
+//! from the change notes, not from actors). A
 //! command holds an exclusive lock on `STORE/lock` from load to save, so two
 //! commands never overwrite each other's changes; each document is written
 //! to a temporary file, synced and renamed over the old one, so a crash
@@ -37,11 +39,11 @@ impl Store {
             .open(root.join("lock"))
             .with_context(|| format!("cannot open {}", root.join("lock").display()))?;
         lock.lock().with_context(|| format!("cannot lock the store {}", root.display()))?;
-        let replica = replica_name(root)?;
+        let replica = uuid::Uuid::new_v4().to_string();
         Ok(Store { root: root.to_path_buf(), replica, _lock: lock })
     }
 
-    /// This store's replica name.
+    /// The replica name this command writes with.
     pub fn replica(&self) -> &str {
         &self.replica
     }
@@ -74,10 +76,10 @@ impl Store {
                 self.root.display()
             ),
             ([], Some(prefix)) => bail!("no negotiation {prefix:?} in the store {}", self.root.display()),
-            (_, _) => bail!(
-                "the store {} holds several negotiations ({}): name one with --negotiation ID",
+            (several, _) => bail!(
+                "the store {} holds several negotiations matching ({}): name one with --negotiation ID",
                 self.root.display(),
-                ids.iter().map(ToString::to_string).collect::<Vec<_>>().join(", ")
+                several.iter().map(ToString::to_string).collect::<Vec<_>>().join(", ")
             ),
         }
     }
@@ -116,17 +118,6 @@ impl Store {
     fn negotiation_dir(&self, id: DocumentId) -> PathBuf {
         self.root.join("negotiations").join(id.to_string())
     }
-}
-
-/// The store's replica name, created on first use.
-fn replica_name(root: &Path) -> Result<String> {
-    let path = root.join("replica");
-    if let Ok(name) = fs::read_to_string(&path) {
-        return Ok(name.trim().to_string());
-    }
-    let name = uuid::Uuid::new_v4().to_string();
-    write_atomically(&path, name.as_bytes())?;
-    Ok(name)
 }
 
 fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {

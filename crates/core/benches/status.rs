@@ -60,12 +60,8 @@ fn grown_fixture() -> Negotiation {
     let existing = n.view().expect("view").participants.len();
     for index in existing + 1..=PARTICIPANTS {
         let code = code(&format!("P{index}"));
-        let document = DocumentId::derive("bench-status", code.as_str());
-        n.add_participant(
-            NewParticipant { code, name: format!("Agency {index}"), role: Role::Member, document },
-            &chair,
-        )
-        .expect("participant");
+        n.add_participant(NewParticipant { code, name: format!("Agency {index}"), role: Role::Member }, &chair)
+            .expect("participant");
     }
     let view = n.view().expect("view");
     let members: Vec<ParticipantCode> =

@@ -128,12 +128,7 @@ fn replay_core(trace: &Trace) -> Negotiation {
 }
 
 fn negotiation_with_empty_proposal() -> (Negotiation, ProposalId) {
-    let participant = |code: &str, role| NewParticipant {
-        code: code.parse().expect("code"),
-        name: code.into(),
-        role,
-        document: DocumentId::derive("bench", code),
-    };
+    let participant = |code: &str, role| NewParticipant { code: code.parse().expect("code"), name: code.into(), role };
     let at = Timestamp(0);
     let chair = participant("CHAIR", Role::Chair);
     let mut n = Negotiation::create(DocumentId::derive("bench", "n"), "Bench", chair, "bench", at).expect("create");

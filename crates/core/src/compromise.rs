@@ -163,12 +163,20 @@ fn wordings<'t>(base: &[&'t str], range: Range<usize>, cluster: &[Edit<'t>]) -> 
     let mut found: Vec<Wording<'t>> = Vec::new();
     for index in involved {
         let wording = apply_within(base, range.clone(), cluster, index);
-        match found.iter_mut().find(|(_, w)| *w == wording) {
+        match found.iter_mut().find(|(_, w)| same_words(w, &wording)) {
             Some((indexes, _)) => indexes.push(index),
             None => found.push((vec![index], wording)),
         }
     }
     found
+}
+
+/// Whether two wordings differ in whitespace at most.
+fn same_words(a: &[&str], b: &[&str]) -> bool {
+    fn words<'t>(tokens: &[&'t str]) -> Vec<&'t str> {
+        tokens.iter().map(|t| t.trim()).filter(|t| !t.is_empty()).collect()
+    }
+    words(a) == words(b)
 }
 
 /// The base tokens of `range` with proposal `index`'s edits in it applied.
@@ -222,28 +230,33 @@ impl Builder {
 
     fn finish(self) -> Compromise {
         let mut text = String::new();
-        for (index, part) in self.parts.iter().enumerate() {
+        let mut previous: Option<&CompromisePart> = None;
+        for part in &self.parts {
             let rendered = render(part);
-            if needs_space_between(&text, &rendered) {
+            if needs_space(previous, part) && !text.is_empty() && !text.ends_with(char::is_whitespace) {
                 text.push(' ');
             }
             text.push_str(&rendered);
-            if let (CompromisePart::Alternatives { alternatives }, Some(next)) = (part, self.parts.get(index + 1)) {
-                let spaced = alternatives.iter().any(|a| a.text.ends_with(char::is_whitespace));
-                if spaced && !render(next).starts_with(char::is_whitespace) {
-                    text.push(' ');
-                }
-            }
+            previous = Some(part);
         }
         let brackets = self.parts.iter().filter(|p| matches!(p, CompromisePart::Alternatives { .. })).count();
         Compromise { text, parts: self.parts, brackets }
     }
 }
 
-/// Whether a bracket would run into the word before it: alternatives are
-/// shown trimmed, so whitespace they began with must stay outside.
-fn needs_space_between(before: &str, rendered: &str) -> bool {
-    rendered.starts_with('[') && before.ends_with(|c: char| c.is_alphanumeric())
+/// Alternatives are shown trimmed, so whitespace they began (or ended)
+/// with must stay outside the bracket, or it runs into the next word.
+fn needs_space(previous: Option<&CompromisePart>, part: &CompromisePart) -> bool {
+    let spaced = |alternatives: &[Alternative], edge: fn(&str) -> bool| alternatives.iter().any(|a| edge(&a.text));
+    match (previous, part) {
+        (_, CompromisePart::Alternatives { alternatives }) => {
+            spaced(alternatives, |t| t.starts_with(char::is_whitespace))
+        }
+        (Some(CompromisePart::Alternatives { alternatives }), CompromisePart::Text { text }) => {
+            spaced(alternatives, |t| t.ends_with(char::is_whitespace)) && !text.starts_with(char::is_whitespace)
+        }
+        _ => false,
+    }
 }
 
 /// The lengths of the token prefix and suffix all lists share (not overlapping).

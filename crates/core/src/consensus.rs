@@ -1,7 +1,7 @@
 //! The consensus rule, written once.
 //!
-//! A proposal can be adopted when it is live (not withdrawn), nobody objects
-//! to it, and every member (chair, convenors and members; not observers)
+//! A proposal can be adopted when it is live (not withdrawn), no member
+//! objects to it, and every member (chair, convenors and members; not observers)
 //! either sponsors it or holds a `support` or `can-live-with` given on its
 //! current text. A `reserve` blocks until it is lifted; a stance given on an
 //! earlier text is stale and must be renewed. Whatever blocks is returned as
@@ -94,19 +94,18 @@ pub fn can_adopt(participants: &[Participant], proposal: &ProposalView) -> bool 
 }
 
 fn blocker_of(participant: &Participant, proposal: &ProposalView) -> Option<Blocker> {
+    if !participant.role.is_member() {
+        return None;
+    }
     let code = participant.code.clone();
     let Some(stance) = proposal.stances.get(&participant.code) else {
-        return participant.role.is_member().then_some(Blocker::NoStance { participant: code });
+        return Some(Blocker::NoStance { participant: code });
     };
+    let (reason, stale) = (stance.reason.clone(), stance.stale);
     match stance.stance {
-        StanceKind::Object => {
-            Some(Blocker::Objects { participant: code, reason: stance.reason.clone(), stale: stance.stale })
-        }
-        _ if !participant.role.is_member() => None,
-        StanceKind::Reserve => {
-            Some(Blocker::Reserves { participant: code, reason: stance.reason.clone(), stale: stance.stale })
-        }
-        kind if stance.stale => Some(Blocker::Stale { participant: code, stance: kind }),
+        StanceKind::Object => Some(Blocker::Objects { participant: code, reason, stale }),
+        StanceKind::Reserve => Some(Blocker::Reserves { participant: code, reason, stale }),
+        kind if stale => Some(Blocker::Stale { participant: code, stance: kind }),
         _ => None,
     }
 }
@@ -213,6 +212,17 @@ mod tests {
     fn a_stale_objection_still_blocks() {
         let p = proposal(&[("CHAIR", Support, false), ("ITU", Support, false), ("DESA", Object, true)]);
         assert!(matches!(blockers(&table(), &p)[..], [Blocker::Objects { stale: true, .. }]));
+    }
+
+    #[test]
+    fn an_observers_stance_does_not_count() {
+        let p = proposal(&[
+            ("CHAIR", Support, false),
+            ("ITU", Support, false),
+            ("DESA", Support, false),
+            ("UNU", Object, false),
+        ]);
+        assert!(can_adopt(&table(), &p));
     }
 
     #[test]

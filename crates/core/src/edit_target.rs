@@ -41,10 +41,10 @@ struct RoleTable {
 
 impl EditTargets {
     /// The role of `code`, from the negotiation document.
-    pub fn role(&mut self, negotiation: &Automerge, code: &ParticipantCode) -> Result<Role, Error> {
+    pub fn role(&mut self, id: DocumentId, negotiation: &Automerge, code: &ParticipantCode) -> Result<Role, Error> {
         let heads = negotiation.get_heads();
         if self.roles.as_ref().is_none_or(|table| table.heads != heads) {
-            let participants = negotiation_doc::read(negotiation)?.participants;
+            let participants = negotiation_doc::read(id, negotiation)?.participants;
             let roles = participants.into_iter().map(|p| (p.code, p.role)).collect();
             self.roles = Some(RoleTable { heads, roles });
         }

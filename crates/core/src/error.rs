@@ -8,7 +8,7 @@ use crate::{ParticipantCode, ProposalId};
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     /// A document id that is not bs58check text of 16 bytes.
-    #[error("invalid id {0:?}: expected the id printed by `accord status` (bs58 text)")]
+    #[error("invalid id {0:?}: expected a document id (bs58 text, as listed with the negotiation)")]
     InvalidId(String),
     /// A participant code with characters outside A-Z, 0-9 and '-'.
     #[error("invalid participant code {0:?}: use 1 to 16 upper-case letters, digits or '-' (e.g. ITU)")]
@@ -20,19 +20,36 @@ pub enum Error {
     #[error("invalid stance {0:?}: expected support, can-live-with, reserve or object")]
     InvalidStance(String),
     /// A participant the negotiation does not know.
-    #[error("unknown participant {0}: see `accord status` for the participants")]
+    #[error("unknown participant {0}: not a participant of this negotiation")]
     UnknownParticipant(ParticipantCode),
     /// A participant code used twice.
     #[error("participant {0} already takes part in this negotiation")]
     DuplicateParticipant(ParticipantCode),
     /// A section number the negotiation does not have.
-    #[error("unknown section {0}: see `accord status` for the sections")]
+    #[error("unknown section {0}: this negotiation has no such section")]
     UnknownSection(u32),
+    /// Section number 0.
+    #[error("section numbers start at 1")]
+    InvalidSection,
+    /// A section adopted once already.
+    #[error("section {section} is already agreed ({label} was adopted)")]
+    AlreadyAgreed {
+        /// The section.
+        section: u32,
+        /// The label of the adopted proposal.
+        label: String,
+    },
+    /// A document this replica has not received yet.
+    #[error("document {0} has not been received yet: sync with the others first")]
+    DocumentNotHeld(crate::DocumentId),
+    /// A moment before the negotiation was opened.
+    #[error("the negotiation was not opened yet at that time: choose a later time")]
+    NotYetOpen,
     /// A section number used twice.
     #[error("section {0} already exists")]
     DuplicateSection(u32),
     /// A proposal id the negotiation does not have.
-    #[error("unknown proposal {0}: see `accord status` for proposal ids")]
+    #[error("unknown proposal {0}: this negotiation has no such proposal")]
     UnknownProposal(ProposalId),
     /// A proposal id used twice.
     #[error("proposal {0} already exists")]
@@ -61,7 +78,7 @@ pub enum Error {
         action: &'static str,
     },
     /// An objection without a reason.
-    #[error("an objection needs a reason: say why with --reason")]
+    #[error("an objection needs a reason: say why the text is unacceptable")]
     ObjectionNeedsReason,
     /// A proposal with an empty label.
     #[error("a proposal needs a label, e.g. \"Alt 4\"")]
@@ -85,7 +102,7 @@ pub enum Error {
         actual: u32,
     },
     /// A stance or edit on a withdrawn proposal.
-    #[error("{0} was withdrawn by its sponsors")]
+    #[error("{0} was withdrawn by its sponsors: take a stance on a live proposal, or propose a new wording")]
     Withdrawn(String),
     /// Adoption refused by the consensus rule.
     #[error("{label} cannot be adopted yet: {}", describe_blockers(.blockers))]
@@ -96,7 +113,7 @@ pub enum Error {
         blockers: Vec<Blocker>,
     },
     /// A document that does not have the shape Accord writes.
-    #[error("document {0} is not a valid Accord document: {1}")]
+    #[error("malformed document: {0}: {1}")]
     MalformedDocument(String, String),
     /// A splice outside the text.
     #[error("edit out of range: position {pos} deleting {delete} in a text of {len} characters")]

@@ -85,14 +85,6 @@ pub(crate) fn map_entries<'a>(map: &'a Map, key: &str) -> Result<Vec<(&'a str, &
     Ok(entries)
 }
 
-/// The keys of a map field, sorted (empty when absent).
-pub(crate) fn map_keys(map: &Map, key: &str) -> Result<Vec<String>, Error> {
-    let Some(inner) = get_map(map, key)? else { return Ok(Vec::new()) };
-    let mut keys: Vec<String> = inner.keys().cloned().collect();
-    keys.sort();
-    Ok(keys)
-}
-
 /// A list of strings (empty when absent).
 pub(crate) fn get_str_list(map: &Map, key: &str) -> Result<Vec<String>, Error> {
     match map.get(key) {

@@ -85,6 +85,9 @@ enum Action {
         proposal: String,
         text: String,
     },
+    Cosponsor {
+        proposal: String,
+    },
     Adopt {
         section: u32,
         proposal: String,
@@ -124,12 +127,8 @@ impl Player {
             .find(|p| p.role == Role::Chair)
             .ok_or_else(|| Error::Fixture("a fixture needs a participant with role chair".into()))?;
         let at = Timestamp(script.start_ms);
-        let new_participant = |p: &ScriptParticipant| NewParticipant {
-            code: p.code.clone(),
-            name: p.name.clone(),
-            role: p.role,
-            document: DocumentId::derive(&id.to_string(), p.code.as_str()),
-        };
+        let new_participant =
+            |p: &ScriptParticipant| NewParticipant { code: p.code.clone(), name: p.name.clone(), role: p.role };
         let mut negotiation = Negotiation::create(id, &script.title, new_participant(chair), FIXTURE_REPLICA, at)?;
         let by = Attribution::new(chair.code.clone(), at);
         for participant in script.participants.iter().filter(|p| p.code != chair.code) {
@@ -167,6 +166,10 @@ impl Player {
             Action::Edit { proposal, text } => {
                 let id = self.proposal(proposal)?;
                 self.negotiation.edit_proposal(&id, text, &by)?;
+            }
+            Action::Cosponsor { proposal } => {
+                let id = self.proposal(proposal)?;
+                self.negotiation.cosponsor(&id, &by)?;
             }
             Action::Adopt { section, proposal } => {
                 let id = self.proposal(proposal)?;

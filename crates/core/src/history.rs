@@ -62,10 +62,7 @@ impl Negotiation {
             }
         }
         if !docs.contains_key(&self.id()) {
-            return Err(Error::MalformedDocument(
-                self.id().to_string(),
-                "the negotiation did not exist yet at that time".into(),
-            ));
+            return Err(Error::NotYetOpen);
         }
         Negotiation::from_documents(self.id(), docs, self.replica())
     }

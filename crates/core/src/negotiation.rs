@@ -44,8 +44,6 @@ pub struct NewParticipant {
     pub name: String,
     /// Its role.
     pub role: Role,
-    /// The id for its participant document (the caller picks it, randomly).
-    pub document: DocumentId,
 }
 
 /// A proposal to put forward.
@@ -87,6 +85,9 @@ impl Negotiation {
         at: Timestamp,
     ) -> Result<Self, Error> {
         let by = Attribution::new(chair.code.clone(), at);
+        if !chair.role.chairs() {
+            return Err(Error::NotChair { who: chair.code, action: "open a negotiation" });
+        }
         let mut doc = Automerge::new();
         document::write(&mut doc, actor_for(&by.by, replica), &note(&by, "opened the negotiation", None), |tx| {
             negotiation_doc::init(tx, title)
@@ -131,9 +132,23 @@ impl Negotiation {
         &self.docs
     }
 
-    /// The ids of documents changed since the last call; the caller saves them.
-    pub fn take_dirty(&mut self) -> BTreeSet<DocumentId> {
-        std::mem::take(&mut self.dirty)
+    /// The ids of documents changed since the last call, for the caller to
+    /// save in this order: proposals, then participant documents, then the
+    /// negotiation document, so nothing saved refers to a document not yet saved.
+    pub fn take_dirty(&mut self) -> Vec<DocumentId> {
+        let dirty = std::mem::take(&mut self.dirty);
+        let participants: BTreeSet<DocumentId> = match self.record() {
+            Ok(record) => record.participants.iter().map(|p| p.document).collect(),
+            Err(_) => BTreeSet::new(),
+        };
+        let rank = |id: &DocumentId| match () {
+            _ if *id == self.id => 2,
+            _ if participants.contains(id) => 1,
+            _ => 0,
+        };
+        let mut ordered: Vec<DocumentId> = dirty.into_iter().collect();
+        ordered.sort_by_key(|id| (rank(id), *id));
+        ordered
     }
 
     /// Merges another replica's documents into this one (sync, offline edits).
@@ -169,7 +184,8 @@ impl Negotiation {
         view::build(self)
     }
 
-    /// Adds a participant (chair or convenor only) and creates its document.
+    /// Adds a participant (chair or convenor only). Its own document is
+    /// created by its first write.
     pub fn add_participant(&mut self, new: NewParticipant, by: &Attribution) -> Result<(), Error> {
         let record = self.record()?;
         authorization::check_chair(&record.participants, &by.by, "add participants")?;
@@ -180,16 +196,14 @@ impl Negotiation {
     }
 
     fn insert_participant(&mut self, new: NewParticipant, by: &Attribution) -> Result<(), Error> {
-        let participant =
-            Participant { code: new.code.clone(), name: new.name, role: new.role, document: new.document };
+        let participant = Participant {
+            document: participant_doc::document_id(self.id, &new.code),
+            code: new.code,
+            name: new.name,
+            role: new.role,
+        };
         let what = format!("added participant {} ({})", participant.code, participant.role);
-        self.write_negotiation(by, &what, None, |tx| negotiation_doc::put_participant(tx, &participant))?;
-        let mut doc = Automerge::new();
-        let what = format!("opened the participant document of {}", new.code);
-        document::write(&mut doc, self.actor(by), &note(by, what, None), |tx| participant_doc::init(tx, &new.code))?;
-        self.docs.insert(new.document, doc);
-        self.dirty.insert(new.document);
-        Ok(())
+        self.write_negotiation(by, &what, None, |tx| negotiation_doc::put_participant(tx, &participant))
     }
 
     /// Adds a section with its base text (chair or convenor only).
@@ -204,6 +218,9 @@ impl Negotiation {
         let record = self.record()?;
         authorization::check_chair(&record.participants, &by.by, "add sections")?;
         authorization::participant(&record.participants, lead)?;
+        if number == 0 {
+            return Err(Error::InvalidSection);
+        }
         if record.sections.iter().any(|s| s.number == number) {
             return Err(Error::DuplicateSection(number));
         }
@@ -248,13 +265,18 @@ impl Negotiation {
         document::write(&mut doc, self.actor(by), &note(by, &what, Some(new.section)), |tx| {
             proposal_doc::init(tx, &fields)
         })?;
+        self.write_own(by, &what, Some(new.section), |tx| participant_doc::put_sponsored(tx, &new.id, new.section))?;
         self.docs.insert(new.id.0, doc);
         self.dirty.insert(new.id.0);
-        let participant_doc = authorization::participant(&record.participants, &by.by)?.document;
-        self.write_to(participant_doc, by, &what, Some(new.section), |tx| {
-            participant_doc::put_sponsored(tx, &new.id, new.section)
-        })?;
         Ok(new.id)
+    }
+
+    /// Joins a proposal as sponsor: `by` must have been named a sponsor by
+    /// its proposer. Only then does `by` hold the implicit support of a sponsor.
+    pub fn cosponsor(&mut self, id: &ProposalId, by: &Attribution) -> Result<(), Error> {
+        let proposal = self.check_proposal_write(id, by)?;
+        let what = format!("joined {} as sponsor", proposal.label);
+        self.write_own(by, &what, Some(proposal.section), |tx| participant_doc::put_sponsored(tx, id, proposal.section))
     }
 
     fn check_new_proposal(
@@ -270,7 +292,8 @@ impl Negotiation {
         if label.is_empty() {
             return Err(Error::EmptyLabel);
         }
-        let taken = self.live_proposals()?.into_iter().any(|(_, p)| p.section == new.section && p.label == label);
+        let view = self.view()?;
+        let taken = view.section(new.section).is_some_and(|s| s.live_proposals().any(|p| p.label == label));
         if taken {
             return Err(Error::DuplicateLabel { section: new.section, label: label.to_string() });
         }
@@ -299,8 +322,8 @@ impl Negotiation {
     /// Applies splices to a proposal's text in one change (sponsors only):
     /// the path for keystroke-level editors.
     pub fn splice_proposal(&mut self, id: &ProposalId, splices: &[Splice], by: &Attribution) -> Result<(), Error> {
-        let negotiation_doc = self.docs.get(&self.id).ok_or_else(|| missing(self.id))?;
-        if !self.edit_targets.role(negotiation_doc, &by.by)?.is_member() {
+        let negotiation_doc = self.docs.get(&self.id).ok_or_else(|| Error::DocumentNotHeld(self.id))?;
+        if !self.edit_targets.role(self.id, negotiation_doc, &by.by)?.is_member() {
             return Err(Error::ObserverCannotWrite(by.by.clone()));
         }
         let doc = self.docs.get_mut(&id.0).ok_or(Error::UnknownProposal(*id))?;
@@ -369,11 +392,8 @@ impl Negotiation {
             heads: self.proposal_heads(id)?.iter().map(ToString::to_string).collect(),
             text_sha: text_fingerprint(&proposal.text),
         };
-        let participant_doc = authorization::participant(&record.participants, &by.by)?.document;
         let what = format!("recorded {kind} on {}", proposal.label);
-        self.write_to(participant_doc, by, &what, Some(proposal.section), |tx| {
-            participant_doc::put_stance(tx, id, &stance)
-        })
+        self.write_own(by, &what, Some(proposal.section), |tx| participant_doc::put_stance(tx, id, &stance))
     }
 
     /// Adopts a proposal as the section's agreed text (chair or convenor),
@@ -381,7 +401,9 @@ impl Negotiation {
     pub fn adopt(&mut self, number: u32, id: &ProposalId, by: &Attribution) -> Result<(), Error> {
         let record = self.record()?;
         authorization::check_chair(&record.participants, &by.by, "adopt a proposal")?;
-        section(&record, number)?;
+        if let Some(agreed) = &section(&record, number)?.agreed {
+            return Err(Error::AlreadyAgreed { section: number, label: agreed.label.clone() });
+        }
         let view = self.view()?;
         let proposal = view.proposal(id).ok_or(Error::UnknownProposal(*id))?;
         if proposal.section != number {
@@ -439,37 +461,13 @@ impl Negotiation {
     }
 
     pub(crate) fn record(&self) -> Result<NegotiationRecord, Error> {
-        let doc = self.docs.get(&self.id).ok_or_else(|| {
-            Error::MalformedDocument(self.id.to_string(), "the negotiation document is missing".into())
-        })?;
-        negotiation_doc::read(doc)
+        let doc = self.docs.get(&self.id).ok_or(Error::DocumentNotHeld(self.id))?;
+        negotiation_doc::read(self.id, doc)
     }
 
     pub(crate) fn proposal(&self, id: &ProposalId) -> Result<ProposalRecord, Error> {
         let doc = self.docs.get(&id.0).ok_or(Error::UnknownProposal(*id))?;
         proposal_doc::read(doc)
-    }
-
-    /// Every proposal listed by some participant and held here, with its fields.
-    pub(crate) fn proposals(&self) -> Result<Vec<(ProposalId, ProposalRecord)>, Error> {
-        let record = self.record()?;
-        let mut ids = BTreeSet::new();
-        for participant in &record.participants {
-            if let Some(doc) = self.docs.get(&participant.document) {
-                ids.extend(participant_doc::read(doc)?.sponsored);
-            }
-        }
-        let mut proposals = Vec::new();
-        for id in ids {
-            if self.docs.contains_key(&id.0) {
-                proposals.push((id, self.proposal(&id)?));
-            }
-        }
-        Ok(proposals)
-    }
-
-    fn live_proposals(&self) -> Result<Vec<(ProposalId, ProposalRecord)>, Error> {
-        Ok(self.proposals()?.into_iter().filter(|(_, p)| !p.withdrawn).collect())
     }
 
     fn actor(&self, by: &Attribution) -> automerge::ActorId {
@@ -486,6 +484,23 @@ impl Negotiation {
         self.write_to(self.id, by, what, section, edit)
     }
 
+    /// Writes `by`'s own participant document, creating it on first use.
+    fn write_own(
+        &mut self,
+        by: &Attribution,
+        what: &str,
+        section: Option<u32>,
+        edit: impl FnOnce(&mut automerge::transaction::Transaction<'_>) -> Result<(), Error>,
+    ) -> Result<(), Error> {
+        let id = participant_doc::document_id(self.id, &by.by);
+        self.docs.entry(id).or_default();
+        let result = self.write_to(id, by, what, section, edit);
+        if self.docs.get(&id).is_some_and(|doc| doc.get_heads().is_empty()) {
+            self.docs.remove(&id);
+        }
+        result
+    }
+
     fn write_to(
         &mut self,
         id: DocumentId,
@@ -495,15 +510,11 @@ impl Negotiation {
         edit: impl FnOnce(&mut automerge::transaction::Transaction<'_>) -> Result<(), Error>,
     ) -> Result<(), Error> {
         let actor = self.actor(by);
-        let doc = self.docs.get_mut(&id).ok_or_else(|| missing(id))?;
+        let doc = self.docs.get_mut(&id).ok_or_else(|| Error::DocumentNotHeld(id))?;
         document::write(doc, actor, &note(by, what, section), edit)?;
         self.dirty.insert(id);
         Ok(())
     }
-}
-
-fn missing(id: DocumentId) -> Error {
-    Error::MalformedDocument(id.to_string(), "this replica does not hold the document yet: sync first".into())
 }
 
 fn section(record: &NegotiationRecord, number: u32) -> Result<&negotiation_doc::SectionRecord, Error> {

@@ -3,7 +3,7 @@
 //! with base texts, and the adoptions that made section text agreed.
 //!
 //! Layout: `{kind: "negotiation", title, deadline?, participants: {CODE: {name,
-//! role, doc}}, sections: {"N": {number, title, lead, base_text: Text,
+//! role}}, sections: {"N": {number, title, lead, base_text: Text,
 //! agreed?: {text: Text, proposal, label, by, at, proposal_heads: [..]}}}}`.
 //! Maps keyed by code and number keep concurrent additions from duplicating.
 
@@ -14,6 +14,7 @@ use serde::Serialize;
 
 use crate::document::{get_obj, put_str_list, put_text, require_obj};
 use crate::fields;
+use crate::participant_doc;
 use crate::{DocumentId, Error, ParticipantCode, ProposalId, Role, Timestamp};
 
 /// A participant as the negotiation document lists it.
@@ -25,7 +26,8 @@ pub struct Participant {
     pub name: String,
     /// Its role in this negotiation.
     pub role: Role,
-    /// The id of the participant's own document (stances, sponsored proposals).
+    /// The id of the participant's own document (stances, sponsored
+    /// proposals), derived from the negotiation's id and the code.
     pub document: DocumentId,
 }
 
@@ -65,21 +67,22 @@ pub(crate) struct NegotiationRecord {
     pub sections: Vec<SectionRecord>,
 }
 
-/// Reads the whole negotiation document.
-pub(crate) fn read(doc: &Automerge) -> Result<NegotiationRecord, Error> {
+/// Reads the whole negotiation document of negotiation `id`.
+pub(crate) fn read(id: DocumentId, doc: &Automerge) -> Result<NegotiationRecord, Error> {
     let root = fields::root(doc)?;
     let mut participants = Vec::new();
     for (code, entry) in fields::map_entries(&root, "participants")? {
+        let code: ParticipantCode = code.parse()?;
         participants.push(Participant {
-            code: code.parse()?,
+            document: participant_doc::document_id(id, &code),
+            code,
             name: fields::require_str(entry, "name")?,
             role: fields::require_str(entry, "role")?.parse()?,
-            document: fields::require_str(entry, "doc")?.parse()?,
         });
     }
     let mut sections = Vec::new();
-    for (_, entry) in fields::map_entries(&root, "sections")? {
-        sections.push(read_section(entry)?);
+    for (key, entry) in fields::map_entries(&root, "sections")? {
+        sections.push(read_section(key, entry)?);
     }
     sections.sort_by_key(|s| s.number);
     Ok(NegotiationRecord {
@@ -90,13 +93,13 @@ pub(crate) fn read(doc: &Automerge) -> Result<NegotiationRecord, Error> {
     })
 }
 
-fn read_section(entry: &Map) -> Result<SectionRecord, Error> {
+fn read_section(key: &str, entry: &Map) -> Result<SectionRecord, Error> {
     let agreed = match fields::get_map(entry, "agreed")? {
         Some(agreed) => Some(read_adoption(agreed)?),
         None => None,
     };
     Ok(SectionRecord {
-        number: fields::get_section_number(entry, "number")?,
+        number: key.parse().map_err(|_| fields::malformed(key, "not a section number"))?,
         title: fields::require_str(entry, "title")?,
         lead: fields::require_str(entry, "lead")?.parse()?,
         base_text: fields::require_str(entry, "base_text")?,
@@ -130,7 +133,6 @@ pub(crate) fn put_participant(tx: &mut Transaction<'_>, participant: &Participan
     let entry = tx.put_object(&map, participant.code.as_str(), ObjType::Map)?;
     tx.put(&entry, "name", participant.name.as_str())?;
     tx.put(&entry, "role", participant.role.as_str())?;
-    tx.put(&entry, "doc", participant.document.to_string())?;
     Ok(())
 }
 

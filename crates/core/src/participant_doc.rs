@@ -1,20 +1,27 @@
 //! A participant document, written only by its own participant: its stances
 //! and the proposals it sponsors.
 //!
-//! Layout: `{kind: "participant", code, stances: {PROPOSAL_ID: {stance,
-//! reason, at, heads: [..], text_sha}}, sponsored: {PROPOSAL_ID: section}}`.
-//! A new stance replaces the whole entry, so concurrent stances of one
-//! participant resolve to one of them, never a mix of two.
+//! Layout (flat, so that two replicas of one participant may both create
+//! the document and still merge without losing entries):
+//! `{"stance:PROPOSAL_ID": {stance, reason, at, heads: [..], text_sha},
+//!   "sponsor:PROPOSAL_ID": section}`.
+//! The document's id derives from the negotiation's id and the participant's
+//! code, and it is created by the participant's own first write. A new
+//! stance replaces the whole entry, so concurrent stances of one participant
+//! resolve to one of them, never a mix of two.
 
 use std::collections::BTreeMap;
 
-use automerge::hydrate::Map;
+use automerge::hydrate::{Map, Value};
 use automerge::transaction::{Transactable, Transaction};
 use automerge::{Automerge, ObjType, ROOT};
 
-use crate::document::{put_str_list, require_obj};
+use crate::document::put_str_list;
 use crate::fields;
-use crate::{Error, ParticipantCode, ProposalId, StanceKind, Timestamp};
+use crate::{DocumentId, Error, ParticipantCode, ProposalId, StanceKind, Timestamp};
+
+const STANCE: &str = "stance:";
+const SPONSOR: &str = "sponsor:";
 
 /// A stance as recorded: what, why, when, and on which version of the text.
 #[derive(Clone, Debug, PartialEq)]
@@ -38,15 +45,26 @@ pub(crate) struct ParticipantRecord {
     pub sponsored: Vec<ProposalId>,
 }
 
+/// The id of `code`'s participant document in the negotiation `negotiation`.
+pub fn document_id(negotiation: DocumentId, code: &ParticipantCode) -> DocumentId {
+    DocumentId::derive(&negotiation.to_string(), code.as_str())
+}
+
 /// Reads a participant document.
 pub(crate) fn read(doc: &Automerge) -> Result<ParticipantRecord, Error> {
     let root = fields::root(doc)?;
     let mut record = ParticipantRecord::default();
-    for (proposal, entry) in fields::map_entries(&root, "stances")? {
-        record.stances.insert(proposal.parse()?, read_stance(entry)?);
-    }
-    for key in fields::map_keys(&root, "sponsored")? {
-        record.sponsored.push(key.parse()?);
+    let mut keys: Vec<&String> = root.keys().collect();
+    keys.sort();
+    for key in keys {
+        if let Some(proposal) = key.strip_prefix(STANCE) {
+            let Some(Value::Map(entry)) = root.get(key) else {
+                return Err(fields::malformed(key, "expected a map"));
+            };
+            record.stances.insert(proposal.parse()?, read_stance(entry)?);
+        } else if let Some(proposal) = key.strip_prefix(SPONSOR) {
+            record.sponsored.push(proposal.parse()?);
+        }
     }
     Ok(record)
 }
@@ -61,19 +79,9 @@ fn read_stance(entry: &Map) -> Result<StanceRecord, Error> {
     })
 }
 
-/// Writes the skeleton of a new participant document.
-pub(crate) fn init(tx: &mut Transaction<'_>, code: &ParticipantCode) -> Result<(), Error> {
-    tx.put(ROOT, "kind", "participant")?;
-    tx.put(ROOT, "code", code.as_str())?;
-    tx.put_object(ROOT, "stances", ObjType::Map)?;
-    tx.put_object(ROOT, "sponsored", ObjType::Map)?;
-    Ok(())
-}
-
 /// Records (or replaces) the participant's stance on a proposal.
 pub(crate) fn put_stance(tx: &mut Transaction<'_>, proposal: &ProposalId, stance: &StanceRecord) -> Result<(), Error> {
-    let stances = require_obj(tx, &ROOT, "stances", ObjType::Map)?;
-    let entry = tx.put_object(&stances, proposal.to_string(), ObjType::Map)?;
+    let entry = tx.put_object(ROOT, format!("{STANCE}{proposal}"), ObjType::Map)?;
     tx.put(&entry, "stance", stance.kind.as_str())?;
     tx.put(&entry, "reason", stance.reason.as_str())?;
     tx.put(&entry, "at", stance.at.millis())?;
@@ -84,7 +92,6 @@ pub(crate) fn put_stance(tx: &mut Transaction<'_>, proposal: &ProposalId, stance
 
 /// Lists a proposal among those the participant sponsors.
 pub(crate) fn put_sponsored(tx: &mut Transaction<'_>, proposal: &ProposalId, section: u32) -> Result<(), Error> {
-    let sponsored = require_obj(tx, &ROOT, "sponsored", ObjType::Map)?;
-    tx.put(&sponsored, proposal.to_string(), i64::from(section))?;
+    tx.put(ROOT, format!("{SPONSOR}{proposal}"), i64::from(section))?;
     Ok(())
 }

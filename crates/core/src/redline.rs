@@ -3,23 +3,18 @@
 //! Texts are compared as tokens (runs of letters and digits, runs of
 //! whitespace, and single punctuation marks), so "States," and "States"
 //! differ by the comma alone: words first, then replaced runs of words
-//! token by token. The diff is `similar`'s patience algorithm with
-//! a deadline: patience anchors on words that occur once, which keeps
-//! redlines of rewritten sentences readable, and the deadline bounds the
-//! work on pathological input (past it, `similar` returns a coarser but
-//! still correct diff). The deadline is far above the time real texts take,
-//! so every replica computes the same redline.
-
-use std::time::{Duration, Instant};
+//! token by token. The diff is `similar`'s patience algorithm: patience
+//! anchors on words that occur once, which keeps redlines of rewritten
+//! sentences readable, and between anchors it uses `similar`'s Myers, whose
+//! heuristics bound the work on pathological input. There is no wall-clock
+//! deadline: a redline must not depend on how busy a machine is, or two
+//! replicas could show different text gaps for the same changes.
 
 use serde::Serialize;
-use similar::{Algorithm, DiffOp, capture_diff_slices_deadline};
+use similar::{Algorithm, DiffOp, capture_diff_slices};
 
 /// The diff algorithm: fixed, so every replica computes the same redline.
 pub const ALGORITHM: Algorithm = Algorithm::Patience;
-
-/// How long one diff may take before `similar` settles for a coarser answer.
-pub const DEADLINE: Duration = Duration::from_secs(2);
 
 /// What happened to a run of text.
 #[derive(Clone, Copy, PartialEq, Eq, Debug, Serialize)]
@@ -162,9 +157,9 @@ fn refine(segments: &mut Vec<Segment>, old: &str, new: &str) {
     }
 }
 
-/// The diff of two token lists with the fixed algorithm and deadline.
+/// The diff of two token lists with the fixed algorithm.
 pub(crate) fn diff_tokens(old: &[&str], new: &[&str]) -> Vec<DiffOp> {
-    capture_diff_slices_deadline(ALGORITHM, old, new, Some(Instant::now() + DEADLINE))
+    capture_diff_slices(ALGORITHM, old, new)
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]

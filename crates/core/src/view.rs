@@ -31,6 +31,18 @@ pub struct NegotiationView {
     pub participants: Vec<Participant>,
     /// The sections, by number.
     pub sections: Vec<SectionView>,
+    /// Documents that could not be read (written by a peer that does not
+    /// follow the schema); the view is built without them.
+    pub unreadable: Vec<UnreadableDocument>,
+}
+
+/// A document left out of the view, and why.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct UnreadableDocument {
+    /// Its id.
+    pub document: DocumentId,
+    /// What is wrong with it.
+    pub error: String,
 }
 
 /// One section with its proposals and where it stands.
@@ -68,7 +80,8 @@ pub struct ProposalView {
     pub section: u32,
     /// Its label.
     pub label: String,
-    /// Who sponsors it.
+    /// Who sponsors it: the proposer and the co-sponsors it named (a
+    /// co-sponsor's support counts once it joins, see `StanceView::sponsor`).
     pub sponsors: Vec<ParticipantCode>,
     /// Why.
     pub rationale: String,
@@ -80,7 +93,7 @@ pub struct ProposalView {
     pub heads: Vec<String>,
     /// When it was put forward.
     pub created_at: Timestamp,
-    /// Stances by participant; sponsors hold an implicit support.
+    /// Stances by participant; sponsors who confirmed sponsorship hold an implicit support.
     pub stances: BTreeMap<ParticipantCode, StanceView>,
     /// Stances counted over members.
     pub tally: Tally,
@@ -101,7 +114,7 @@ pub struct StanceView {
     pub stale: bool,
     /// When it was given (`None` for a sponsor's implicit support).
     pub at: Option<Timestamp>,
-    /// Whether this participant sponsors the proposal.
+    /// Whether this participant sponsors the proposal and confirmed it.
     pub sponsor: bool,
 }
 
@@ -127,32 +140,51 @@ impl SectionView {
 /// Builds the view of a negotiation from its documents.
 pub(crate) fn build(negotiation: &Negotiation) -> Result<NegotiationView, Error> {
     let record = negotiation.record()?;
-    let participant_records = read_participants(negotiation, &record.participants)?;
+    let mut unreadable = Vec::new();
+    let participant_records = read_participants(negotiation, &record.participants, &mut unreadable);
     let mut proposals = Vec::new();
     for id in sponsored_ids(&participant_records) {
         let Some(doc) = negotiation.document(&id.0) else { continue };
-        let heads = doc.get_heads().iter().map(ToString::to_string).collect();
-        let fields = proposal_doc::read(doc)?;
-        proposals.push(proposal_view(id, fields, heads, &record.participants, &participant_records));
+        match proposal_doc::read(doc) {
+            Ok(fields) => {
+                let heads = doc.get_heads().iter().map(ToString::to_string).collect();
+                proposals.push(proposal_view(id, fields, heads, &record.participants, &participant_records));
+            }
+            Err(error) => unreadable.push(UnreadableDocument { document: id.0, error: error.to_string() }),
+        }
     }
     proposals.sort_by(|a, b| (a.created_at, &a.label, a.id).cmp(&(b.created_at, &b.label, b.id)));
     let sections = record.sections.into_iter().map(|s| section_view(s, &proposals)).collect();
     let mut participants = record.participants;
     participants.sort_by(|a, b| (a.role, &a.code).cmp(&(b.role, &b.code)));
-    Ok(NegotiationView { id: negotiation.id(), title: record.title, deadline: record.deadline, participants, sections })
+    Ok(NegotiationView {
+        id: negotiation.id(),
+        title: record.title,
+        deadline: record.deadline,
+        participants,
+        sections,
+        unreadable,
+    })
 }
 
 fn read_participants(
     negotiation: &Negotiation,
     participants: &[Participant],
-) -> Result<BTreeMap<ParticipantCode, ParticipantRecord>, Error> {
+    unreadable: &mut Vec<UnreadableDocument>,
+) -> BTreeMap<ParticipantCode, ParticipantRecord> {
     let mut records = BTreeMap::new();
     for participant in participants {
-        if let Some(doc) = negotiation.document(&participant.document) {
-            records.insert(participant.code.clone(), participant_doc::read(doc)?);
+        let Some(doc) = negotiation.document(&participant.document) else { continue };
+        match participant_doc::read(doc) {
+            Ok(record) => {
+                records.insert(participant.code.clone(), record);
+            }
+            Err(error) => {
+                unreadable.push(UnreadableDocument { document: participant.document, error: error.to_string() })
+            }
         }
     }
-    Ok(records)
+    records
 }
 
 fn sponsored_ids(records: &BTreeMap<ParticipantCode, ParticipantRecord>) -> std::collections::BTreeSet<ProposalId> {
@@ -169,8 +201,10 @@ fn proposal_view(
     let fingerprint = text_fingerprint(&fields.text);
     let mut stances = BTreeMap::new();
     for participant in participants {
-        let sponsor = fields.sponsors.contains(&participant.code);
-        let recorded = records.get(&participant.code).and_then(|r| r.stances.get(&id));
+        let own = records.get(&participant.code);
+        // Named by the proposer and confirmed in the participant's own document.
+        let sponsor = fields.sponsors.contains(&participant.code) && own.is_some_and(|r| r.sponsored.contains(&id));
+        let recorded = own.and_then(|r| r.stances.get(&id));
         let stance = match recorded {
             Some(s) => StanceView {
                 stance: s.kind,

@@ -16,7 +16,7 @@ fn by(who: &str, minute: i64) -> Attribution {
 }
 
 fn participant(who: &str, role: Role) -> NewParticipant {
-    NewParticipant { code: code(who), name: format!("{who} agency"), role, document: DocumentId::derive("test", who) }
+    NewParticipant { code: code(who), name: format!("{who} agency"), role }
 }
 
 /// A chair, a convenor, two members and an observer, with one section.
@@ -214,4 +214,77 @@ fn text_gap_is_zero_for_identical_proposals_and_grows_as_they_part() {
     n.edit_proposal(&a, "Entirely different wording here", &by("DESA", 7)).expect("edit");
     let further = gap(&n).expect("two proposals");
     assert!(0.0 < apart && apart < further && further <= 1.0, "{apart} then {further}");
+}
+
+#[test]
+fn a_named_cosponsor_counts_as_supporting_only_after_joining() {
+    let mut n = small_negotiation();
+    let new = NewProposal {
+        id: ProposalId(DocumentId::derive("test", "joint")),
+        section: 1,
+        label: "Alt 1".into(),
+        text: "Joint wording.".into(),
+        rationale: String::new(),
+        cosponsors: vec![code("UNODC")],
+    };
+    let id = n.propose(new, &by("DESA", 3)).expect("propose");
+    for who in ["CHAIR", "ITU"] {
+        stance(&mut n, who, &id, StanceKind::Support, "");
+    }
+    let refused = n.adopt(1, &id, &by("CHAIR", 4)).expect_err("UNODC was named, not asked");
+    assert!(refused.to_string().contains("UNODC has not taken a stance"), "{refused}");
+    let error = n.cosponsor(&id, &by("ITU", 4)).expect_err("ITU was not named");
+    assert!(error.to_string().contains("not a sponsor"), "{error}");
+    n.cosponsor(&id, &by("UNODC", 5)).expect("named co-sponsor joins");
+    n.adopt(1, &id, &by("CHAIR", 6)).expect("every member accepts");
+}
+
+#[test]
+fn each_participant_document_holds_only_its_owners_changes() {
+    let n = fixture::load("hlcp-cybersecurity").expect("fixture loads");
+    let view = n.view().expect("view");
+    for participant in &view.participants {
+        let Some(doc) = n.documents().get(&participant.document) else { continue };
+        for change in doc.get_changes(&[]) {
+            let note = accord_core::ChangeNote::from_message(change.message().expect("a note")).expect("a note");
+            assert_eq!(note.by, participant.code, "{}'s document has a change by {}", participant.code, note.by);
+        }
+    }
+}
+
+#[test]
+fn adopting_an_agreed_section_again_is_refused() {
+    let mut n = small_negotiation();
+    let alt = propose(&mut n, "DESA", "Alt 1", "Wording.");
+    for who in ["CHAIR", "ITU", "UNODC"] {
+        stance(&mut n, who, &alt, StanceKind::Support, "");
+    }
+    n.adopt(1, &alt, &by("CHAIR", 5)).expect("adopt");
+    let error = n.adopt(1, &alt, &by("ITU", 6)).expect_err("already agreed");
+    assert!(error.to_string().contains("section 1 is already agreed (Alt 1 was adopted)"), "{error}");
+}
+
+#[test]
+fn section_numbers_start_at_one() {
+    let mut n = small_negotiation();
+    let error = n.add_section(0, "Zero", &code("ITU"), "Text.", &by("CHAIR", 5)).expect_err("zero");
+    assert!(error.to_string().contains("start at 1"), "{error}");
+}
+
+#[test]
+fn a_malformed_proposal_document_is_left_out_of_the_view() {
+    use accord_core::automerge::transaction::Transactable;
+    let mut n = small_negotiation();
+    let good = propose(&mut n, "DESA", "Alt 1", "Good wording.");
+    let bad = propose(&mut n, "UNODC", "Alt 2", "Soon broken.");
+    let mut broken = n.documents()[&bad.0].clone();
+    let mut tx = broken.transaction();
+    tx.put(accord_core::automerge::ROOT, "label", 42).expect("put");
+    tx.commit();
+    n.merge_document(bad.0, &broken).expect("merge the peer's change");
+    let view = n.view().expect("the view survives a malformed document");
+    assert!(view.proposal(&good).is_some());
+    assert!(view.proposal(&bad).is_none());
+    assert_eq!(view.unreadable.len(), 1);
+    assert_eq!(view.unreadable[0].document, bad.0);
 }

@@ -34,12 +34,7 @@ fn at(step: usize) -> Attribution {
 
 /// Two proposals: Alt 1 by DESA alone, Alt 2 by ITU and UNODC.
 fn start() -> (Negotiation, Vec<ProposalId>) {
-    let new = |who: &str, role| NewParticipant {
-        code: code(who),
-        name: who.into(),
-        role,
-        document: DocumentId::derive("prop", who),
-    };
+    let new = |who: &str, role| NewParticipant { code: code(who), name: who.into(), role };
     let mut n =
         Negotiation::create(DocumentId::derive("prop", "n"), "T", new("CHAIR", Role::Chair), "origin", Timestamp(0))
             .expect("create");

@@ -43,29 +43,60 @@ pub struct ApprovalRecord {
     pub adoption: Option<String>,
 }
 
-/// The record for the proposal adopted in `section`, or else its most accepted live proposal.
+/// The record for the proposal adopted in `section`, or else its most
+/// accepted live proposal. Only stances given on the text the record is
+/// about count: for an adopted section, the adopted text.
 pub fn approval_record(section: &SectionView) -> Option<ApprovalRecord> {
-    let adopted = section.adoption.as_ref().and_then(|a| section.proposals.iter().find(|p| p.id == a.proposal));
-    let proposal = adopted.or_else(|| section.live_proposals().max_by_key(|p| p.tally.accepting))?;
     let mut record = ApprovalRecord { accepted: vec![], reserved: vec![], objected: vec![], adoption: None };
-    for (code, stance) in &proposal.stances {
+    let proposal = match &section.adoption {
+        Some(adoption) => {
+            record.adoption =
+                Some(format!("Adopted by {} on {} ({})", adoption.by, format_time(adoption.at), adoption.label));
+            let adopted = section.proposals.iter().find(|p| p.id == adoption.proposal);
+            match adopted {
+                Some(p) if p.text == adoption.text => p,
+                _ => return Some(record),
+            }
+        }
+        None => section.live_proposals().max_by_key(|p| p.tally.accepting)?,
+    };
+    for (code, stance) in proposal.stances.iter().filter(|(_, s)| !s.stale) {
         match stance.stance {
             StanceKind::Support | StanceKind::CanLiveWith => record.accepted.push(code.clone()),
             StanceKind::Reserve => record.reserved.push((code.clone(), stance.reason.clone())),
             StanceKind::Object => record.objected.push((code.clone(), stance.reason.clone())),
         }
     }
-    record.adoption =
-        section.adoption.as_ref().map(|a| format!("Adopted by {} on {} ({})", a.by, format_time(a.at), a.label));
     Some(record)
 }
 
-/// A timestamp as `2026-11-05 09:30 UTC`.
+/// The last moment humantime can format (9999-12-31T23:59:59Z), in ms.
+const LATEST_FORMATTED: i64 = 253_402_300_799_999;
+
+/// A timestamp as `2026-11-05 09:30 UTC`; times outside years 1970 to 9999
+/// (which only a misbehaving peer writes) as raw milliseconds.
 pub fn format_time(at: Timestamp) -> String {
-    let Ok(millis) = u64::try_from(at.millis()) else {
-        return format!("{} ms", at.millis());
+    let millis = match u64::try_from(at.millis()) {
+        Ok(millis) if at.millis() <= LATEST_FORMATTED => millis,
+        _ => return format!("{} ms since 1970", at.millis()),
     };
     let time = UNIX_EPOCH + Duration::from_millis(millis);
     let text = humantime::format_rfc3339_seconds(time).to_string();
     format!("{} {} UTC", &text[..10], &text[11..16])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn times_are_shown_in_utc_to_the_minute() {
+        assert_eq!(format_time(Timestamp(1_793_610_000_000)), "2026-11-02 09:00 UTC");
+    }
+
+    #[test]
+    fn times_no_calendar_can_show_fall_back_to_milliseconds() {
+        assert_eq!(format_time(Timestamp(-5)), "-5 ms since 1970");
+        assert_eq!(format_time(Timestamp(i64::MAX)), format!("{} ms since 1970", i64::MAX));
+    }
 }
