@@ -45,6 +45,9 @@ pub enum Error {
     /// A moment before the negotiation was opened.
     #[error("the negotiation was not opened yet at that time: choose a later time")]
     NotYetOpen,
+    /// Heads that name a change the document does not have.
+    #[error("unknown base heads {0}: reload the proposal and edit its current text")]
+    UnknownHeads(String),
     /// A section number used twice.
     #[error("section {0} already exists")]
     DuplicateSection(u32),

@@ -9,7 +9,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use automerge::transaction::Transactable;
-use automerge::{Automerge, ChangeHash};
+use automerge::{Automerge, ChangeHash, ReadDoc};
 
 use crate::authorization::{self, DocumentRole};
 use crate::consensus;
@@ -317,6 +317,37 @@ impl Negotiation {
             tx.update_text(&obj, text)?;
             Ok(())
         })
+    }
+
+    /// Replaces a proposal's text as edited on a copy made at `base_heads`
+    /// (sponsors only): the difference between the text at those heads and
+    /// `text` lands as a change concurrent with everything since, so other
+    /// sponsors' newer edits are kept. Returns the merged text and new heads.
+    pub fn edit_proposal_at(
+        &mut self,
+        id: &ProposalId,
+        base_heads: &[ChangeHash],
+        text: &str,
+        by: &Attribution,
+    ) -> Result<(String, Vec<ChangeHash>), Error> {
+        let proposal = self.check_proposal_write(id, by)?;
+        let doc = self.docs.get(&id.0).ok_or(Error::UnknownProposal(*id))?;
+        if let Some(unknown) = base_heads.iter().find(|h| doc.get_change_by_hash(h).is_none()) {
+            return Err(Error::UnknownHeads(unknown.to_string()));
+        }
+        let current = doc.get_heads();
+        let heads = (base_heads != current.as_slice()).then_some(base_heads);
+        let note = note(by, format!("edited {}", proposal.label), Some(proposal.section));
+        let actor = self.actor(by);
+        let doc = self.docs.get_mut(&id.0).ok_or(Error::UnknownProposal(*id))?;
+        document::write_at(doc, actor, &note, heads, |tx| {
+            let obj = proposal_doc::text_obj(tx)?;
+            tx.update_text(&obj, text)?;
+            Ok(())
+        })?;
+        self.dirty.insert(id.0);
+        let merged = self.proposal(id)?.text;
+        Ok((merged, self.proposal_heads(id)?))
     }
 
     /// Applies splices to a proposal's text in one change (sponsors only):

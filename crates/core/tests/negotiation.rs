@@ -288,3 +288,32 @@ fn a_malformed_proposal_document_is_left_out_of_the_view() {
     assert_eq!(view.unreadable.len(), 1);
     assert_eq!(view.unreadable[0].document, bad.0);
 }
+
+#[test]
+fn an_edit_made_on_an_older_copy_keeps_newer_edits_of_other_sponsors() {
+    let mut n = small_negotiation();
+    let new = NewProposal {
+        id: ProposalId(DocumentId::derive("test", "joint")),
+        section: 1,
+        label: "Alt 1".into(),
+        text: "The agencies will support member states.".into(),
+        rationale: String::new(),
+        cosponsors: vec![code("UNODC")],
+    };
+    let id = n.propose(new, &by("DESA", 3)).expect("propose");
+    let base = n.proposal_heads(&id).expect("heads");
+    let (text, heads) = n
+        .edit_proposal_at(&id, &base, "The agencies will jointly support member states.", &by("DESA", 4))
+        .expect("DESA edits the current text");
+    assert_eq!(text, "The agencies will jointly support member states.");
+    let (merged, _) = n
+        .edit_proposal_at(&id, &base, "The agencies will support member states and stakeholders.", &by("UNODC", 5))
+        .expect("UNODC edits from the older copy");
+    assert_eq!(merged, "The agencies will jointly support member states and stakeholders.");
+    assert_ne!(n.proposal_heads(&id).expect("heads"), heads);
+    let unknown = vec![accord_core::automerge::ChangeHash([7; 32])];
+    let error = n.edit_proposal_at(&id, &unknown, "x", &by("DESA", 6)).expect_err("unknown heads");
+    assert!(error.to_string().contains("unknown base heads"), "{error}");
+    let error = n.edit_proposal_at(&id, &base, "x", &by("ITU", 6)).expect_err("not a sponsor");
+    assert!(error.to_string().contains("not a sponsor"), "{error}");
+}
