@@ -38,6 +38,27 @@ pub enum Command {
         #[arg(long, default_value = "Chair")]
         chair_name: String,
     },
+    /// Serve the store's negotiations: JSON API and live updates.
+    Serve {
+        /// Address to listen on (port 0 picks a free port).
+        #[arg(long, default_value = "127.0.0.1:8080")]
+        addr: String,
+        /// Load the HLCP fixture into an empty store and print a sign-in token for every participant.
+        #[arg(long)]
+        demo: bool,
+    },
+    /// Issue a sign-in token for a participant (adding it first if --role is given); prints the token.
+    Invite {
+        /// The participant the token signs in.
+        #[arg(long = "as")]
+        actor: String,
+        /// Full name, when adding a new participant.
+        #[arg(long)]
+        name: Option<String>,
+        /// Role, when adding a new participant (chair, convenor, member, observer).
+        #[arg(long)]
+        role: Option<String>,
+    },
     /// Show sections, proposals, the stance matrix and outstanding disagreements.
     Status {
         /// Print the full view as JSON.

@@ -14,64 +14,66 @@ use anyhow::{Context, Result, anyhow, bail};
 
 use crate::args::{Cli, ColorChoice, Command, StanceArg};
 use crate::render;
-use crate::store::Store;
+use crate::store::{Loaded, LocalStore};
 
 /// How many moments `accord convergence` shows at most (the latest ones).
 const CONVERGENCE_POINTS: usize = 200;
 
 /// Runs the parsed command line.
 pub fn run(cli: Cli) -> Result<()> {
-    let store = Store::open(&cli.store)?;
+    let mut store = LocalStore::open(&cli.store)?;
     let wanted = cli.negotiation.as_deref();
     match cli.command {
-        Command::Init { fixture, title, chair, chair_name } => init(&store, fixture, title, chair, chair_name),
+        Command::Init { fixture, title, chair, chair_name } => init(&mut store, fixture, title, chair, chair_name),
+        Command::Serve { addr, demo } => crate::serve::serve(store, wanted, &addr, demo),
+        Command::Invite { actor, name, role } => crate::serve::invite(&mut store, wanted, &actor, name, role),
         Command::Status { json, at } => status(&store, wanted, json, at.as_deref()),
-        Command::AddParticipant { actor, code, name, role } => write(&store, wanted, |n| {
+        Command::AddParticipant { actor, code, name, role } => write(&mut store, wanted, |n| {
             let new = NewParticipant { code: code.parse()?, name, role: role.parse()? };
             n.add_participant(new, &attribution(&actor)?)?;
             Ok(format!("added {code}"))
         }),
-        Command::AddSection { actor, number, title, lead, text_file } => write(&store, wanted, |n| {
+        Command::AddSection { actor, number, title, lead, text_file } => write(&mut store, wanted, |n| {
             let text = read_text(&text_file)?;
             n.add_section(number, &title, &lead.parse()?, &text, &attribution(&actor)?)?;
             Ok(format!("added section {number}"))
         }),
-        Command::Propose { section, actor, label, text_file, rationale, cosponsor } => write(&store, wanted, |n| {
+        Command::Propose { section, actor, label, text_file, rationale, cosponsor } => write(&mut store, wanted, |n| {
             let cosponsors = cosponsor.iter().map(|c| c.parse()).collect::<Result<Vec<ParticipantCode>, _>>()?;
             let id = ProposalId(random_document_id());
             let text = read_text(&text_file)?;
             let new = NewProposal { id, section, label, text, rationale, cosponsors };
             Ok(n.propose(new, &attribution(&actor)?)?.to_string())
         }),
-        Command::Edit { proposal, actor, text_file } => write(&store, wanted, |n| {
+        Command::Edit { proposal, actor, text_file } => write(&mut store, wanted, |n| {
             let id = resolve_proposal(&n.view()?, &proposal)?;
             n.edit_proposal(&id, &read_text(&text_file)?, &attribution(&actor)?)?;
             Ok(format!("edited {}", label_of(n, &id)?))
         }),
-        Command::Stance { proposal, actor, stance, reason } => write(&store, wanted, |n| {
+        Command::Stance { proposal, actor, stance, reason } => write(&mut store, wanted, |n| {
             let id = resolve_proposal(&n.view()?, &proposal)?;
             let kind = stance_kind(stance);
             n.record_stance(&id, kind, &reason, &attribution(&actor)?)?;
             Ok(format!("{actor}: {kind} on {}", label_of(n, &id)?))
         }),
-        Command::Cosponsor { proposal, actor } => write(&store, wanted, |n| {
+        Command::Cosponsor { proposal, actor } => write(&mut store, wanted, |n| {
             let id = resolve_proposal(&n.view()?, &proposal)?;
             n.cosponsor(&id, &attribution(&actor)?)?;
             Ok(format!("{actor} co-sponsors {}", label_of(n, &id)?))
         }),
-        Command::Withdraw { proposal, actor } => write(&store, wanted, |n| {
+        Command::Withdraw { proposal, actor } => write(&mut store, wanted, |n| {
             let id = resolve_proposal(&n.view()?, &proposal)?;
             n.withdraw(&id, &attribution(&actor)?)?;
             Ok(format!("withdrew {}", label_of(n, &id)?))
         }),
-        Command::Adopt { section, proposal, actor } => write(&store, wanted, |n| {
+        Command::Adopt { section, proposal, actor } => write(&mut store, wanted, |n| {
             let id = resolve_proposal(&n.view()?, &proposal)?;
             n.adopt(section, &id, &attribution(&actor)?)?;
             Ok(format!("section {section} agreed: adopted {}", label_of(n, &id)?))
         }),
         Command::Redline { section, from, to, color } => show_redline(&store, wanted, section, &from, to, color),
         Command::Compromise { section, json } => {
-            let view = load(&store, wanted)?.view()?;
+            let view = load(&store, wanted)?.negotiation.view()?;
             let compromise = section_of(&view, section)?.compromise();
             if json {
                 println!("{}", serde_json::to_string_pretty(&compromise)?);
@@ -81,7 +83,7 @@ pub fn run(cli: Cli) -> Result<()> {
             Ok(())
         }
         Command::Convergence { section, json } => {
-            let negotiation = load(&store, wanted)?;
+            let negotiation = load(&store, wanted)?.negotiation;
             section_of(&negotiation.view()?, section)?;
             let points = accord_core::convergence::history(&negotiation, section, CONVERGENCE_POINTS)?;
             if json {
@@ -92,7 +94,7 @@ pub fn run(cli: Cli) -> Result<()> {
             Ok(())
         }
         Command::History { section, json } => {
-            let negotiation = load(&store, wanted)?;
+            let negotiation = load(&store, wanted)?.negotiation;
             if let Some(number) = section {
                 section_of(&negotiation.view()?, number)?;
             }
@@ -109,7 +111,7 @@ pub fn run(cli: Cli) -> Result<()> {
 }
 
 fn init(
-    store: &Store,
+    store: &mut LocalStore,
     fixture: Option<String>,
     title: Option<String>,
     chair: Option<String>,
@@ -126,13 +128,13 @@ fn init(
     if store.negotiation_ids()?.contains(&negotiation.id()) {
         bail!("the store already holds negotiation {}: use another --store to start afresh", negotiation.id());
     }
-    store.save(&mut negotiation)?;
+    store.save_new(&mut negotiation)?;
     println!("{}", negotiation.id());
     Ok(())
 }
 
-fn status(store: &Store, wanted: Option<&str>, json: bool, at: Option<&str>) -> Result<()> {
-    let mut negotiation = load(store, wanted)?;
+fn status(store: &LocalStore, wanted: Option<&str>, json: bool, at: Option<&str>) -> Result<()> {
+    let mut negotiation = load(store, wanted)?.negotiation;
     if let Some(at) = at {
         negotiation = negotiation.as_of(parse_time(at)?)?;
     }
@@ -146,14 +148,14 @@ fn status(store: &Store, wanted: Option<&str>, json: bool, at: Option<&str>) -> 
 }
 
 fn show_redline(
-    store: &Store,
+    store: &LocalStore,
     wanted: Option<&str>,
     number: u32,
     from: &str,
     to: Option<String>,
     color: ColorChoice,
 ) -> Result<()> {
-    let view = load(store, wanted)?.view()?;
+    let view = load(store, wanted)?.negotiation.view()?;
     let section = section_of(&view, number)?;
     let (from_label, old) = if from == "base" {
         ("base text".to_string(), section.base_text.clone())
@@ -177,9 +179,9 @@ fn show_redline(
     Ok(())
 }
 
-fn export(store: &Store, wanted: Option<&str>, format: &str, output: Option<&Path>) -> Result<()> {
+fn export(store: &LocalStore, wanted: Option<&str>, format: &str, output: Option<&Path>) -> Result<()> {
     let format: accord_export::Format = format.parse().map_err(|e: String| anyhow!(e))?;
-    let view = load(store, wanted)?.view()?;
+    let view = load(store, wanted)?.negotiation.view()?;
     let bytes = accord_export::export(&view, format);
     match output {
         Some(path) => {
@@ -195,15 +197,19 @@ fn export(store: &Store, wanted: Option<&str>, format: &str, output: Option<&Pat
 }
 
 /// Loads, changes and saves the negotiation; prints what `change` reports.
-fn write(store: &Store, wanted: Option<&str>, change: impl FnOnce(&mut Negotiation) -> Result<String>) -> Result<()> {
-    let mut negotiation = load(store, wanted)?;
-    let report = change(&mut negotiation)?;
-    store.save(&mut negotiation)?;
+fn write(
+    store: &mut LocalStore,
+    wanted: Option<&str>,
+    change: impl FnOnce(&mut Negotiation) -> Result<String>,
+) -> Result<()> {
+    let mut loaded = load(store, wanted)?;
+    let report = change(&mut loaded.negotiation)?;
+    store.save(&mut loaded)?;
     println!("{report}");
     Ok(())
 }
 
-fn load(store: &Store, wanted: Option<&str>) -> Result<Negotiation> {
+pub(crate) fn load(store: &LocalStore, wanted: Option<&str>) -> Result<Loaded> {
     store.load(store.resolve(wanted)?)
 }
 
@@ -278,7 +284,7 @@ fn read_text(path: &Path) -> Result<String> {
 }
 
 /// The current time, or ACCORD_NOW (RFC 3339) for reproducible scripts and tests.
-fn now() -> Result<Timestamp> {
+pub(crate) fn now() -> Result<Timestamp> {
     match std::env::var("ACCORD_NOW") {
         Ok(text) => parse_time(&text).context("ACCORD_NOW"),
         Err(_) => Ok(to_timestamp(SystemTime::now())),

@@ -6,6 +6,7 @@
 mod args;
 mod commands;
 mod render;
+mod serve;
 mod store;
 
 use std::process::ExitCode;

@@ -1,0 +1,118 @@
+//! `accord serve` and `accord invite`: running the server on the store, and
+//! issuing the sign-in tokens it accepts.
+
+use std::io::Write;
+use std::net::SocketAddr;
+
+use accord_core::{Attribution, NewParticipant, ParticipantCode, Role, fixture};
+use accord_server::AppState;
+use accord_store::Grant;
+use anyhow::{Context, Result, anyhow, bail};
+use tokio::net::TcpListener;
+
+use crate::commands::{load, now};
+use crate::store::LocalStore;
+
+/// Runs the server until SIGINT or SIGTERM.
+pub fn serve(mut store: LocalStore, wanted: Option<&str>, addr: &str, demo: bool) -> Result<()> {
+    init_logging();
+    let addr: SocketAddr =
+        addr.parse().map_err(|_| anyhow!("invalid --addr {addr:?}: write it like 127.0.0.1:8080"))?;
+    let invitations = if demo { demo_invitations(&mut store, wanted)? } else { Vec::new() };
+    let (inner, replica) = store.into_parts();
+    let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
+    runtime.block_on(async move {
+        let listener = TcpListener::bind(addr).await.with_context(|| format!("cannot listen on {addr}"))?;
+        let local = listener.local_addr()?;
+        println!("listening on http://{local}");
+        for (code, role, token) in &invitations {
+            println!("  sign in as {code:<7} ({role:<8}): token {token}");
+        }
+        std::io::stdout().flush()?;
+        accord_server::run(listener, AppState::new(inner, replica), shutdown_signal()).await?;
+        tracing::info!("stopped; every acknowledged write is on disk");
+        Ok(())
+    })
+}
+
+/// Issues a token for `code`, adding the participant first when `role` is given.
+pub fn invite(
+    store: &mut LocalStore,
+    wanted: Option<&str>,
+    code: &str,
+    name: Option<String>,
+    role: Option<String>,
+) -> Result<()> {
+    let code: ParticipantCode = code.parse()?;
+    let mut loaded = load(store, wanted)?;
+    let view = loaded.negotiation.view()?;
+    let known = view.participants.iter().any(|p| p.code == code);
+    match (known, role) {
+        (true, Some(_)) => bail!("{code} already takes part; leave out --role to issue it a token"),
+        (true, None) => {}
+        (false, None) => bail!("{code} is not a participant: add it with --role ROLE [--name NAME]"),
+        (false, Some(role)) => {
+            let chair = view
+                .participants
+                .iter()
+                .find(|p| p.role == Role::Chair)
+                .ok_or_else(|| anyhow!("the negotiation has no chair"))?;
+            let new = NewParticipant {
+                code: code.clone(),
+                name: name.unwrap_or_else(|| code.to_string()),
+                role: role.parse()?,
+            };
+            loaded.negotiation.add_participant(new, &Attribution::new(chair.code.clone(), now()?))?;
+            store.save(&mut loaded)?;
+        }
+    }
+    let token = issue(store, &Grant { negotiation: view.id, participant: code })?;
+    println!("{token}");
+    Ok(())
+}
+
+/// Loads the fixture into an empty store, then issues a token to every participant.
+fn demo_invitations(store: &mut LocalStore, wanted: Option<&str>) -> Result<Vec<(ParticipantCode, Role, String)>> {
+    if store.negotiation_ids()?.is_empty() {
+        let mut negotiation = fixture::load("hlcp-cybersecurity")?;
+        store.save_new(&mut negotiation)?;
+    }
+    let view = load(store, wanted)?.negotiation.view()?;
+    let mut invitations = Vec::new();
+    for participant in &view.participants {
+        let token = issue(store, &Grant { negotiation: view.id, participant: participant.code.clone() })?;
+        invitations.push((participant.code.clone(), participant.role, token));
+    }
+    Ok(invitations)
+}
+
+/// A new random token for `grant`, stored hashed.
+fn issue(store: &LocalStore, grant: &Grant) -> Result<String> {
+    let token = format!("{}{}", uuid::Uuid::new_v4().simple(), uuid::Uuid::new_v4().simple());
+    store.inner().add_token(&token, grant, now()?)?;
+    Ok(token)
+}
+
+fn init_logging() {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into());
+    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).try_init();
+}
+
+async fn shutdown_signal() {
+    let interrupt = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    tokio::select! {
+        () = interrupt => {},
+        () = terminate => {},
+    }
+    tracing::info!("shutting down");
+}

@@ -1,0 +1,304 @@
+//! The JSON API under `/api`: everything the `accord` command can do, for
+//! browsers and scripts. Handlers parse, check the session, and call the
+//! core through the hub; the rules themselves live in accord-core.
+
+use std::collections::HashMap;
+
+use accord_core::automerge::ChangeHash;
+use accord_core::{DocumentId, NegotiationView, NewProposal, ParticipantCode, ProposalId, StanceKind};
+use axum::Json;
+use axum::extract::{Path, Query, State};
+use axum::http::header::{CONTENT_TYPE, SET_COOKIE};
+use axum::http::{HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use crate::error::ApiError;
+use crate::hub::AppState;
+use crate::json::JsonBody;
+use crate::session::{COOKIE_NAME, Session};
+
+/// `POST /api/session {token}`: checks a token and sets the session cookie.
+pub async fn sign_in(State(state): State<AppState>, JsonBody(body): JsonBody<SignIn>) -> Result<Response, ApiError> {
+    let grant = state.lock().grant(&body.token)?.ok_or_else(ApiError::unauthorized)?;
+    let session = Session { negotiation: grant.negotiation, participant: grant.participant };
+    let me = me_json(&state, &session)?;
+    let cookie = format!("{COOKIE_NAME}={}; HttpOnly; SameSite=Strict; Path=/", body.token);
+    let cookie = HeaderValue::from_str(&cookie)
+        .map_err(|_| ApiError::bad_request("the token has characters a cookie cannot hold"))?;
+    Ok(([(SET_COOKIE, cookie)], Json(me)).into_response())
+}
+
+/// The body of `POST /api/session`.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SignIn {
+    token: String,
+}
+
+/// `GET /api/me`: who the session is.
+pub async fn me(State(state): State<AppState>, session: Session) -> Result<Json<Value>, ApiError> {
+    Ok(Json(me_json(&state, &session)?))
+}
+
+fn me_json(state: &AppState, session: &Session) -> Result<Value, ApiError> {
+    let view = view_of(state, session.negotiation)?;
+    let participant = view.participants.iter().find(|p| p.code == session.participant);
+    let (name, role) = participant.map(|p| (p.name.clone(), p.role.as_str())).unwrap_or_default();
+    Ok(json!({
+        "participant": session.participant,
+        "name": name,
+        "role": role,
+        "negotiation": session.negotiation,
+        "title": view.title,
+    }))
+}
+
+/// `GET /api/negotiations`: the negotiations the session may read.
+pub async fn list(State(state): State<AppState>, session: Session) -> Result<Json<Value>, ApiError> {
+    let view = view_of(&state, session.negotiation)?;
+    Ok(Json(json!([{ "id": view.id, "title": view.title }])))
+}
+
+/// `GET /api/negotiations/{id}`: the full view (as `accord status --json`).
+pub async fn negotiation(
+    State(state): State<AppState>,
+    session: Session,
+    Path(id): Path<String>,
+) -> Result<Json<NegotiationView>, ApiError> {
+    let id = negotiation_id(&session, &id)?;
+    Ok(Json(view_of(&state, id)?))
+}
+
+/// The body of a new proposal.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ProposalBody {
+    label: String,
+    text: String,
+    #[serde(default)]
+    rationale: String,
+    #[serde(default)]
+    cosponsors: Vec<ParticipantCode>,
+}
+
+/// `POST /api/negotiations/{id}/sections/{number}/proposals`: `{id}`, 201.
+pub async fn propose(
+    State(state): State<AppState>,
+    session: Session,
+    Path((id, number)): Path<(String, String)>,
+    JsonBody(body): JsonBody<ProposalBody>,
+) -> Result<(StatusCode, Json<Value>), ApiError> {
+    let id = negotiation_id(&session, &id)?;
+    let section = section_number(&number)?;
+    let proposal = ProposalId(random_document_id());
+    let new = NewProposal {
+        id: proposal,
+        section,
+        label: body.label,
+        text: body.text,
+        rationale: body.rationale,
+        cosponsors: body.cosponsors,
+    };
+    state.lock().write(id, &session.participant, |n, by| n.propose(new, by))?;
+    Ok((StatusCode::CREATED, Json(json!({ "id": proposal }))))
+}
+
+/// The body of a text edit from a browser.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TextBody {
+    text: String,
+    base_heads: Vec<String>,
+}
+
+/// `PUT /api/proposals/{id}/text {text, base_heads}`: `{text, heads}`, the merged result.
+pub async fn edit_text(
+    State(state): State<AppState>,
+    session: Session,
+    Path(id): Path<String>,
+    JsonBody(body): JsonBody<TextBody>,
+) -> Result<Json<Value>, ApiError> {
+    let proposal = proposal_id(&state, &session, &id)?;
+    let heads = body
+        .base_heads
+        .iter()
+        .map(|h| {
+            h.parse::<ChangeHash>()
+                .map_err(|_| ApiError::bad_request(format!("base_heads: {h:?} is not a change hash")))
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    let (text, heads) = state.lock().write(session.negotiation, &session.participant, |n, by| {
+        n.edit_proposal_at(&proposal, &heads, &body.text, by)
+    })?;
+    let heads: Vec<String> = heads.iter().map(ToString::to_string).collect();
+    Ok(Json(json!({ "text": text, "heads": heads })))
+}
+
+/// The body of a stance.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StanceBody {
+    stance: String,
+    #[serde(default)]
+    reason: String,
+}
+
+/// `PUT /api/proposals/{id}/stances/{code} {stance, reason}`: only one's own stance.
+pub async fn stance(
+    State(state): State<AppState>,
+    session: Session,
+    Path((id, code)): Path<(String, String)>,
+    JsonBody(body): JsonBody<StanceBody>,
+) -> Result<Json<Value>, ApiError> {
+    let proposal = proposal_id(&state, &session, &id)?;
+    if code != session.participant.as_str() {
+        return Err(ApiError::forbidden(format!(
+            "you are signed in as {}: you can record only your own stance",
+            session.participant
+        )));
+    }
+    let kind: StanceKind = body.stance.parse()?;
+    state
+        .lock()
+        .write(session.negotiation, &session.participant, |n, by| n.record_stance(&proposal, kind, &body.reason, by))?;
+    Ok(Json(json!({ "stance": kind, "reason": body.reason.trim() })))
+}
+
+/// `POST /api/proposals/{id}/cosponsor`: joins a proposal one was named a co-sponsor of.
+pub async fn cosponsor(
+    State(state): State<AppState>,
+    session: Session,
+    Path(id): Path<String>,
+) -> Result<StatusCode, ApiError> {
+    let proposal = proposal_id(&state, &session, &id)?;
+    state.lock().write(session.negotiation, &session.participant, |n, by| n.cosponsor(&proposal, by))?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// `POST /api/proposals/{id}/withdraw`: sponsors withdraw a proposal.
+pub async fn withdraw(
+    State(state): State<AppState>,
+    session: Session,
+    Path(id): Path<String>,
+) -> Result<StatusCode, ApiError> {
+    let proposal = proposal_id(&state, &session, &id)?;
+    state.lock().write(session.negotiation, &session.participant, |n, by| n.withdraw(&proposal, by))?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// The body of an adoption.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AdoptBody {
+    proposal: String,
+}
+
+/// `POST /api/negotiations/{id}/sections/{number}/adopt {proposal}`.
+pub async fn adopt(
+    State(state): State<AppState>,
+    session: Session,
+    Path((id, number)): Path<(String, String)>,
+    JsonBody(body): JsonBody<AdoptBody>,
+) -> Result<Json<Value>, ApiError> {
+    let id = negotiation_id(&session, &id)?;
+    let section = section_number(&number)?;
+    let proposal: ProposalId = body.proposal.parse()?;
+    state.lock().write(id, &session.participant, |n, by| n.adopt(section, &proposal, by))?;
+    let view = view_of(&state, id)?;
+    Ok(Json(json!({ "section": view.section(section) })))
+}
+
+/// `GET /api/negotiations/{id}/sections/{number}/redline?from=base|ID&to=ID`.
+pub async fn redline(
+    State(state): State<AppState>,
+    session: Session,
+    Path((id, number)): Path<(String, String)>,
+    Query(query): Query<HashMap<String, String>>,
+) -> Result<Json<Value>, ApiError> {
+    let view = view_of(&state, negotiation_id(&session, &id)?)?;
+    let section = view.section(section_number(&number)?).ok_or_else(|| ApiError::not_found("no such section"))?;
+    let text_of = |which: &str| -> Result<String, ApiError> {
+        if which == "base" {
+            return Ok(section.base_text.clone());
+        }
+        let id: ProposalId = which.parse()?;
+        let proposal = section.proposals.iter().find(|p| p.id == id);
+        proposal
+            .map(|p| p.text.clone())
+            .ok_or_else(|| ApiError::not_found(format!("section {} has no proposal {id}", section.number)))
+    };
+    let from = text_of(query.get("from").map(String::as_str).unwrap_or("base"))?;
+    let to = text_of(
+        query.get("to").ok_or_else(|| ApiError::bad_request("say which text to compare with: ?to=PROPOSAL_ID"))?,
+    )?;
+    Ok(Json(json!(accord_core::redline::redline(&from, &to))))
+}
+
+/// `GET /api/negotiations/{id}/sections/{number}/compromise`.
+pub async fn compromise(
+    State(state): State<AppState>,
+    session: Session,
+    Path((id, number)): Path<(String, String)>,
+) -> Result<Json<Value>, ApiError> {
+    let view = view_of(&state, negotiation_id(&session, &id)?)?;
+    let section = view.section(section_number(&number)?).ok_or_else(|| ApiError::not_found("no such section"))?;
+    Ok(Json(json!(section.compromise())))
+}
+
+/// `GET /api/negotiations/{id}/history?section=N`.
+pub async fn history(
+    State(state): State<AppState>,
+    session: Session,
+    Path(id): Path<String>,
+    Query(query): Query<HashMap<String, String>>,
+) -> Result<Json<Value>, ApiError> {
+    let id = negotiation_id(&session, &id)?;
+    let section = query.get("section").map(|s| section_number(s)).transpose()?;
+    let entries = state.lock().read(id, |n| Ok(n.history(section)?))?;
+    Ok(Json(json!(entries)))
+}
+
+/// `GET /api/negotiations/{id}/export?format=md`.
+pub async fn export(
+    State(state): State<AppState>,
+    session: Session,
+    Path(id): Path<String>,
+    Query(query): Query<HashMap<String, String>>,
+) -> Result<Response, ApiError> {
+    let view = view_of(&state, negotiation_id(&session, &id)?)?;
+    let format: accord_export::Format =
+        query.get("format").map(String::as_str).unwrap_or("md").parse().map_err(ApiError::bad_request)?;
+    let bytes = accord_export::export(&view, format);
+    Ok(([(CONTENT_TYPE, HeaderValue::from_static("text/markdown; charset=utf-8"))], bytes).into_response())
+}
+
+/// Any other path under /api.
+pub async fn not_found() -> ApiError {
+    ApiError::not_found("no such API route: see README.md for the routes")
+}
+
+pub(crate) fn view_of(state: &AppState, id: DocumentId) -> Result<NegotiationView, ApiError> {
+    state.lock().read(id, |n| Ok(n.view()?))
+}
+
+pub(crate) fn negotiation_id(session: &Session, text: &str) -> Result<DocumentId, ApiError> {
+    let id: DocumentId = text.parse()?;
+    session.check_negotiation(id)?;
+    Ok(id)
+}
+
+fn proposal_id(state: &AppState, session: &Session, text: &str) -> Result<ProposalId, ApiError> {
+    let id: ProposalId = text.parse()?;
+    let view = view_of(state, session.negotiation)?;
+    view.proposal(&id).map(|p| p.id).ok_or_else(|| ApiError::not_found(format!("no proposal {id} in your negotiation")))
+}
+
+fn section_number(text: &str) -> Result<u32, ApiError> {
+    text.parse().map_err(|_| ApiError::bad_request(format!("{text:?} is not a section number")))
+}
+
+fn random_document_id() -> DocumentId {
+    DocumentId::from_bytes(*uuid::Uuid::new_v4().as_bytes())
+}

@@ -1,0 +1,136 @@
+//! The hub: the store, the negotiations loaded from it, and their live
+//! channels, behind one lock. Every write goes through [`Hub::write`]: the
+//! core applies it (or refuses, changing nothing), the store makes it
+//! durable, and only then is it answered and announced.
+
+use std::collections::HashMap;
+use std::collections::hash_map::Entry;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::SystemTime;
+
+use accord_core::{Attribution, DocumentId, Negotiation, ParticipantCode, Timestamp};
+use accord_store::{Grant, Persisted, Store};
+use tokio::sync::broadcast;
+
+use crate::error::ApiError;
+
+/// How many live messages a slow subscriber may lag behind before it misses some.
+const LIVE_BACKLOG: usize = 256;
+
+/// Shared by every request.
+#[derive(Clone)]
+pub struct AppState {
+    hub: Arc<Mutex<Hub>>,
+}
+
+/// The store and the negotiations in memory.
+pub struct Hub {
+    store: Store,
+    replica: String,
+    loaded: HashMap<DocumentId, Loaded>,
+}
+
+struct Loaded {
+    negotiation: Negotiation,
+    persisted: Persisted,
+    live: broadcast::Sender<Arc<str>>,
+}
+
+impl AppState {
+    /// State over an open store; `replica` names this server as a writer.
+    pub fn new(store: Store, replica: String) -> AppState {
+        AppState { hub: Arc::new(Mutex::new(Hub { store, replica, loaded: HashMap::new() })) }
+    }
+
+    /// Locks the hub (a poisoned lock is still usable: every write is all or nothing).
+    pub fn lock(&self) -> MutexGuard<'_, Hub> {
+        self.hub.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+}
+
+impl Hub {
+    /// Who `token` signs in.
+    pub fn grant(&self, token: &str) -> Result<Option<Grant>, ApiError> {
+        Ok(self.store.grant(token)?)
+    }
+
+    /// Reads a negotiation.
+    pub fn read<T>(
+        &mut self,
+        id: DocumentId,
+        read: impl FnOnce(&Negotiation) -> Result<T, ApiError>,
+    ) -> Result<T, ApiError> {
+        read(&self.loaded(id)?.negotiation)
+    }
+
+    /// Applies a write as `who`, makes it durable, announces it, and returns
+    /// what `write` returned. A refused write changes nothing; a write that
+    /// cannot be stored is dropped from memory too (the negotiation is
+    /// reloaded from disk on next use) and answered 500.
+    pub fn write<T>(
+        &mut self,
+        id: DocumentId,
+        who: &ParticipantCode,
+        write: impl FnOnce(&mut Negotiation, &Attribution) -> Result<T, accord_core::Error>,
+    ) -> Result<T, ApiError> {
+        let by = Attribution::new(who.clone(), now());
+        let Hub { store, loaded, replica } = self;
+        let entry = load_into(loaded, store, replica, id)?;
+        let value = write(&mut entry.negotiation, &by)?;
+        if let Err(error) = store.save(&mut entry.negotiation, &mut entry.persisted) {
+            loaded.remove(&id);
+            return Err(error.into());
+        }
+        announce(entry, who);
+        Ok(value)
+    }
+
+    /// Subscribes to a negotiation's live messages.
+    pub fn subscribe(&mut self, id: DocumentId) -> Result<broadcast::Receiver<Arc<str>>, ApiError> {
+        Ok(self.loaded(id)?.live.subscribe())
+    }
+
+    fn loaded(&mut self, id: DocumentId) -> Result<&mut Loaded, ApiError> {
+        let Hub { store, loaded, replica } = self;
+        load_into(loaded, store, replica, id)
+    }
+}
+
+fn load_into<'a>(
+    loaded: &'a mut HashMap<DocumentId, Loaded>,
+    store: &Store,
+    replica: &str,
+    id: DocumentId,
+) -> Result<&'a mut Loaded, ApiError> {
+    match loaded.entry(id) {
+        Entry::Occupied(entry) => Ok(entry.into_mut()),
+        Entry::Vacant(entry) => {
+            if !store.negotiation_ids()?.contains(&id) {
+                return Err(ApiError::not_found(format!("no negotiation {id}")));
+            }
+            let (negotiation, persisted) = store.load(id, replica)?;
+            let (live, _) = broadcast::channel(LIVE_BACKLOG);
+            Ok(entry.insert(Loaded { negotiation, persisted, live }))
+        }
+    }
+}
+
+/// Sends the new view to live subscribers (none listening is fine).
+fn announce(entry: &Loaded, who: &ParticipantCode) {
+    if entry.live.receiver_count() == 0 {
+        return;
+    }
+    match entry.negotiation.view() {
+        Ok(view) => {
+            let message = serde_json::json!({ "type": "changed", "by": who, "view": view });
+            let _ = entry.live.send(Arc::from(message.to_string()));
+        }
+        Err(error) => tracing::error!(%error, "cannot build the view to announce"),
+    }
+}
+
+/// The current time for attributions.
+pub fn now() -> Timestamp {
+    let millis = SystemTime::now().duration_since(SystemTime::UNIX_EPOCH).map(|d| d.as_millis()).unwrap_or(0);
+    Timestamp(i64::try_from(millis).unwrap_or(i64::MAX))
+}

@@ -1,0 +1,64 @@
+//! accord-server: the Accord server. One process serves a store's
+//! negotiations to browsers and scripts:
+//!
+//! - [`api`]: the JSON API under `/api` (sign-in, the negotiation view,
+//!   proposals, text edits from browsers, stances, adoption, redline,
+//!   compromise, history, export);
+//! - [`live`]: a WebSocket per negotiation pushing every stored change;
+//! - [`hub`]: the store and the negotiations in memory; every write is
+//!   applied by accord-core (which knows the rules), made durable in SQLite,
+//!   and only then answered and announced.
+//!
+//! The server is `app(state) -> Router` plus [`run`]: the caller owns the
+//! listener and the shutdown signal, so tests run it on `127.0.0.1:0`.
+
+pub mod api;
+pub mod error;
+pub mod hub;
+mod json;
+pub mod live;
+pub mod session;
+
+use std::future::Future;
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::routing::{get, post, put};
+use tokio::net::TcpListener;
+
+pub use hub::AppState;
+
+/// The largest request body accepted (a proposal text is far smaller).
+pub const MAX_BODY: usize = 256 * 1024;
+
+/// The routes.
+pub fn app(state: AppState) -> Router {
+    let api = Router::new()
+        .route("/session", post(api::sign_in))
+        .route("/me", get(api::me))
+        .route("/negotiations", get(api::list))
+        .route("/negotiations/{id}", get(api::negotiation))
+        .route("/negotiations/{id}/sections/{number}/proposals", post(api::propose))
+        .route("/negotiations/{id}/sections/{number}/adopt", post(api::adopt))
+        .route("/negotiations/{id}/sections/{number}/redline", get(api::redline))
+        .route("/negotiations/{id}/sections/{number}/compromise", get(api::compromise))
+        .route("/negotiations/{id}/history", get(api::history))
+        .route("/negotiations/{id}/export", get(api::export))
+        .route("/negotiations/{id}/live", get(live::live))
+        .route("/proposals/{id}/text", put(api::edit_text))
+        .route("/proposals/{id}/stances/{code}", put(api::stance))
+        .route("/proposals/{id}/cosponsor", post(api::cosponsor))
+        .route("/proposals/{id}/withdraw", post(api::withdraw))
+        .fallback(api::not_found);
+    Router::new().nest("/api", api).layer(DefaultBodyLimit::max(MAX_BODY)).with_state(state)
+}
+
+/// Serves `state` on `listener` until `shutdown` completes, then finishes
+/// the requests under way. Every acknowledged write is already on disk.
+pub async fn run(
+    listener: TcpListener,
+    state: AppState,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    axum::serve(listener, app(state)).with_graceful_shutdown(shutdown).await
+}

@@ -1,0 +1,54 @@
+//! Who is asking: the participant a request's token signs in, from an
+//! `Authorization: Bearer` header or the HttpOnly session cookie that
+//! `POST /api/session` sets (browsers cannot put headers on WebSockets).
+
+use accord_core::{DocumentId, ParticipantCode};
+use axum::extract::FromRequestParts;
+use axum::http::header::{AUTHORIZATION, COOKIE};
+use axum::http::request::Parts;
+
+use crate::error::ApiError;
+use crate::hub::AppState;
+
+/// The session cookie's name.
+pub const COOKIE_NAME: &str = "accord_session";
+
+/// A signed-in participant of one negotiation.
+#[derive(Clone, Debug)]
+pub struct Session {
+    /// The negotiation the token is for.
+    pub negotiation: DocumentId,
+    /// Who.
+    pub participant: ParticipantCode,
+}
+
+impl Session {
+    /// Refuses access to any other negotiation than the token's.
+    pub fn check_negotiation(&self, id: DocumentId) -> Result<(), ApiError> {
+        if id != self.negotiation {
+            return Err(ApiError::forbidden(format!("your token is for negotiation {}, not {id}", self.negotiation)));
+        }
+        Ok(())
+    }
+}
+
+impl FromRequestParts<AppState> for Session {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let token = bearer(parts).or_else(|| cookie(parts)).ok_or_else(ApiError::unauthorized)?;
+        let grant = state.lock().grant(&token)?.ok_or_else(ApiError::unauthorized)?;
+        Ok(Session { negotiation: grant.negotiation, participant: grant.participant })
+    }
+}
+
+fn bearer(parts: &Parts) -> Option<String> {
+    let value = parts.headers.get(AUTHORIZATION)?.to_str().ok()?;
+    value.strip_prefix("Bearer ").map(|token| token.trim().to_string())
+}
+
+fn cookie(parts: &Parts) -> Option<String> {
+    parts.headers.get_all(COOKIE).iter().filter_map(|value| value.to_str().ok()).find_map(|header| {
+        header.split(';').find_map(|pair| pair.trim().strip_prefix(COOKIE_NAME)?.strip_prefix('=').map(str::to_string))
+    })
+}

@@ -1,0 +1,97 @@
+//! accord-store: where negotiations live on disk, shared by the `accord`
+//! command and the server.
+//!
+//! One SQLite database (`STORE/accord.sqlite3`, WAL, `synchronous=FULL`)
+//! holds every document as append-only chunks of automerge changes: a save
+//! appends what changed since the last save, all dirty documents in one
+//! transaction, so a save is all or nothing and a write acknowledged after
+//! it survives a crash. Since chunks only add changes, two processes saving
+//! concurrently both keep their changes. Sign-in tokens are stored as
+//! SHA-256 hashes, never in the clear.
+
+mod chunks;
+mod tokens;
+
+use std::path::{Path, PathBuf};
+
+use accord_core::DocumentId;
+use rusqlite::Connection;
+
+pub use chunks::Persisted;
+pub use tokens::{Grant, hash_token};
+
+/// What can go wrong with the store.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// SQLite failed (disk, permissions, corruption).
+    #[error("storage failed: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+    /// The directory could not be created.
+    #[error("cannot create the store directory {path}: {source}")]
+    Directory {
+        /// The directory.
+        path: PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// A stored document does not load.
+    #[error("stored document {document} of negotiation {negotiation} is corrupt: {reason}")]
+    Corrupt {
+        /// The negotiation.
+        negotiation: String,
+        /// The document.
+        document: String,
+        /// Why.
+        reason: String,
+    },
+    /// The negotiation's documents do not form a negotiation.
+    #[error(transparent)]
+    Negotiation(#[from] accord_core::Error),
+}
+
+/// An open store.
+pub struct Store {
+    conn: Connection,
+}
+
+impl Store {
+    /// Opens (creating if needed) the store in directory `dir`.
+    pub fn open(dir: &Path) -> Result<Store, StoreError> {
+        std::fs::create_dir_all(dir).map_err(|source| StoreError::Directory { path: dir.to_path_buf(), source })?;
+        let conn = Connection::open(dir.join("accord.sqlite3"))?;
+        conn.busy_timeout(std::time::Duration::from_secs(10))?;
+        conn.pragma_update(None, "journal_mode", "WAL")?;
+        conn.pragma_update(None, "synchronous", "FULL")?;
+        conn.execute_batch(SCHEMA)?;
+        Ok(Store { conn })
+    }
+
+    /// The ids of the negotiations in the store, sorted.
+    pub fn negotiation_ids(&self) -> Result<Vec<DocumentId>, StoreError> {
+        let mut statement = self.conn.prepare("SELECT DISTINCT negotiation FROM chunks ORDER BY negotiation")?;
+        let ids = statement.query_map([], |row| row.get::<_, String>(0))?;
+        let mut parsed = Vec::new();
+        for id in ids {
+            if let Ok(id) = id?.parse() {
+                parsed.push(id);
+            }
+        }
+        Ok(parsed)
+    }
+}
+
+const SCHEMA: &str = "
+CREATE TABLE IF NOT EXISTS chunks (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    negotiation TEXT NOT NULL,
+    document TEXT NOT NULL,
+    bytes BLOB NOT NULL
+);
+CREATE INDEX IF NOT EXISTS chunks_by_document ON chunks (negotiation, document, seq);
+CREATE TABLE IF NOT EXISTS tokens (
+    hash TEXT PRIMARY KEY,
+    negotiation TEXT NOT NULL,
+    participant TEXT NOT NULL,
+    created_at INTEGER NOT NULL
+);
+";
