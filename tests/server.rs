@@ -1,0 +1,418 @@
+//! End-to-end tests of `accord serve`: the real binary on 127.0.0.1:0 over a
+//! real SQLite store, driven with a real HTTP client and WebSocket client.
+//! Authorization rules, concurrent edits, bad input, live updates, and
+//! acknowledged writes surviving `kill -9`.
+
+use std::collections::HashMap;
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use futures_util::StreamExt;
+use reqwest::{Client, Method, StatusCode};
+use serde_json::{Value, json};
+
+/// A running `accord serve --demo` and the tokens it printed.
+struct Server {
+    child: Child,
+    base: String,
+    tokens: HashMap<String, String>,
+    store: PathBuf,
+}
+
+impl Server {
+    /// Starts a server on a fresh store (or on `store` again).
+    fn start(name: &str) -> Server {
+        let store = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("server-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&store);
+        Server::start_on(store)
+    }
+
+    fn start_on(store: PathBuf) -> Server {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_accord"))
+            .args(["serve", "--addr", "127.0.0.1:0", "--demo", "--store"])
+            .arg(&store)
+            .env("RUST_LOG", "warn")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start accord serve");
+        let mut lines = BufReader::new(child.stdout.take().expect("stdout")).lines();
+        let first = lines.next().expect("a first line").expect("utf-8");
+        let base = first.strip_prefix("listening on ").expect("listening on ADDR").to_string();
+        let mut tokens = HashMap::new();
+        for line in lines.by_ref().take(12) {
+            let line = line.expect("utf-8");
+            let code = line
+                .trim()
+                .strip_prefix("sign in as ")
+                .expect("a sign-in line")
+                .split_whitespace()
+                .next()
+                .expect("code");
+            let token = line.rsplit("token ").next().expect("token");
+            tokens.insert(code.to_string(), token.to_string());
+        }
+        Server { child, base, tokens, store }
+    }
+
+    fn token(&self, code: &str) -> &str {
+        &self.tokens[code]
+    }
+
+    /// A request as `code` (None: without a token).
+    async fn call(&self, code: Option<&str>, method: Method, path: &str, body: Option<Value>) -> (StatusCode, Value) {
+        let mut request = Client::new().request(method, format!("{}{path}", self.base));
+        if let Some(code) = code {
+            request = request.bearer_auth(self.token(code));
+        }
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        let response = request.send().await.expect("request sent");
+        let status = response.status();
+        let text = response.text().await.expect("body");
+        (status, serde_json::from_str(&text).unwrap_or(Value::String(text)))
+    }
+
+    async fn view(&self) -> Value {
+        let id = self.negotiation().await;
+        let (status, view) = self.call(Some("HLCP"), Method::GET, &format!("/api/negotiations/{id}"), None).await;
+        assert_eq!(status, StatusCode::OK, "{view}");
+        view
+    }
+
+    async fn negotiation(&self) -> String {
+        let (_, me) = self.call(Some("HLCP"), Method::GET, "/api/me", None).await;
+        me["negotiation"].as_str().expect("negotiation id").to_string()
+    }
+
+    fn kill_hard(&mut self) {
+        self.child.kill().expect("kill -9");
+        self.child.wait().expect("reaped");
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn proposal<'a>(view: &'a Value, section: u64, label: &str) -> &'a Value {
+    let section =
+        view["sections"].as_array().expect("sections").iter().find(|s| s["number"] == section).expect("section");
+    section["proposals"].as_array().expect("proposals").iter().find(|p| p["label"] == label).expect("proposal")
+}
+
+fn id_of(view: &Value, section: u64, label: &str) -> String {
+    proposal(view, section, label)["id"].as_str().expect("id").to_string()
+}
+
+#[tokio::test]
+async fn signing_in_sets_a_cookie_that_authenticates() {
+    let server = Server::start("signin");
+    let (status, body) = server.call(None, Method::GET, "/api/me", None).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert!(body["error"].as_str().expect("error").contains("sign in"));
+    let client = Client::builder().cookie_store(true).build().expect("client");
+    let bad =
+        client.post(format!("{}/api/session", server.base)).json(&json!({"token": "nope"})).send().await.expect("sent");
+    assert_eq!(bad.status(), StatusCode::UNAUTHORIZED);
+    let good = client
+        .post(format!("{}/api/session", server.base))
+        .json(&json!({"token": server.token("ITU")}))
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(good.status(), StatusCode::OK);
+    let me: Value =
+        client.get(format!("{}/api/me", server.base)).send().await.expect("sent").json().await.expect("json");
+    assert_eq!(me["participant"], "ITU");
+    assert_eq!(me["role"], "convenor");
+}
+
+#[tokio::test]
+async fn every_write_is_authorized_by_the_rules() {
+    let server = Server::start("rules");
+    let view = server.view().await;
+    let negotiation = view["id"].as_str().expect("id").to_string();
+    let alt1 = id_of(&view, 4, "Alt 1");
+    let topic1 = id_of(&view, 1, "Alt 1");
+    let stance = |code: &str| format!("/api/proposals/{alt1}/stances/{code}");
+    let text = json!({"text": "Hijacked wording.", "base_heads": proposal(&view, 4, "Alt 1")["heads"]});
+    let cases: Vec<(&str, Method, String, Value, StatusCode, &str)> = vec![
+        (
+            "ITU",
+            Method::PUT,
+            stance("UNESCO"),
+            json!({"stance": "support"}),
+            StatusCode::FORBIDDEN,
+            "only your own stance",
+        ),
+        (
+            "DESA",
+            Method::PUT,
+            format!("/api/proposals/{alt1}/text"),
+            text.clone(),
+            StatusCode::FORBIDDEN,
+            "not a sponsor",
+        ),
+        ("UNU", Method::PUT, stance("UNU"), json!({"stance": "support"}), StatusCode::FORBIDDEN, "observer"),
+        (
+            "UNU",
+            Method::POST,
+            format!("/api/negotiations/{negotiation}/sections/4/proposals"),
+            json!({"label": "Alt 9", "text": "x"}),
+            StatusCode::FORBIDDEN,
+            "observer",
+        ),
+        (
+            "DESA",
+            Method::POST,
+            format!("/api/negotiations/{negotiation}/sections/1/adopt"),
+            json!({"proposal": topic1}),
+            StatusCode::FORBIDDEN,
+            "only the chair or a convenor",
+        ),
+        ("DESA", Method::PUT, stance("DESA"), json!({"stance": "object"}), StatusCode::BAD_REQUEST, "needs a reason"),
+        (
+            "HLCP",
+            Method::POST,
+            format!("/api/negotiations/{negotiation}/sections/4/adopt"),
+            json!({"proposal": alt1}),
+            StatusCode::CONFLICT,
+            "objects",
+        ),
+    ];
+    for (who, method, path, body, status, message) in cases {
+        let (got, answer) = server.call(Some(who), method, &path, Some(body)).await;
+        assert_eq!(got, status, "{who} {path}: {answer}");
+        assert!(answer["error"].as_str().expect("error").contains(message), "{who} {path}: {answer}");
+    }
+    assert_eq!(server.view().await, view, "refused writes changed nothing");
+
+    let (status, answer) =
+        server.call(Some("UNSEC"), Method::PUT, &format!("/api/proposals/{alt1}/text"), Some(text)).await;
+    assert_eq!(status, StatusCode::OK, "{answer}");
+    assert_eq!(answer["text"], "Hijacked wording.");
+    let (status, _) =
+        server.call(Some("ITU"), Method::PUT, &stance("ITU"), Some(json!({"stance": "can-live-with"}))).await;
+    assert_eq!(status, StatusCode::OK);
+    let adopt = format!("/api/negotiations/{negotiation}/sections/1/adopt");
+    let (status, answer) = server.call(Some("UNESCO"), Method::POST, &adopt, Some(json!({"proposal": topic1}))).await;
+    assert_eq!(status, StatusCode::OK, "{answer}");
+    assert_eq!(answer["section"]["status"], "agreed");
+}
+
+#[tokio::test]
+async fn three_sponsors_editing_at_once_all_keep_their_words() {
+    let server = Server::start("concurrent");
+    let negotiation = server.negotiation().await;
+    let body =
+        json!({"label": "Alt 4", "text": "The agencies will support member states.", "cosponsors": ["UNESCO", "DESA"]});
+    let path = format!("/api/negotiations/{negotiation}/sections/4/proposals");
+    let (status, created) = server.call(Some("ITU"), Method::POST, &path, Some(body)).await;
+    assert_eq!(status, StatusCode::CREATED, "{created}");
+    let id = created["id"].as_str().expect("id").to_string();
+    for who in ["UNESCO", "DESA"] {
+        let (status, answer) =
+            server.call(Some(who), Method::POST, &format!("/api/proposals/{id}/cosponsor"), None).await;
+        assert_eq!(status, StatusCode::NO_CONTENT, "{answer}");
+    }
+    let base = proposal(&server.view().await, 4, "Alt 4")["heads"].clone();
+    let edit = |who: &'static str, text: &'static str| {
+        let body = json!({"text": text, "base_heads": base});
+        let path = format!("/api/proposals/{id}/text");
+        let server = &server;
+        async move { server.call(Some(who), Method::PUT, &path, Some(body)).await }
+    };
+    let (a, b, c) = tokio::join!(
+        edit("ITU", "The agencies will jointly support member states."),
+        edit("UNESCO", "The UN agencies will support member states."),
+        edit("DESA", "The agencies will support member states and stakeholders."),
+    );
+    for (status, answer) in [&a, &b, &c] {
+        assert_eq!(*status, StatusCode::OK, "{answer}");
+    }
+    let text = proposal(&server.view().await, 4, "Alt 4")["text"].as_str().expect("text").to_string();
+    assert_eq!(text, "The UN agencies will jointly support member states and stakeholders.");
+}
+
+#[tokio::test]
+async fn malformed_requests_get_4xx_json_errors_and_change_nothing() {
+    let server = Server::start("bad-input");
+    let view = server.view().await;
+    let negotiation = view["id"].as_str().expect("id").to_string();
+    let alt1 = id_of(&view, 4, "Alt 1");
+    let url = |path: &str| format!("{}{path}", server.base);
+    let auth = format!("Bearer {}", server.token("UNSEC"));
+    let text_path = format!("/api/proposals/{alt1}/text");
+    let stance_path = format!("/api/proposals/{alt1}/stances/UNSEC");
+    let heads = proposal(&view, 4, "Alt 1")["heads"].clone();
+    let client = Client::new();
+    type Case = (Method, String, &'static str, Vec<u8>, StatusCode);
+    let cases: Vec<Case> = vec![
+        (Method::PUT, text_path.clone(), "text/plain", b"hello".to_vec(), StatusCode::UNSUPPORTED_MEDIA_TYPE),
+        (Method::PUT, text_path.clone(), "application/json", b"{not json".to_vec(), StatusCode::BAD_REQUEST),
+        (Method::PUT, text_path.clone(), "application/json", vec![b'"', 0xff, 0xfe, b'"'], StatusCode::BAD_REQUEST),
+        (
+            Method::PUT,
+            text_path.clone(),
+            "application/json",
+            br#"{"text": 5, "base_heads": []}"#.to_vec(),
+            StatusCode::BAD_REQUEST,
+        ),
+        (
+            Method::PUT,
+            text_path.clone(),
+            "application/json",
+            br#"{"text": "x", "base_heads": ["zz"]}"#.to_vec(),
+            StatusCode::BAD_REQUEST,
+        ),
+        (
+            Method::PUT,
+            text_path.clone(),
+            "application/json",
+            json!({"text": "x", "base_heads": ["ab".repeat(32)]}).to_string().into_bytes(),
+            StatusCode::BAD_REQUEST,
+        ),
+        (
+            Method::PUT,
+            text_path.clone(),
+            "application/json",
+            json!({"text": "x".repeat(300_000), "base_heads": heads}).to_string().into_bytes(),
+            StatusCode::PAYLOAD_TOO_LARGE,
+        ),
+        (
+            Method::PUT,
+            text_path.clone(),
+            "application/json",
+            json!({"text": "x", "base_heads": [], "extra": 1}).to_string().into_bytes(),
+            StatusCode::BAD_REQUEST,
+        ),
+        (
+            Method::PUT,
+            stance_path.clone(),
+            "application/json",
+            br#"{"stance": "maybe"}"#.to_vec(),
+            StatusCode::BAD_REQUEST,
+        ),
+        (
+            Method::PUT,
+            "/api/proposals/not-an-id/text".into(),
+            "application/json",
+            b"{}".to_vec(),
+            StatusCode::BAD_REQUEST,
+        ),
+        (
+            Method::PUT,
+            format!("/api/proposals/{}/text", negotiation),
+            "application/json",
+            json!({"text": "x", "base_heads": []}).to_string().into_bytes(),
+            StatusCode::NOT_FOUND,
+        ),
+        (
+            Method::POST,
+            format!("/api/negotiations/{negotiation}/sections/four/adopt"),
+            "application/json",
+            b"{}".to_vec(),
+            StatusCode::BAD_REQUEST,
+        ),
+        (
+            Method::GET,
+            "/api/negotiations/2222222222222222222222222/history".into(),
+            "application/json",
+            vec![],
+            StatusCode::BAD_REQUEST,
+        ),
+        (
+            Method::GET,
+            format!("/api/negotiations/{negotiation}/export?format=pdf"),
+            "application/json",
+            vec![],
+            StatusCode::BAD_REQUEST,
+        ),
+        (Method::GET, "/api/no/such/route".into(), "application/json", vec![], StatusCode::NOT_FOUND),
+    ];
+    for (method, path, content_type, body, expected) in cases {
+        let response = client
+            .request(method.clone(), url(&path))
+            .header("authorization", &auth)
+            .header("content-type", content_type)
+            .body(body)
+            .send()
+            .await
+            .expect("sent");
+        let status = response.status();
+        let answer: Value = response.json().await.unwrap_or(Value::Null);
+        assert_eq!(status, expected, "{method} {path}: {answer}");
+        assert!(answer["error"].is_string(), "{method} {path}: a JSON error, got {answer}");
+    }
+    assert_eq!(server.view().await, view, "malformed requests changed nothing");
+}
+
+#[tokio::test]
+async fn the_live_socket_pushes_each_stored_change() {
+    use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+    let server = Server::start("live");
+    let view = server.view().await;
+    let negotiation = view["id"].as_str().expect("id");
+    let alt3 = id_of(&view, 4, "Alt 3");
+    let url = format!("{}/api/negotiations/{negotiation}/live", server.base.replace("http://", "ws://"));
+    let mut request = url.into_client_request().expect("request");
+    request.headers_mut().insert("authorization", format!("Bearer {}", server.token("HLCP")).parse().expect("header"));
+    let (mut socket, _) = tokio_tungstenite::connect_async(request).await.expect("connected");
+    let first = next(&mut socket).await;
+    assert_eq!(first["type"], "view");
+    let path = format!("/api/proposals/{alt3}/stances/HLCP");
+    let (status, _) = server.call(Some("HLCP"), Method::PUT, &path, Some(json!({"stance": "support"}))).await;
+    assert_eq!(status, StatusCode::OK);
+    let changed = next(&mut socket).await;
+    assert_eq!(changed["type"], "changed");
+    assert_eq!(changed["by"], "HLCP");
+    assert_eq!(proposal(&changed["view"], 4, "Alt 3")["stances"]["HLCP"]["stance"], "support");
+}
+
+type Socket = tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+
+/// The next message of a live socket, as JSON.
+async fn next(socket: &mut Socket) -> Value {
+    let message = tokio::time::timeout(Duration::from_secs(5), socket.next()).await.expect("a message in time");
+    let text = message.expect("open").expect("ok").into_text().expect("text");
+    serde_json::from_str::<Value>(&text).expect("json")
+}
+
+#[tokio::test]
+async fn acknowledged_writes_survive_kill_9() {
+    let mut server = Server::start("crash");
+    let view = server.view().await;
+    let alt3 = id_of(&view, 4, "Alt 3");
+    let path = format!("/api/proposals/{alt3}/stances/ITU");
+    let mut acknowledged = 0;
+    for round in 0..40 {
+        let body = json!({"stance": "can-live-with", "reason": format!("burst {round}")});
+        let (status, _) = server.call(Some("ITU"), Method::PUT, &path, Some(body)).await;
+        assert_eq!(status, StatusCode::OK);
+        acknowledged = round;
+    }
+    server.kill_hard();
+    let store = server.store.clone();
+    let restarted = Server::start_on(store);
+    let view = restarted.view().await;
+    let stance = &proposal(&view, 4, "Alt 3")["stances"]["ITU"];
+    assert_eq!(stance["reason"], format!("burst {acknowledged}"));
+    let negotiation = view["id"].as_str().expect("id");
+    let (_, history) = restarted
+        .call(Some("ITU"), Method::GET, &format!("/api/negotiations/{negotiation}/history?section=4"), None)
+        .await;
+    let bursts = history
+        .as_array()
+        .expect("history")
+        .iter()
+        .filter(|e| e["by"] == "ITU" && e["what"].as_str().is_some_and(|w| w.contains("Alt 3")))
+        .count();
+    assert!(bursts >= 40, "every acknowledged write is in the history, found {bursts}");
+}
