@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
-# The demo: the HLCP cybersecurity negotiation in a fresh store, shown from
-# the chair's seat (status, redlines and compromise draft of contested topic 4).
+# The demo: the HLCP cybersecurity negotiation in a fresh store. Shows the
+# chair's view of contested topic 4 (status, redlines, compromise draft),
+# then serves it (JSON API and live updates) with a sign-in token for every
+# participant, until Ctrl-C.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 store="${ACCORD_STORE:-$(mktemp -d)/accord-data}"
+addr="${ACCORD_ADDR:-127.0.0.1:8080}"
 echo "building accord..." >&2
 cargo build --quiet -p accord-cli
 accord() { target/debug/accord --store "$store" "$@"; }
@@ -14,6 +17,7 @@ accord redline --section 4
 echo "=== compromise draft of topic 4 ==="
 accord compromise --section 4
 echo
-echo "The store is $store. Carry on, e.g.:"
-echo "  target/debug/accord --store $store stance --proposal ID --as UNSEC support"
-echo "  target/debug/accord --store $store export --format md"
+echo "The store is $store; the server starts now (Ctrl-C stops it). Try, with a token below:"
+echo "  curl -H 'Authorization: Bearer TOKEN' http://$addr/api/me"
+echo
+accord serve --addr "$addr" --demo
