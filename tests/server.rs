@@ -356,17 +356,15 @@ async fn malformed_requests_get_4xx_json_errors_and_change_nothing() {
 
 #[tokio::test]
 async fn the_live_socket_pushes_each_stored_change() {
-    use tokio_tungstenite::tungstenite::client::IntoClientRequest;
     let server = Server::start("live");
     let view = server.view().await;
     let negotiation = view["id"].as_str().expect("id");
     let alt3 = id_of(&view, 4, "Alt 3");
-    let url = format!("{}/api/negotiations/{negotiation}/live", server.base.replace("http://", "ws://"));
-    let mut request = url.into_client_request().expect("request");
-    request.headers_mut().insert("authorization", format!("Bearer {}", server.token("HLCP")).parse().expect("header"));
-    let (mut socket, _) = tokio_tungstenite::connect_async(request).await.expect("connected");
+    let mut socket = live_socket(&server, negotiation, "HLCP").await;
     let first = next(&mut socket).await;
     assert_eq!(first["type"], "view");
+    let presence = next(&mut socket).await;
+    assert_eq!(presence, json!({"type": "presence", "present": ["HLCP"]}));
     let path = format!("/api/proposals/{alt3}/stances/HLCP");
     let (status, _) = server.call(Some("HLCP"), Method::PUT, &path, Some(json!({"stance": "support"}))).await;
     assert_eq!(status, StatusCode::OK);
@@ -374,6 +372,20 @@ async fn the_live_socket_pushes_each_stored_change() {
     assert_eq!(changed["type"], "changed");
     assert_eq!(changed["by"], "HLCP");
     assert_eq!(proposal(&changed["view"], 4, "Alt 3")["stances"]["HLCP"]["stance"], "support");
+
+    let mut second = live_socket(&server, negotiation, "ITU").await;
+    assert_eq!(next(&mut second).await["type"], "view");
+    assert_eq!(next(&mut socket).await, json!({"type": "presence", "present": ["HLCP", "ITU"]}));
+    drop(second);
+    assert_eq!(next(&mut socket).await, json!({"type": "presence", "present": ["HLCP"]}));
+}
+
+async fn live_socket(server: &Server, negotiation: &str, code: &str) -> Socket {
+    use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+    let url = format!("{}/api/negotiations/{negotiation}/live", server.base.replace("http://", "ws://"));
+    let mut request = url.into_client_request().expect("request");
+    request.headers_mut().insert("authorization", format!("Bearer {}", server.token(code)).parse().expect("header"));
+    tokio_tungstenite::connect_async(request).await.expect("connected").0
 }
 
 type Socket = tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;

@@ -3,8 +3,8 @@
 //! core applies it (or refuses, changing nothing), the store makes it
 //! durable, and only then is it answered and announced.
 
-use std::collections::HashMap;
 use std::collections::hash_map::Entry;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::SystemTime;
 
@@ -34,6 +34,8 @@ struct Loaded {
     negotiation: Negotiation,
     persisted: Persisted,
     live: broadcast::Sender<Arc<str>>,
+    /// Open live sockets per participant: who is here now.
+    present: BTreeMap<ParticipantCode, usize>,
 }
 
 impl AppState {
@@ -85,9 +87,26 @@ impl Hub {
         Ok(value)
     }
 
-    /// Subscribes to a negotiation's live messages.
-    pub fn subscribe(&mut self, id: DocumentId) -> Result<broadcast::Receiver<Arc<str>>, ApiError> {
-        Ok(self.loaded(id)?.live.subscribe())
+    /// Subscribes `who` to a negotiation's live messages and tells everyone
+    /// who is present now.
+    pub fn join(&mut self, id: DocumentId, who: &ParticipantCode) -> Result<broadcast::Receiver<Arc<str>>, ApiError> {
+        let entry = self.loaded(id)?;
+        let receiver = entry.live.subscribe();
+        *entry.present.entry(who.clone()).or_default() += 1;
+        announce_presence(entry);
+        Ok(receiver)
+    }
+
+    /// Ends one live socket of `who`.
+    pub fn leave(&mut self, id: DocumentId, who: &ParticipantCode) {
+        let Some(entry) = self.loaded.get_mut(&id) else { return };
+        if let Some(count) = entry.present.get_mut(who) {
+            *count -= 1;
+            if *count == 0 {
+                entry.present.remove(who);
+            }
+        }
+        announce_presence(entry);
     }
 
     fn loaded(&mut self, id: DocumentId) -> Result<&mut Loaded, ApiError> {
@@ -110,7 +129,7 @@ fn load_into<'a>(
             }
             let (negotiation, persisted) = store.load(id, replica)?;
             let (live, _) = broadcast::channel(LIVE_BACKLOG);
-            Ok(entry.insert(Loaded { negotiation, persisted, live }))
+            Ok(entry.insert(Loaded { negotiation, persisted, live, present: BTreeMap::new() }))
         }
     }
 }
@@ -127,6 +146,12 @@ fn announce(entry: &Loaded, who: &ParticipantCode) {
         }
         Err(error) => tracing::error!(%error, "cannot build the view to announce"),
     }
+}
+
+fn announce_presence(entry: &Loaded) {
+    let present: Vec<&ParticipantCode> = entry.present.keys().collect();
+    let message = serde_json::json!({ "type": "presence", "present": present });
+    let _ = entry.live.send(Arc::from(message.to_string()));
 }
 
 /// The current time for attributions.

@@ -1,6 +1,7 @@
 //! Live updates: `GET /api/negotiations/{id}/live` upgrades to a WebSocket
-//! that first sends the current view, then every change as it is stored,
-//! as JSON text messages `{"type": "view" | "changed", ...}`.
+//! that first sends the current view, then every change as it is stored
+//! and who is connected, as JSON text messages: `{"type": "view", "view"}`,
+//! `{"type": "changed", "by", "view"}`, `{"type": "presence", "present": [codes]}`.
 
 use accord_core::DocumentId;
 use axum::extract::ws::{Message, Utf8Bytes, WebSocket, WebSocketUpgrade};
@@ -27,8 +28,12 @@ pub async fn live(
 ) -> Result<Response, ApiError> {
     let id = negotiation_id(&session, &id)?;
     let first = json!({ "type": "view", "view": view_of(&state, id)? }).to_string();
-    let receiver = state.lock().subscribe(id)?;
-    Ok(upgrade.max_message_size(MAX_CLIENT_MESSAGE).on_upgrade(move |socket| forward(socket, first, receiver, id)))
+    Ok(upgrade.max_message_size(MAX_CLIENT_MESSAGE).on_upgrade(move |socket| async move {
+        let who = session.participant;
+        let Ok(receiver) = state.lock().join(id, &who) else { return };
+        forward(socket, first, receiver, id).await;
+        state.lock().leave(id, &who);
+    }))
 }
 
 async fn forward(
