@@ -44,7 +44,7 @@ impl EditTargets {
     pub fn role(&mut self, id: DocumentId, negotiation: &Automerge, code: &ParticipantCode) -> Result<Role, Error> {
         let heads = negotiation.get_heads();
         if self.roles.as_ref().is_none_or(|table| table.heads != heads) {
-            let participants = negotiation_doc::read(id, negotiation)?.participants;
+            let participants = negotiation_doc::read_participants(id, negotiation)?;
             let roles = participants.into_iter().map(|p| (p.code, p.role)).collect();
             self.roles = Some(RoleTable { heads, roles });
         }

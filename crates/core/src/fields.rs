@@ -71,11 +71,23 @@ pub(crate) fn get_map<'a>(map: &'a Map, key: &str) -> Result<Option<&'a Map>, Er
     }
 }
 
+/// A required nested map.
+pub(crate) fn require_map<'a>(map: &'a Map, key: &str) -> Result<&'a Map, Error> {
+    get_map(map, key)?.ok_or_else(|| malformed(key, "missing"))
+}
+
 /// The entries of a map field whose values are maps, sorted by key (empty when absent).
 pub(crate) fn map_entries<'a>(map: &'a Map, key: &str) -> Result<Vec<(&'a str, &'a Map)>, Error> {
-    let Some(inner) = get_map(map, key)? else { return Ok(Vec::new()) };
+    match get_map(map, key)? {
+        Some(inner) => entries(inner),
+        None => Ok(Vec::new()),
+    }
+}
+
+/// The entries of a map whose values are maps, sorted by key.
+pub(crate) fn entries(map: &Map) -> Result<Vec<(&str, &Map)>, Error> {
     let mut entries = Vec::new();
-    for (name, value) in inner.iter() {
+    for (name, value) in map.iter() {
         match &value.value {
             Value::Map(entry) => entries.push((name.as_str(), entry)),
             _ => return Err(malformed(name, "expected a map")),

@@ -132,23 +132,11 @@ impl Negotiation {
         &self.docs
     }
 
-    /// The ids of documents changed since the last call, for the caller to
-    /// save in this order: proposals, then participant documents, then the
-    /// negotiation document, so nothing saved refers to a document not yet saved.
+    /// The ids of documents changed since the last call; the caller saves
+    /// them, all in one transaction (a save of only some of them could leave
+    /// a participant document listing a proposal that was never saved).
     pub fn take_dirty(&mut self) -> Vec<DocumentId> {
-        let dirty = std::mem::take(&mut self.dirty);
-        let participants: BTreeSet<DocumentId> = match self.record() {
-            Ok(record) => record.participants.iter().map(|p| p.document).collect(),
-            Err(_) => BTreeSet::new(),
-        };
-        let rank = |id: &DocumentId| match () {
-            _ if *id == self.id => 2,
-            _ if participants.contains(id) => 1,
-            _ => 0,
-        };
-        let mut ordered: Vec<DocumentId> = dirty.into_iter().collect();
-        ordered.sort_by_key(|id| (rank(id), *id));
-        ordered
+        std::mem::take(&mut self.dirty).into_iter().collect()
     }
 
     /// Merges another replica's documents into this one (sync, offline edits).
@@ -187,9 +175,9 @@ impl Negotiation {
     /// Adds a participant (chair or convenor only). Its own document is
     /// created by its first write.
     pub fn add_participant(&mut self, new: NewParticipant, by: &Attribution) -> Result<(), Error> {
-        let record = self.record()?;
-        authorization::check_chair(&record.participants, &by.by, "add participants")?;
-        if record.participants.iter().any(|p| p.code == new.code) {
+        let participants = self.participants()?;
+        authorization::check_chair(&participants, &by.by, "add participants")?;
+        if participants.iter().any(|p| p.code == new.code) {
             return Err(Error::DuplicateParticipant(new.code));
         }
         self.insert_participant(new, by)
@@ -241,8 +229,7 @@ impl Negotiation {
 
     /// Sets the deadline of the consultation window (chair or convenor only).
     pub fn set_deadline(&mut self, deadline: Timestamp, by: &Attribution) -> Result<(), Error> {
-        let record = self.record()?;
-        authorization::check_chair(&record.participants, &by.by, "set the deadline")?;
+        authorization::check_chair(&self.participants()?, &by.by, "set the deadline")?;
         self.write_negotiation(by, "set the deadline", None, |tx| negotiation_doc::put_deadline(tx, deadline))
     }
 
@@ -389,9 +376,8 @@ impl Negotiation {
     }
 
     fn check_proposal_write(&self, id: &ProposalId, by: &Attribution) -> Result<ProposalRecord, Error> {
-        let record = self.record()?;
         let proposal = self.proposal(id)?;
-        authorization::check_sponsor(&record.participants, &by.by, &proposal.label, &proposal.sponsors)?;
+        authorization::check_sponsor(&self.participants()?, &by.by, &proposal.label, &proposal.sponsors)?;
         if proposal.withdrawn {
             return Err(Error::Withdrawn(proposal.label));
         }
@@ -406,8 +392,7 @@ impl Negotiation {
         reason: &str,
         by: &Attribution,
     ) -> Result<(), Error> {
-        let record = self.record()?;
-        authorization::check_member(&record.participants, &by.by)?;
+        authorization::check_member(&self.participants()?, &by.by)?;
         let reason = reason.trim();
         if kind == StanceKind::Object && reason.is_empty() {
             return Err(Error::ObjectionNeedsReason);
@@ -477,8 +462,7 @@ impl Negotiation {
         if *id == self.id {
             return Ok(Some(DocumentRole::Negotiation));
         }
-        let record = self.record()?;
-        if let Some(owner) = authorization::owner_of(&record.participants, id) {
+        if let Some(owner) = authorization::owner_of(&self.participants()?, id) {
             return Ok(Some(DocumentRole::Participant(owner)));
         }
         match self.docs.get(id).map(proposal_doc::read) {
@@ -489,6 +473,12 @@ impl Negotiation {
 
     pub(crate) fn document(&self, id: &DocumentId) -> Option<&Automerge> {
         self.docs.get(id)
+    }
+
+    /// The participants alone (cheaper than the whole record).
+    pub(crate) fn participants(&self) -> Result<Vec<Participant>, Error> {
+        let doc = self.docs.get(&self.id).ok_or(Error::DocumentNotHeld(self.id))?;
+        negotiation_doc::read_participants(self.id, doc)
     }
 
     pub(crate) fn record(&self) -> Result<NegotiationRecord, Error> {

@@ -7,9 +7,9 @@
 //! agreed?: {text: Text, proposal, label, by, at, proposal_heads: [..]}}}}`.
 //! Maps keyed by code and number keep concurrent additions from duplicating.
 
-use automerge::hydrate::Map;
+use automerge::hydrate::{Map, Value};
 use automerge::transaction::{Transactable, Transaction};
-use automerge::{Automerge, ObjType, ROOT};
+use automerge::{Automerge, ObjType, ROOT, ReadDoc};
 use serde::Serialize;
 
 use crate::document::{get_obj, put_str_list, put_text, require_obj};
@@ -67,11 +67,19 @@ pub(crate) struct NegotiationRecord {
     pub sections: Vec<SectionRecord>,
 }
 
-/// Reads the whole negotiation document of negotiation `id`.
-pub(crate) fn read(id: DocumentId, doc: &Automerge) -> Result<NegotiationRecord, Error> {
-    let root = fields::root(doc)?;
+/// Reads only the participants of negotiation `id`: what every rights
+/// check needs, without hydrating the section texts.
+pub(crate) fn read_participants(id: DocumentId, doc: &Automerge) -> Result<Vec<Participant>, Error> {
+    let map = require_obj(doc, &ROOT, "participants", ObjType::Map)?;
+    match ReadDoc::hydrate(doc, &map, None)? {
+        Value::Map(map) => participants_of(id, &map),
+        _ => Err(fields::malformed("participants", "expected a map")),
+    }
+}
+
+fn participants_of(id: DocumentId, map: &Map) -> Result<Vec<Participant>, Error> {
     let mut participants = Vec::new();
-    for (code, entry) in fields::map_entries(&root, "participants")? {
+    for (code, entry) in fields::entries(map)? {
         let code: ParticipantCode = code.parse()?;
         participants.push(Participant {
             document: participant_doc::document_id(id, &code),
@@ -80,6 +88,13 @@ pub(crate) fn read(id: DocumentId, doc: &Automerge) -> Result<NegotiationRecord,
             role: fields::require_str(entry, "role")?.parse()?,
         });
     }
+    Ok(participants)
+}
+
+/// Reads the whole negotiation document of negotiation `id`.
+pub(crate) fn read(id: DocumentId, doc: &Automerge) -> Result<NegotiationRecord, Error> {
+    let root = fields::root(doc)?;
+    let participants = participants_of(id, fields::require_map(&root, "participants")?)?;
     let mut sections = Vec::new();
     for (key, entry) in fields::map_entries(&root, "sections")? {
         sections.push(read_section(key, entry)?);

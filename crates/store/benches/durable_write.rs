@@ -2,7 +2,8 @@
 //! appended to SQLite and committed with `synchronous=FULL`), next to a raw
 //! SQLite loop inserting a blob of the same size and committing, on the
 //! same disk in the same run. Reports acknowledged writes per second and
-//! p50/p99 latency. Goal: p99 <= 1.2x raw.
+//! p50/p99 latency, for the whole write and for the store's save alone.
+//! Goal: p99 <= 1.2x raw.
 
 use std::time::{Duration, Instant};
 
@@ -23,13 +24,15 @@ fn main() {
     let proposal = view.sections[3].proposals[2].id;
     let itu = view.participants.iter().find(|p| p.code.as_str() == "ITU").expect("ITU").document;
     let raw = raw_connection(&dir);
-    let (mut ours, mut theirs, mut sizes) = (Vec::new(), Vec::new(), Vec::new());
+    let (mut ours, mut theirs, mut sizes, mut saves) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
     for round in 0..WRITES {
         let by = Attribution::new("ITU".parse().expect("code"), Timestamp(1_800_000_000_000 + round as i64));
         let before = negotiation.documents()[&itu].get_heads();
         let start = Instant::now();
         negotiation.record_stance(&proposal, StanceKind::CanLiveWith, &format!("burst {round}"), &by).expect("stance");
+        let saving = Instant::now();
         store.save(&mut negotiation, &mut persisted).expect("save");
+        saves.push(saving.elapsed());
         ours.push(start.elapsed());
         let size = negotiation.documents()[&itu].save_after(&before).len();
         sizes.push(size);
@@ -39,11 +42,10 @@ fn main() {
     println!("| writer | writes/s | p50 ms | p99 ms | min-max ms |");
     println!("|---|---|---|---|---|");
     report("raw SQLite insert + commit", &theirs);
-    report("accord stance + save", &ours);
-    println!(
-        "ratio p99 accord/raw: {:.2}",
-        quantile(&ours, 0.99).as_secs_f64() / quantile(&theirs, 0.99).as_secs_f64()
-    );
+    report("accord store save alone (the chunk append)", &saves);
+    report("accord stance + save (whole acknowledged write)", &ours);
+    let ratio = |samples: &[Duration]| quantile(samples, 0.99).as_secs_f64() / quantile(&theirs, 0.99).as_secs_f64();
+    println!("ratio p99 vs raw: save alone {:.2}, whole write {:.2}", ratio(&saves), ratio(&ours));
     let _ = std::fs::remove_dir_all(&dir);
 }
 

@@ -8,8 +8,8 @@ use rusqlite::params;
 
 use crate::{Store, StoreError};
 
-/// After this many chunks a document is rewritten as one, so loading stays quick.
-const COMPACT_AFTER: i64 = 64;
+/// A document loaded from more chunks than this is rewritten as one, so loading stays quick.
+const COMPACT_AFTER: usize = 64;
 
 /// The heads of each document as last saved: what the next save starts from.
 #[derive(Clone, Debug, Default)]
@@ -17,32 +17,53 @@ pub struct Persisted {
     heads: HashMap<DocumentId, Vec<ChangeHash>>,
 }
 
+/// One document's chunks as read: their bytes in order, how many, and the last one's seq.
+#[derive(Default)]
+struct Stored {
+    bytes: Vec<u8>,
+    chunks: usize,
+    last_seq: i64,
+}
+
 impl Store {
     /// Loads a negotiation; `replica` names the writer (see `Negotiation::create`).
     pub fn load(&self, id: DocumentId, replica: &str) -> Result<(Negotiation, Persisted), StoreError> {
-        let mut statement =
-            self.conn.prepare("SELECT document, bytes FROM chunks WHERE negotiation = ?1 ORDER BY seq")?;
-        let rows =
-            statement.query_map([id.to_string()], |row| Ok((row.get::<_, String>(0)?, row.get::<_, Vec<u8>>(1)?)))?;
-        let mut bytes: BTreeMap<String, Vec<u8>> = BTreeMap::new();
-        for row in rows {
-            let (document, chunk) = row?;
-            bytes.entry(document).or_default().extend_from_slice(&chunk);
-        }
         let mut docs = BTreeMap::new();
         let mut persisted = Persisted::default();
-        for (document, bytes) in bytes {
+        let mut long = Vec::new();
+        for (document, stored) in self.read_chunks(id)? {
             let corrupt = |reason: String| StoreError::Corrupt {
                 negotiation: id.to_string(),
                 document: document.clone(),
                 reason,
             };
             let doc_id: DocumentId = document.parse().map_err(|e: accord_core::Error| corrupt(e.to_string()))?;
-            let doc = Automerge::load(&bytes).map_err(|e| corrupt(e.to_string()))?;
+            let doc = Automerge::load(&stored.bytes).map_err(|e| corrupt(e.to_string()))?;
             persisted.heads.insert(doc_id, doc.get_heads());
+            if stored.chunks > COMPACT_AFTER {
+                long.push((doc_id, stored.last_seq));
+            }
             docs.insert(doc_id, doc);
         }
+        self.compact(id, &long, &docs)?;
         Ok((Negotiation::from_documents(id, docs, replica)?, persisted))
+    }
+
+    fn read_chunks(&self, id: DocumentId) -> Result<BTreeMap<String, Stored>, StoreError> {
+        let mut statement =
+            self.conn.prepare("SELECT document, bytes, seq FROM chunks WHERE negotiation = ?1 ORDER BY seq")?;
+        let rows = statement.query_map([id.to_string()], |row| {
+            Ok((row.get::<_, String>(0)?, row.get::<_, Vec<u8>>(1)?, row.get::<_, i64>(2)?))
+        })?;
+        let mut documents: BTreeMap<String, Stored> = BTreeMap::new();
+        for row in rows {
+            let (document, chunk, seq) = row?;
+            let stored = documents.entry(document).or_default();
+            stored.bytes.extend_from_slice(&chunk);
+            stored.chunks += 1;
+            stored.last_seq = seq;
+        }
+        Ok(documents)
     }
 
     /// Appends the changes of every document the negotiation changed since
@@ -61,7 +82,6 @@ impl Store {
                     "INSERT INTO chunks (negotiation, document, bytes) VALUES (?1, ?2, ?3)",
                     params![negotiation_id, id.to_string(), chunk],
                 )?;
-                compact_if_long(&tx, &negotiation_id, id, doc)?;
             }
             saved.push((*id, doc.get_heads()));
         }
@@ -71,26 +91,92 @@ impl Store {
     }
 }
 
-fn compact_if_long(
-    tx: &rusqlite::Transaction<'_>,
-    negotiation: &str,
-    id: &DocumentId,
-    doc: &Automerge,
-) -> Result<(), StoreError> {
-    let count: i64 = tx.query_row(
-        "SELECT COUNT(*) FROM chunks WHERE negotiation = ?1 AND document = ?2",
-        params![negotiation, id.to_string()],
-        |row| row.get(0),
-    )?;
-    if count > COMPACT_AFTER {
-        tx.execute(
-            "DELETE FROM chunks WHERE negotiation = ?1 AND document = ?2",
-            params![negotiation, id.to_string()],
-        )?;
-        tx.execute(
-            "INSERT INTO chunks (negotiation, document, bytes) VALUES (?1, ?2, ?3)",
-            params![negotiation, id.to_string(), doc.save()],
-        )?;
+impl Store {
+    /// Rewrites each of `long` (a document and the last chunk loaded of it)
+    /// as one chunk in the place of the chunks loaded, in one transaction;
+    /// chunks another process appended since stay, after it. Done when
+    /// loading, not when saving, so no acknowledged write waits for it.
+    fn compact(
+        &self,
+        negotiation: DocumentId,
+        long: &[(DocumentId, i64)],
+        docs: &BTreeMap<DocumentId, Automerge>,
+    ) -> Result<(), StoreError> {
+        if long.is_empty() {
+            return Ok(());
+        }
+        let tx = self.conn.unchecked_transaction()?;
+        for (id, last_seq) in long {
+            let (negotiation, document) = (negotiation.to_string(), id.to_string());
+            tx.execute(
+                "DELETE FROM chunks WHERE negotiation = ?1 AND document = ?2 AND seq <= ?3",
+                params![negotiation, document, last_seq],
+            )?;
+            tx.execute(
+                "INSERT INTO chunks (seq, negotiation, document, bytes) VALUES (?1, ?2, ?3, ?4)",
+                params![last_seq, negotiation, document, docs[id].save()],
+            )?;
+        }
+        tx.commit()?;
+        Ok(())
     }
-    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use accord_core::{Attribution, StanceKind, Timestamp, fixture};
+
+    use super::*;
+
+    fn store(name: &str) -> (Store, std::path::PathBuf) {
+        let dir = std::env::temp_dir().join(format!("accord-store-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        (Store::open(&dir).expect("open"), dir)
+    }
+
+    fn chunk_count(store: &Store) -> i64 {
+        store.conn.query_row("SELECT COUNT(*) FROM chunks", [], |row| row.get(0)).expect("count")
+    }
+
+    fn stance(negotiation: &mut Negotiation, round: i64) {
+        let proposal = negotiation.view().expect("view").sections[3].proposals[2].id;
+        let by = Attribution::new("ITU".parse().expect("code"), Timestamp(1_800_000_000_000 + round));
+        negotiation.record_stance(&proposal, StanceKind::Support, &format!("round {round}"), &by).expect("stance");
+    }
+
+    #[test]
+    fn saves_append_and_loading_gives_back_the_same_negotiation() {
+        let (mut store, dir) = store("roundtrip");
+        let mut negotiation = fixture::load("hlcp-cybersecurity").expect("fixture");
+        let mut persisted = Persisted::default();
+        store.save(&mut negotiation, &mut persisted).expect("save");
+        let after_first = chunk_count(&store);
+        stance(&mut negotiation, 1);
+        store.save(&mut negotiation, &mut persisted).expect("save");
+        assert_eq!(chunk_count(&store), after_first + 1, "one changed document, one chunk");
+        let (loaded, _) = store.load(negotiation.id(), "test").expect("load");
+        assert_eq!(loaded.view().expect("view"), negotiation.view().expect("view"));
+        let _ = std::fs::remove_dir_all(dir);
+    }
+
+    #[test]
+    fn a_long_chunk_list_is_compacted_on_load_keeping_later_appends() {
+        let (mut store, dir) = store("compact");
+        let mut negotiation = fixture::load("hlcp-cybersecurity").expect("fixture");
+        let mut persisted = Persisted::default();
+        store.save(&mut negotiation, &mut persisted).expect("save");
+        for round in 0..80 {
+            stance(&mut negotiation, round);
+            store.save(&mut negotiation, &mut persisted).expect("save");
+        }
+        let before = chunk_count(&store);
+        let (loaded, _) = store.load(negotiation.id(), "test").expect("load");
+        assert!(chunk_count(&store) < before - 70, "{} chunks left of {before}", chunk_count(&store));
+        assert_eq!(loaded.view().expect("view"), negotiation.view().expect("view"));
+        stance(&mut negotiation, 99);
+        store.save(&mut negotiation, &mut persisted).expect("append after compaction");
+        let (reloaded, _) = store.load(negotiation.id(), "test").expect("load");
+        assert_eq!(reloaded.view().expect("view"), negotiation.view().expect("view"));
+        let _ = std::fs::remove_dir_all(dir);
+    }
 }
