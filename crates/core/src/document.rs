@@ -2,7 +2,7 @@
 //! [`ChangeNote`]; and the object-id lookups writes need.
 
 use automerge::transaction::{CommitOptions, Transactable, Transaction};
-use automerge::{ActorId, Automerge, ChangeHash, ObjId, ObjType, PatchLog, ReadDoc, Value};
+use automerge::{ActorId, Automerge, ObjId, ObjType, ReadDoc, Value};
 use sha2::{Digest, Sha256};
 
 use crate::fields::malformed;
@@ -54,28 +54,10 @@ pub(crate) fn write<T>(
     note: &ChangeNote,
     edit: impl FnOnce(&mut Transaction<'_>) -> Result<T, Error>,
 ) -> Result<T, Error> {
-    write_at(doc, actor, note, None, edit)
-}
-
-/// Like [`write`], but the transaction sees the document as it was at
-/// `heads`, so its change is concurrent with everything since: how an edit
-/// made on an older copy of a text (a browser's) merges with newer edits.
-pub(crate) fn write_at<T>(
-    doc: &mut Automerge,
-    actor: ActorId,
-    note: &ChangeNote,
-    heads: Option<&[ChangeHash]>,
-    edit: impl FnOnce(&mut Transaction<'_>) -> Result<T, Error>,
-) -> Result<T, Error> {
     if doc.get_actor() != &actor {
         doc.set_actor(actor);
     }
-    let mut tx = match heads {
-        Some(heads) => {
-            doc.transaction_at(PatchLog::inactive(), heads).expect("an inactive patch log fits any document")
-        }
-        None => doc.transaction(),
-    };
+    let mut tx = doc.transaction();
     match edit(&mut tx) {
         Ok(value) => {
             let options =

@@ -26,6 +26,7 @@ mod fields;
 pub mod fixture;
 pub mod history;
 mod ids;
+mod late_edit;
 mod negotiation;
 mod negotiation_doc;
 mod participant_doc;

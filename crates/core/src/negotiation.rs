@@ -15,6 +15,7 @@ use crate::authorization::{self, DocumentRole};
 use crate::consensus;
 use crate::document::{self, actor_for, note, text_fingerprint};
 use crate::edit_target::EditTargets;
+use crate::late_edit;
 use crate::negotiation_doc::{self, Adoption, NegotiationRecord, Participant};
 use crate::participant_doc::{self, StanceRecord};
 use crate::proposal_doc::{self, NewProposalRecord, ProposalRecord};
@@ -308,8 +309,8 @@ impl Negotiation {
 
     /// Replaces a proposal's text as edited on a copy made at `base_heads`
     /// (sponsors only): the difference between the text at those heads and
-    /// `text` lands as a change concurrent with everything since, so other
-    /// sponsors' newer edits are kept. Returns the merged text and new heads.
+    /// `text` is applied to the current text (see [`crate::late_edit`]), so
+    /// other sponsors' newer edits are kept. Returns the merged text and new heads.
     pub fn edit_proposal_at(
         &mut self,
         id: &ProposalId,
@@ -322,19 +323,29 @@ impl Negotiation {
         if let Some(unknown) = base_heads.iter().find(|h| doc.get_change_by_hash(h).is_none()) {
             return Err(Error::UnknownHeads(unknown.to_string()));
         }
-        let current = doc.get_heads();
-        let heads = (base_heads != current.as_slice()).then_some(base_heads);
+        let obj = proposal_doc::text_obj(doc)?;
+        let late = if base_heads == doc.get_heads().as_slice() {
+            None
+        } else {
+            Some(late_edit::splices_onto_current(doc, &obj, base_heads, text)?)
+        };
         let note = note(by, format!("edited {}", proposal.label), Some(proposal.section));
         let actor = self.actor(by);
         let doc = self.docs.get_mut(&id.0).ok_or(Error::UnknownProposal(*id))?;
-        document::write_at(doc, actor, &note, heads, |tx| {
-            let obj = proposal_doc::text_obj(tx)?;
-            tx.update_text(&obj, text)?;
+        document::write(doc, actor, &note, |tx| {
+            match &late {
+                None => tx.update_text(&obj, text)?,
+                Some(splices) => {
+                    for splice in splices {
+                        let delete = isize::try_from(splice.delete).expect("bounded by the text length");
+                        tx.splice_text(&obj, splice.pos, delete, &splice.insert)?;
+                    }
+                }
+            }
             Ok(())
         })?;
         self.dirty.insert(id.0);
-        let merged = self.proposal(id)?.text;
-        Ok((merged, self.proposal_heads(id)?))
+        Ok((doc.text(&obj)?, doc.get_heads()))
     }
 
     /// Applies splices to a proposal's text in one change (sponsors only):

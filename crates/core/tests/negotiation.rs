@@ -317,3 +317,23 @@ fn an_edit_made_on_an_older_copy_keeps_newer_edits_of_other_sponsors() {
     let error = n.edit_proposal_at(&id, &base, "x", &by("ITU", 6)).expect_err("not a sponsor");
     assert!(error.to_string().contains("not a sponsor"), "{error}");
 }
+
+#[test]
+fn a_late_deletion_next_to_a_newer_insertion_keeps_the_insertion() {
+    let mut n = small_negotiation();
+    let new = NewProposal {
+        id: ProposalId(DocumentId::derive("test", "joint")),
+        section: 1,
+        label: "Alt 1".into(),
+        text: "Agencies will support member states.".into(),
+        rationale: String::new(),
+        cosponsors: vec![code("UNODC")],
+    };
+    let id = n.propose(new, &by("DESA", 3)).expect("propose");
+    n.cosponsor(&id, &by("UNODC", 3)).expect("join");
+    let base = n.proposal_heads(&id).expect("heads");
+    n.edit_proposal_at(&id, &base, "Agencies will actively support member states.", &by("UNODC", 4)).expect("newer");
+    let (merged, _) =
+        n.edit_proposal_at(&id, &base, "Agencies will member states.", &by("DESA", 5)).expect("late deletion");
+    assert_eq!(merged, "Agencies will actively member states.");
+}
