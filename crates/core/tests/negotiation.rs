@@ -46,6 +46,19 @@ fn propose(n: &mut Negotiation, who: &str, label: &str, text: &str) -> ProposalI
     n.propose(new, &by(who, 3)).expect("propose")
 }
 
+/// Alt 1 of section 1, proposed by DESA naming UNODC as co-sponsor.
+fn joint_proposal(n: &mut Negotiation, text: &str) -> ProposalId {
+    let new = NewProposal {
+        id: ProposalId(DocumentId::derive("test", "joint")),
+        section: 1,
+        label: "Alt 1".into(),
+        text: text.into(),
+        rationale: String::new(),
+        cosponsors: vec![code("UNODC")],
+    };
+    n.propose(new, &by("DESA", 3)).expect("propose")
+}
+
 fn stance(n: &mut Negotiation, who: &str, id: &ProposalId, kind: StanceKind, reason: &str) {
     n.record_stance(id, kind, reason, &by(who, 4)).expect("record stance");
 }
@@ -158,15 +171,7 @@ fn the_rules_refuse_wrong_writes_and_change_nothing() {
 #[test]
 fn concurrent_edits_of_two_sponsors_merge() {
     let mut a = small_negotiation();
-    let new = NewProposal {
-        id: ProposalId(DocumentId::derive("test", "joint")),
-        section: 1,
-        label: "Alt 1".into(),
-        text: "The agencies will support member states.".into(),
-        rationale: String::new(),
-        cosponsors: vec![code("UNODC")],
-    };
-    let id = a.propose(new, &by("DESA", 3)).expect("propose");
+    let id = joint_proposal(&mut a, "The agencies will support member states.");
     let mut b = Negotiation::from_documents(a.id(), a.documents().clone(), "replica-b").expect("replica b");
     a.edit_proposal(&id, "The agencies will jointly support member states.", &by("DESA", 4)).expect("edit a");
     b.edit_proposal(&id, "The agencies will support member states and stakeholders.", &by("UNODC", 4)).expect("edit b");
@@ -219,15 +224,7 @@ fn text_gap_is_zero_for_identical_proposals_and_grows_as_they_part() {
 #[test]
 fn a_named_cosponsor_counts_as_supporting_only_after_joining() {
     let mut n = small_negotiation();
-    let new = NewProposal {
-        id: ProposalId(DocumentId::derive("test", "joint")),
-        section: 1,
-        label: "Alt 1".into(),
-        text: "Joint wording.".into(),
-        rationale: String::new(),
-        cosponsors: vec![code("UNODC")],
-    };
-    let id = n.propose(new, &by("DESA", 3)).expect("propose");
+    let id = joint_proposal(&mut n, "Joint wording.");
     for who in ["CHAIR", "ITU"] {
         stance(&mut n, who, &id, StanceKind::Support, "");
     }
@@ -292,15 +289,7 @@ fn a_malformed_proposal_document_is_left_out_of_the_view() {
 #[test]
 fn an_edit_made_on_an_older_copy_keeps_newer_edits_of_other_sponsors() {
     let mut n = small_negotiation();
-    let new = NewProposal {
-        id: ProposalId(DocumentId::derive("test", "joint")),
-        section: 1,
-        label: "Alt 1".into(),
-        text: "The agencies will support member states.".into(),
-        rationale: String::new(),
-        cosponsors: vec![code("UNODC")],
-    };
-    let id = n.propose(new, &by("DESA", 3)).expect("propose");
+    let id = joint_proposal(&mut n, "The agencies will support member states.");
     let base = n.proposal_heads(&id).expect("heads");
     let (text, heads) = n
         .edit_proposal_at(&id, &base, "The agencies will jointly support member states.", &by("DESA", 4))
@@ -321,15 +310,7 @@ fn an_edit_made_on_an_older_copy_keeps_newer_edits_of_other_sponsors() {
 #[test]
 fn a_late_deletion_next_to_a_newer_insertion_keeps_the_insertion() {
     let mut n = small_negotiation();
-    let new = NewProposal {
-        id: ProposalId(DocumentId::derive("test", "joint")),
-        section: 1,
-        label: "Alt 1".into(),
-        text: "Agencies will support member states.".into(),
-        rationale: String::new(),
-        cosponsors: vec![code("UNODC")],
-    };
-    let id = n.propose(new, &by("DESA", 3)).expect("propose");
+    let id = joint_proposal(&mut n, "Agencies will support member states.");
     n.cosponsor(&id, &by("UNODC", 3)).expect("join");
     let base = n.proposal_heads(&id).expect("heads");
     n.edit_proposal_at(&id, &base, "Agencies will actively support member states.", &by("UNODC", 4)).expect("newer");
