@@ -428,3 +428,26 @@ async fn acknowledged_writes_survive_kill_9() {
         .count();
     assert!(bursts >= 40, "every acknowledged write is in the history, found {bursts}");
 }
+
+#[tokio::test]
+async fn the_api_is_described_by_openapi() {
+    let server = Server::start("openapi");
+    let (status, doc) = server.call(None, Method::GET, "/api/openapi.json", None).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(doc["openapi"].as_str().expect("version").starts_with('3'));
+    let paths = doc["paths"].as_object().expect("paths");
+    for path in [
+        "/api/session",
+        "/api/me",
+        "/api/negotiations/{id}",
+        "/api/negotiations/{id}/sections/{number}/proposals",
+        "/api/proposals/{id}/text",
+        "/api/proposals/{id}/stances/{code}",
+        "/api/negotiations/{id}/sections/{number}/adopt",
+        "/api/negotiations/{id}/export",
+    ] {
+        assert!(paths.contains_key(path), "{path} is not described");
+    }
+    let text_body = &doc["components"]["schemas"]["TextBody"]["properties"];
+    assert!(text_body["base_heads"].is_object(), "{text_body}");
+}

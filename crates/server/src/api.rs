@@ -20,6 +20,8 @@ use crate::json::JsonBody;
 use crate::session::{COOKIE_NAME, Session};
 
 /// `POST /api/session {token}`: checks a token and sets the session cookie.
+#[utoipa::path(post, path = "/api/session", request_body = SignIn, tag = "session",
+    responses((status = 200, description = "Signed in; sets the HttpOnly session cookie"), (status = 401, description = "Unknown token")))]
 pub async fn sign_in(State(state): State<AppState>, JsonBody(body): JsonBody<SignIn>) -> Result<Response, ApiError> {
     let grant = state.lock().grant(&body.token)?.ok_or_else(ApiError::unauthorized)?;
     let session = Session { negotiation: grant.negotiation, participant: grant.participant };
@@ -31,13 +33,14 @@ pub async fn sign_in(State(state): State<AppState>, JsonBody(body): JsonBody<Sig
 }
 
 /// The body of `POST /api/session`.
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SignIn {
     token: String,
 }
 
 /// `GET /api/me`: who the session is.
+#[utoipa::path(get, path = "/api/me", tag = "session", responses((status = 200, description = "Who the session is"), (status = 401, description = "Not signed in")))]
 pub async fn me(State(state): State<AppState>, session: Session) -> Result<Json<Value>, ApiError> {
     Ok(Json(me_json(&state, &session)?))
 }
@@ -56,12 +59,15 @@ fn me_json(state: &AppState, session: &Session) -> Result<Value, ApiError> {
 }
 
 /// `GET /api/negotiations`: the negotiations the session may read.
+#[utoipa::path(get, path = "/api/negotiations", tag = "negotiations", responses((status = 200, description = "The negotiations the session may read")))]
 pub async fn list(State(state): State<AppState>, session: Session) -> Result<Json<Value>, ApiError> {
     let view = view_of(&state, session.negotiation)?;
     Ok(Json(json!([{ "id": view.id, "title": view.title }])))
 }
 
 /// `GET /api/negotiations/{id}`: the full view (as `accord status --json`).
+#[utoipa::path(get, path = "/api/negotiations/{id}", tag = "negotiations", params(("id" = String, Path, description = "Negotiation id")),
+    responses((status = 200, description = "The full view, as `accord status --json`, with each proposal's heads"), (status = 403, description = "Another negotiation")))]
 pub async fn negotiation(
     State(state): State<AppState>,
     session: Session,
@@ -72,7 +78,7 @@ pub async fn negotiation(
 }
 
 /// The body of a new proposal.
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ProposalBody {
     label: String,
@@ -80,10 +86,14 @@ pub struct ProposalBody {
     #[serde(default)]
     rationale: String,
     #[serde(default)]
+    #[schema(value_type = Vec<String>)]
     cosponsors: Vec<ParticipantCode>,
 }
 
 /// `POST /api/negotiations/{id}/sections/{number}/proposals`: `{id}`, 201.
+#[utoipa::path(post, path = "/api/negotiations/{id}/sections/{number}/proposals", tag = "proposals", request_body = ProposalBody,
+    params(("id" = String, Path), ("number" = u32, Path)),
+    responses((status = 201, description = "`{id}` of the new proposal"), (status = 403, description = "Observers cannot propose"), (status = 409, description = "Label taken")))]
 pub async fn propose(
     State(state): State<AppState>,
     session: Session,
@@ -106,7 +116,7 @@ pub async fn propose(
 }
 
 /// The body of a text edit from a browser.
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TextBody {
     text: String,
@@ -114,6 +124,8 @@ pub struct TextBody {
 }
 
 /// `PUT /api/proposals/{id}/text {text, base_heads}`: `{text, heads}`, the merged result.
+#[utoipa::path(put, path = "/api/proposals/{id}/text", tag = "proposals", request_body = TextBody, params(("id" = String, Path)),
+    responses((status = 200, description = "`{text, heads}`: the merged text"), (status = 403, description = "Not a sponsor")))]
 pub async fn edit_text(
     State(state): State<AppState>,
     session: Session,
@@ -137,7 +149,7 @@ pub async fn edit_text(
 }
 
 /// The body of a stance.
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct StanceBody {
     stance: String,
@@ -146,6 +158,9 @@ pub struct StanceBody {
 }
 
 /// `PUT /api/proposals/{id}/stances/{code} {stance, reason}`: only one's own stance.
+#[utoipa::path(put, path = "/api/proposals/{id}/stances/{code}", tag = "stances", request_body = StanceBody,
+    params(("id" = String, Path), ("code" = String, Path, description = "Must be your own code")),
+    responses((status = 200, description = "Recorded"), (status = 400, description = "Objection without reason"), (status = 403, description = "Someone else's stance, or an observer")))]
 pub async fn stance(
     State(state): State<AppState>,
     session: Session,
@@ -167,6 +182,8 @@ pub async fn stance(
 }
 
 /// `POST /api/proposals/{id}/cosponsor`: joins a proposal one was named a co-sponsor of.
+#[utoipa::path(post, path = "/api/proposals/{id}/cosponsor", tag = "proposals", params(("id" = String, Path)),
+    responses((status = 204, description = "Joined"), (status = 403, description = "Not named a co-sponsor")))]
 pub async fn cosponsor(
     State(state): State<AppState>,
     session: Session,
@@ -178,6 +195,8 @@ pub async fn cosponsor(
 }
 
 /// `POST /api/proposals/{id}/withdraw`: sponsors withdraw a proposal.
+#[utoipa::path(post, path = "/api/proposals/{id}/withdraw", tag = "proposals", params(("id" = String, Path)),
+    responses((status = 204, description = "Withdrawn"), (status = 403, description = "Not a sponsor")))]
 pub async fn withdraw(
     State(state): State<AppState>,
     session: Session,
@@ -189,13 +208,16 @@ pub async fn withdraw(
 }
 
 /// The body of an adoption.
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AdoptBody {
     proposal: String,
 }
 
 /// `POST /api/negotiations/{id}/sections/{number}/adopt {proposal}`.
+#[utoipa::path(post, path = "/api/negotiations/{id}/sections/{number}/adopt", tag = "adoption", request_body = AdoptBody,
+    params(("id" = String, Path), ("number" = u32, Path)),
+    responses((status = 200, description = "The section, now agreed"), (status = 403, description = "Not chair or convenor"), (status = 409, description = "Consensus not reached: who blocks and why")))]
 pub async fn adopt(
     State(state): State<AppState>,
     session: Session,
@@ -211,6 +233,9 @@ pub async fn adopt(
 }
 
 /// `GET /api/negotiations/{id}/sections/{number}/redline?from=base|ID&to=ID`.
+#[utoipa::path(get, path = "/api/negotiations/{id}/sections/{number}/redline", tag = "reading",
+    params(("id" = String, Path), ("number" = u32, Path), ("from" = Option<String>, Query, description = "`base` or a proposal id"), ("to" = String, Query, description = "A proposal id")),
+    responses((status = 200, description = "Segments and similarity")))]
 pub async fn redline(
     State(state): State<AppState>,
     session: Session,
@@ -237,6 +262,8 @@ pub async fn redline(
 }
 
 /// `GET /api/negotiations/{id}/sections/{number}/compromise`.
+#[utoipa::path(get, path = "/api/negotiations/{id}/sections/{number}/compromise", tag = "reading",
+    params(("id" = String, Path), ("number" = u32, Path)), responses((status = 200, description = "The compromise draft with its brackets")))]
 pub async fn compromise(
     State(state): State<AppState>,
     session: Session,
@@ -248,6 +275,8 @@ pub async fn compromise(
 }
 
 /// `GET /api/negotiations/{id}/history?section=N`.
+#[utoipa::path(get, path = "/api/negotiations/{id}/history", tag = "reading",
+    params(("id" = String, Path), ("section" = Option<u32>, Query)), responses((status = 200, description = "Attributed changes, oldest first")))]
 pub async fn history(
     State(state): State<AppState>,
     session: Session,
@@ -261,6 +290,8 @@ pub async fn history(
 }
 
 /// `GET /api/negotiations/{id}/export?format=md`.
+#[utoipa::path(get, path = "/api/negotiations/{id}/export", tag = "reading",
+    params(("id" = String, Path), ("format" = Option<String>, Query, description = "md")), responses((status = 200, description = "The agreed draft"), (status = 400, description = "Unknown format")))]
 pub async fn export(
     State(state): State<AppState>,
     session: Session,

@@ -17,6 +17,7 @@ pub mod error;
 pub mod hub;
 mod json;
 pub mod live;
+pub mod openapi;
 pub mod session;
 
 use std::future::Future;
@@ -34,6 +35,7 @@ pub const MAX_BODY: usize = 256 * 1024;
 /// The routes.
 pub fn app(state: AppState) -> Router {
     let api = Router::new()
+        .route("/openapi.json", get(openapi::openapi_json))
         .route("/session", post(api::sign_in))
         .route("/me", get(api::me))
         .route("/negotiations", get(api::list))

@@ -1,0 +1,41 @@
+//! The API described as OpenAPI 3, served at `/api/openapi.json`, generated
+//! from the handlers' annotations so it cannot drift from the routes.
+
+use axum::Json;
+use utoipa::OpenApi;
+
+use crate::api;
+
+/// The OpenAPI document of the JSON API.
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Accord API",
+        description = "Negotiate the exact wording of a text and prove what was agreed. \
+        Sign in with `Authorization: Bearer TOKEN` (from `accord invite`) or the session cookie set by POST /api/session. \
+        Errors are JSON `{\"error\": ...}`. The live WebSocket is GET /api/negotiations/{id}/live."
+    ),
+    paths(
+        api::sign_in,
+        api::me,
+        api::list,
+        api::negotiation,
+        api::propose,
+        api::edit_text,
+        api::stance,
+        api::cosponsor,
+        api::withdraw,
+        api::adopt,
+        api::redline,
+        api::compromise,
+        api::history,
+        api::export
+    ),
+    components(schemas(api::SignIn, api::ProposalBody, api::TextBody, api::StanceBody, api::AdoptBody))
+)]
+pub struct ApiDoc;
+
+/// `GET /api/openapi.json`.
+pub async fn openapi_json() -> Json<utoipa::openapi::OpenApi> {
+    Json(ApiDoc::openapi())
+}
