@@ -302,6 +302,13 @@ async fn malformed_requests_get_4xx_json_errors_and_change_nothing() {
         ),
         (
             Method::PUT,
+            text_path.clone(),
+            "application/json",
+            br#"{"text": "x", "base_heads": []}"#.to_vec(),
+            StatusCode::BAD_REQUEST,
+        ),
+        (
+            Method::PUT,
             "/api/proposals/not-an-id/text".into(),
             "application/json",
             b"{}".to_vec(),

@@ -45,6 +45,9 @@ pub enum Error {
     /// A moment before the negotiation was opened.
     #[error("the negotiation was not opened yet at that time: choose a later time")]
     NotYetOpen,
+    /// An edit that names no heads, or too many.
+    #[error("base heads: {0}; send the 1 to 64 heads of the text the edit was made on")]
+    InvalidHeads(String),
     /// Heads that name a change the document does not have.
     #[error("unknown base heads {0}: reload the proposal and edit its current text")]
     UnknownHeads(String),

@@ -32,17 +32,18 @@ pub(crate) fn splices_onto_current(
     let (old_tokens, new_tokens) = (tokens(&old), tokens(new));
     let old_starts = char_offsets(&old_tokens);
     let mut splices = Vec::new();
-    for op in capture_diff_slices(Algorithm::Myers, &old_tokens, &new_tokens) {
+    for (order, op) in capture_diff_slices(Algorithm::Myers, &old_tokens, &new_tokens).iter().enumerate() {
         if matches!(op, DiffOp::Equal { .. }) {
             continue;
         }
         let (old_range, new_range) = (op.old_range(), op.new_range());
-        let start = to_current.start(old_starts[old_range.start]);
-        let end = to_current.end(old_starts[old_range.end]).max(start);
-        splices.push(Splice { pos: start, delete: end - start, insert: new_tokens[new_range].concat() });
+        let deleted = old_starts[old_range.start]..old_starts[old_range.end];
+        let insert = new_tokens[new_range].concat();
+        splices.extend(to_current.splices(deleted, insert).into_iter().map(|splice| (order, splice)));
     }
-    splices.reverse();
-    Ok(splices)
+    // Last first; at one position the later edit first, so the earlier one's text ends up before it.
+    splices.sort_by_key(|(order, splice)| std::cmp::Reverse((splice.pos, *order)));
+    Ok(splices.into_iter().map(|(_, splice)| splice).collect())
 }
 
 /// Maps character positions of one text to another, from a diff of the two.
@@ -66,21 +67,33 @@ impl PositionMap {
         PositionMap { runs }
     }
 
-    /// Where the character at `x` is now (a range starting at `x` starts
-    /// there); the end of the text for `x` past the last character.
-    fn start(&self, x: usize) -> usize {
-        match self.run_holding(x) {
-            Some((from, to, true)) => to.start + (x - from.start),
-            Some((_, to, false)) => to.start,
-            None => self.len(),
+    /// The splices, in current positions, that delete what is left of the
+    /// old range `deleted` and insert `insert` where it began. Only text
+    /// that is unchanged since is deleted: words another sponsor inserted
+    /// or rewrote meanwhile stay, as they would between automerge peers.
+    fn splices(&self, deleted: Range<usize>, insert: String) -> Vec<Splice> {
+        let at = self.insertion_point(deleted.start);
+        let mut splices: Vec<Splice> = self
+            .runs
+            .iter()
+            .filter(|(from, _, equal)| *equal && from.start < deleted.end && deleted.start < from.end)
+            .map(|(from, to, _)| {
+                let (start, end) = (from.start.max(deleted.start), from.end.min(deleted.end));
+                Splice { pos: to.start + (start - from.start), delete: end - start, insert: String::new() }
+            })
+            .collect();
+        match splices.first_mut() {
+            Some(first) if first.pos == at => first.insert = insert,
+            _ if insert.is_empty() => {}
+            _ => splices.insert(0, Splice { pos: at, delete: 0, insert }),
         }
+        splices
     }
 
-    /// Where the position just after the character at `x - 1` is now (a
-    /// range ending at `x` ends there).
-    fn end(&self, x: usize) -> usize {
-        let Some(last) = x.checked_sub(1) else { return self.start(0) };
-        match self.run_holding(last) {
+    /// Where text inserted before the old character `x` goes now: before
+    /// that character if it is unchanged, else after whatever replaced it.
+    fn insertion_point(&self, x: usize) -> usize {
+        match self.run_holding(x) {
             Some((from, to, true)) => to.start + (x - from.start),
             Some((_, to, false)) => to.end,
             None => self.len(),
@@ -113,18 +126,31 @@ fn char_offsets(tokens: &[&str]) -> Vec<usize> {
 mod tests {
     use super::*;
 
-    #[test]
-    fn positions_in_unchanged_runs_map_exactly() {
-        let map = PositionMap::between("support member states", "support all member states");
-        assert_eq!(map.start(0), 0);
-        assert_eq!(map.start(8), 12, "'member' moved right by 'all '");
-        assert_eq!(map.end(21), 25);
+    fn splices(from: &str, to: &str, deleted: Range<usize>, insert: &str) -> Vec<(usize, usize, String)> {
+        let map = PositionMap::between(from, to);
+        map.splices(deleted, insert.to_string()).into_iter().map(|s| (s.pos, s.delete, s.insert)).collect()
     }
 
     #[test]
-    fn positions_inside_a_changed_run_map_to_its_edges() {
-        let map = PositionMap::between("one two three", "one 2 three");
-        assert_eq!(map.start(5), 4);
-        assert_eq!(map.end(6), 5);
+    fn an_unchanged_range_maps_exactly() {
+        // "member" (8..14) moved right by the concurrent "all ".
+        assert_eq!(
+            splices("support member states", "support all member states", 8..14, "Member"),
+            vec![(12, 6, "Member".into())]
+        );
+    }
+
+    #[test]
+    fn a_deletion_spares_words_inserted_inside_it_meanwhile() {
+        // Deleting "support member " (14..29) keeps the concurrent "all ".
+        let found =
+            splices("Agencies will support member states.", "Agencies will support all member states.", 14..29, "");
+        assert_eq!(found, vec![(14, 8, String::new()), (26, 7, String::new())]);
+    }
+
+    #[test]
+    fn an_insertion_inside_a_rewritten_run_goes_after_the_rewrite() {
+        // "two," became "2;"; an insertion after "two" (old 7) lands after "2;".
+        assert_eq!(splices("one two, three", "one 2; three", 7..7, "!"), vec![(6, 0, "!".into())]);
     }
 }

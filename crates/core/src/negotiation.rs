@@ -320,9 +320,7 @@ impl Negotiation {
     ) -> Result<(String, Vec<ChangeHash>), Error> {
         let proposal = self.check_proposal_write(id, by)?;
         let doc = self.docs.get(&id.0).ok_or(Error::UnknownProposal(*id))?;
-        if let Some(unknown) = base_heads.iter().find(|h| doc.get_change_by_hash(h).is_none()) {
-            return Err(Error::UnknownHeads(unknown.to_string()));
-        }
+        check_base_heads(doc, base_heads)?;
         let obj = proposal_doc::text_obj(doc)?;
         let late = if base_heads == doc.get_heads().as_slice() {
             None
@@ -546,6 +544,21 @@ impl Negotiation {
         document::write(doc, actor, &note(by, what, section), edit)?;
         self.dirty.insert(id);
         Ok(())
+    }
+}
+
+/// The most heads an edit may name: a text has as many heads as concurrent
+/// writers, and a long list only costs look-ups.
+const MAX_BASE_HEADS: usize = 64;
+
+/// Heads an edit was based on must be some, not too many, and all known.
+fn check_base_heads(doc: &Automerge, base_heads: &[ChangeHash]) -> Result<(), Error> {
+    if base_heads.is_empty() || base_heads.len() > MAX_BASE_HEADS {
+        return Err(Error::InvalidHeads(format!("{} heads", base_heads.len())));
+    }
+    match doc.get_missing_deps(base_heads).first() {
+        Some(unknown) if base_heads.contains(unknown) => Err(Error::UnknownHeads(unknown.to_string())),
+        _ => Ok(()),
     }
 }
 
