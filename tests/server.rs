@@ -24,9 +24,7 @@ struct Server {
 impl Server {
     /// Starts a server on a fresh store (or on `store` again).
     fn start(name: &str) -> Server {
-        let store = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("server-{name}-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&store);
-        Server::start_on(store)
+        Server::start_on(fresh_store(name))
     }
 
     fn start_on(store: PathBuf) -> Server {
@@ -92,6 +90,20 @@ impl Server {
         self.child.kill().expect("kill -9");
         self.child.wait().expect("reaped");
     }
+}
+
+/// An empty store directory for one test.
+fn fresh_store(name: &str) -> PathBuf {
+    let store = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("server-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&store);
+    store
+}
+
+/// Runs the `accord` command on a store; returns its standard output.
+fn accord(store: &Path, args: &[&str]) -> String {
+    let output = Command::new(env!("CARGO_BIN_EXE_accord")).arg("--store").arg(store).args(args).output().expect("run");
+    assert!(output.status.success(), "accord {args:?}: {}", String::from_utf8_lossy(&output.stderr));
+    String::from_utf8(output.stdout).expect("utf-8").trim().to_string()
 }
 
 impl Drop for Server {
@@ -343,6 +355,8 @@ async fn malformed_requests_get_4xx_json_errors_and_change_nothing() {
             StatusCode::BAD_REQUEST,
         ),
         (Method::GET, "/api/no/such/route".into(), "application/json", vec![], StatusCode::NOT_FOUND),
+        (Method::DELETE, "/api/me".into(), "application/json", vec![], StatusCode::METHOD_NOT_ALLOWED),
+        (Method::GET, "/not-the-api".into(), "application/json", vec![], StatusCode::NOT_FOUND),
     ];
     for (method, path, content_type, body, expected) in cases {
         let response = client
@@ -405,35 +419,149 @@ async fn next(socket: &mut Socket) -> Value {
 }
 
 #[tokio::test]
-async fn acknowledged_writes_survive_kill_9() {
+async fn acknowledged_writes_survive_kill_9_in_the_middle_of_a_burst() {
     let mut server = Server::start("crash");
-    let view = server.view().await;
-    let alt3 = id_of(&view, 4, "Alt 3");
-    let path = format!("/api/proposals/{alt3}/stances/ITU");
-    let mut acknowledged = 0;
+    let negotiation = server.negotiation().await;
+    let path = format!("/api/negotiations/{negotiation}/sections/4/proposals");
+    let (sender, mut acks) = tokio::sync::mpsc::unbounded_channel();
+    let mut writes = Vec::new();
     for round in 0..40 {
-        let body = json!({"stance": "can-live-with", "reason": format!("burst {round}")});
-        let (status, _) = server.call(Some("ITU"), Method::PUT, &path, Some(body)).await;
-        assert_eq!(status, StatusCode::OK);
-        acknowledged = round;
+        let (client, url, token, sender) =
+            (Client::new(), format!("{}{path}", server.base), server.token("ITU").to_string(), sender.clone());
+        writes.push(tokio::spawn(async move {
+            let body = json!({"label": format!("Burst {round}"), "text": format!("Burst wording {round}.")});
+            let response = client.post(url).bearer_auth(token).json(&body).send().await;
+            if response.is_ok_and(|r| r.status() == StatusCode::CREATED) {
+                let _ = sender.send(round);
+            }
+        }));
+    }
+    let mut acknowledged = Vec::new();
+    while acknowledged.len() < 10 {
+        acknowledged.push(acks.recv().await.expect("an acknowledgement"));
     }
     server.kill_hard();
-    let store = server.store.clone();
-    let restarted = Server::start_on(store);
+    for write in writes {
+        let _ = write.await;
+    }
+    while let Ok(round) = acks.try_recv() {
+        acknowledged.push(round);
+    }
+    let restarted = Server::start_on(server.store.clone());
     let view = restarted.view().await;
-    let stance = &proposal(&view, 4, "Alt 3")["stances"]["ITU"];
-    assert_eq!(stance["reason"], format!("burst {acknowledged}"));
-    let negotiation = view["id"].as_str().expect("id");
-    let (_, history) = restarted
-        .call(Some("ITU"), Method::GET, &format!("/api/negotiations/{negotiation}/history?section=4"), None)
-        .await;
-    let bursts = history
+    let labels: Vec<&str> = view["sections"][3]["proposals"]
         .as_array()
-        .expect("history")
+        .expect("proposals")
         .iter()
-        .filter(|e| e["by"] == "ITU" && e["what"].as_str().is_some_and(|w| w.contains("Alt 3")))
-        .count();
-    assert!(bursts >= 40, "every acknowledged write is in the history, found {bursts}");
+        .filter_map(|p| p["label"].as_str())
+        .collect();
+    for round in &acknowledged {
+        assert!(
+            labels.contains(&format!("Burst {round}").as_str()),
+            "acknowledged Burst {round} was lost; stored: {labels:?}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_token_opens_only_its_own_negotiation() {
+    let store = fresh_store("two-negotiations");
+    let other = accord(&store, &["init", "--title", "Another plan", "--chair", "BOSS"]);
+    let boss = accord(&store, &["--negotiation", &other, "invite", "--as", "BOSS"]);
+    let server = Server::start_on(store);
+    let view = server.view().await;
+    let hlcp = view["id"].as_str().expect("id");
+    let alt3 = id_of(&view, 4, "Alt 3");
+    let as_boss = |method: Method, path: String, body: Option<Value>| {
+        let mut request = Client::new().request(method, format!("{}{path}", server.base)).bearer_auth(&boss);
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        request.send()
+    };
+    let (status, me) = {
+        let response = as_boss(Method::GET, "/api/me".into(), None).await.expect("sent");
+        (response.status(), response.json::<Value>().await.expect("json"))
+    };
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(me["negotiation"], other.as_str());
+    let attempts = [
+        (Method::GET, format!("/api/negotiations/{hlcp}"), None, StatusCode::FORBIDDEN),
+        (Method::GET, format!("/api/negotiations/{hlcp}/live"), None, StatusCode::FORBIDDEN),
+        (
+            Method::PUT,
+            format!("/api/proposals/{alt3}/stances/BOSS"),
+            Some(json!({"stance": "support"})),
+            StatusCode::NOT_FOUND,
+        ),
+        (
+            Method::POST,
+            format!("/api/negotiations/{hlcp}/sections/4/proposals"),
+            Some(json!({"label": "X", "text": "x"})),
+            StatusCode::FORBIDDEN,
+        ),
+    ];
+    for (method, path, body, expected) in attempts {
+        let response = as_boss(method.clone(), path.clone(), body).await.expect("sent");
+        assert_eq!(response.status(), expected, "{method} {path}");
+    }
+    let (status, _) = server.call(Some("HLCP"), Method::GET, &format!("/api/negotiations/{other}"), None).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    assert_eq!(server.view().await, view, "nothing changed");
+}
+
+#[tokio::test]
+async fn writes_without_a_token_are_refused_and_the_cookie_alone_is_enough() {
+    let server = Server::start("cookie");
+    let view = server.view().await;
+    let alt3 = id_of(&view, 4, "Alt 3");
+    let path = format!("/api/proposals/{alt3}/stances/HLCP");
+    let (status, _) = server.call(None, Method::PUT, &path, Some(json!({"stance": "support"}))).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    let client = Client::builder().cookie_store(true).build().expect("client");
+    let signed_in = client
+        .post(format!("{}/api/session", server.base))
+        .json(&json!({"token": server.token("HLCP")}))
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(signed_in.status(), StatusCode::OK);
+    let response =
+        client.put(format!("{}{path}", server.base)).json(&json!({"stance": "support"})).send().await.expect("sent");
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(proposal(&server.view().await, 4, "Alt 3")["stances"]["HLCP"]["stance"], "support");
+}
+
+#[tokio::test]
+async fn a_participant_invited_from_the_command_line_can_work_at_once() {
+    let server = Server::start("invite");
+    let negotiation = server.negotiation().await;
+    let token = accord(
+        &server.store,
+        &[
+            "--negotiation",
+            &negotiation,
+            "invite",
+            "--as",
+            "WHO",
+            "--role",
+            "member",
+            "--name",
+            "World Health Organization",
+        ],
+    );
+    let response = Client::new().get(format!("{}/api/me", server.base)).bearer_auth(&token).send().await.expect("sent");
+    let me: Value = response.json().await.expect("json");
+    assert_eq!(me["role"], "member", "{me}");
+    let alt3 = id_of(&server.view().await, 4, "Alt 3");
+    let response = Client::new()
+        .put(format!("{}/api/proposals/{alt3}/stances/WHO", server.base))
+        .bearer_auth(&token)
+        .json(&json!({"stance": "can-live-with"}))
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(response.status(), StatusCode::OK);
 }
 
 #[tokio::test]

@@ -43,7 +43,7 @@ pub enum Command {
         /// Address to listen on (port 0 picks a free port).
         #[arg(long, default_value = "127.0.0.1:8080")]
         addr: String,
-        /// Load the HLCP fixture into an empty store and print a sign-in token for every participant.
+        /// Load the HLCP fixture (unless the store has it) and print a sign-in token for each of its participants.
         #[arg(long)]
         demo: bool,
     },

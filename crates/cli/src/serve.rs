@@ -14,11 +14,11 @@ use crate::commands::{load, now};
 use crate::store::LocalStore;
 
 /// Runs the server until SIGINT or SIGTERM.
-pub fn serve(mut store: LocalStore, wanted: Option<&str>, addr: &str, demo: bool) -> Result<()> {
+pub fn serve(mut store: LocalStore, addr: &str, demo: bool) -> Result<()> {
     init_logging();
     let addr: SocketAddr =
         addr.parse().map_err(|_| anyhow!("invalid --addr {addr:?}: write it like 127.0.0.1:8080"))?;
-    let invitations = if demo { demo_invitations(&mut store, wanted)? } else { Vec::new() };
+    let invitations = if demo { demo_invitations(&mut store)? } else { Vec::new() };
     let (inner, replica) = store.into_parts();
     let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
     runtime.block_on(async move {
@@ -71,13 +71,14 @@ pub fn invite(
     Ok(())
 }
 
-/// Loads the fixture into an empty store, then issues a token to every participant.
-fn demo_invitations(store: &mut LocalStore, wanted: Option<&str>) -> Result<Vec<(ParticipantCode, Role, String)>> {
-    if store.negotiation_ids()?.is_empty() {
-        let mut negotiation = fixture::load("hlcp-cybersecurity")?;
+/// Loads the HLCP fixture unless the store has it, then issues a token to
+/// every participant of it.
+fn demo_invitations(store: &mut LocalStore) -> Result<Vec<(ParticipantCode, Role, String)>> {
+    let mut negotiation = fixture::load("hlcp-cybersecurity")?;
+    if !store.negotiation_ids()?.contains(&negotiation.id()) {
         store.save_new(&mut negotiation)?;
     }
-    let view = load(store, wanted)?.negotiation.view()?;
+    let view = store.load(negotiation.id())?.negotiation.view()?;
     let mut invitations = Vec::new();
     for participant in &view.participants {
         let token = issue(store, &Grant { negotiation: view.id, participant: participant.code.clone() })?;

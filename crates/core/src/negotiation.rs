@@ -168,6 +168,23 @@ impl Negotiation {
         Ok(changed)
     }
 
+    /// Applies a chunk of saved changes read back from storage (written by
+    /// another process); returns whether the document changed. Unlike
+    /// [`Negotiation::merge_document`] it marks nothing to be saved again.
+    pub fn apply_stored(&mut self, id: DocumentId, bytes: &[u8]) -> Result<bool, Error> {
+        match self.docs.get_mut(&id) {
+            Some(doc) => {
+                let before = doc.get_heads();
+                doc.load_incremental(bytes)?;
+                Ok(doc.get_heads() != before)
+            }
+            None => {
+                self.docs.insert(id, Automerge::load(bytes)?);
+                Ok(true)
+            }
+        }
+    }
+
     /// The composed read model: everything the CLI, server and exporters show.
     pub fn view(&self) -> Result<NegotiationView, Error> {
         view::build(self)

@@ -23,7 +23,7 @@ use crate::session::{COOKIE_NAME, Session};
 #[utoipa::path(post, path = "/api/session", request_body = SignIn, tag = "session",
     responses((status = 200, description = "Signed in; sets the HttpOnly session cookie"), (status = 401, description = "Unknown token")))]
 pub async fn sign_in(State(state): State<AppState>, JsonBody(body): JsonBody<SignIn>) -> Result<Response, ApiError> {
-    let grant = state.lock().grant(&body.token)?.ok_or_else(ApiError::unauthorized)?;
+    let grant = state.with(|hub| hub.grant(&body.token))?.ok_or_else(ApiError::unauthorized)?;
     let session = Session { negotiation: grant.negotiation, participant: grant.participant };
     let me = me_json(&state, &session)?;
     let cookie = format!("{COOKIE_NAME}={}; HttpOnly; SameSite=Strict; Path=/", body.token);
@@ -111,7 +111,7 @@ pub async fn propose(
         rationale: body.rationale,
         cosponsors: body.cosponsors,
     };
-    state.lock().write(id, &session.participant, |n, by| n.propose(new, by))?;
+    state.with(|hub| hub.write(id, &session.participant, |n, by| n.propose(new, by)))?;
     Ok((StatusCode::CREATED, Json(json!({ "id": proposal }))))
 }
 
@@ -141,8 +141,10 @@ pub async fn edit_text(
                 .map_err(|_| ApiError::bad_request(format!("base_heads: {h:?} is not a change hash")))
         })
         .collect::<Result<Vec<_>, _>>()?;
-    let (text, heads) = state.lock().write(session.negotiation, &session.participant, |n, by| {
-        n.edit_proposal_at(&proposal, &heads, &body.text, by)
+    let (text, heads) = state.with(|hub| {
+        hub.write(session.negotiation, &session.participant, |n, by| {
+            n.edit_proposal_at(&proposal, &heads, &body.text, by)
+        })
     })?;
     let heads: Vec<String> = heads.iter().map(ToString::to_string).collect();
     Ok(Json(json!({ "text": text, "heads": heads })))
@@ -175,9 +177,9 @@ pub async fn stance(
         )));
     }
     let kind: StanceKind = body.stance.parse()?;
-    state
-        .lock()
-        .write(session.negotiation, &session.participant, |n, by| n.record_stance(&proposal, kind, &body.reason, by))?;
+    state.with(|hub| {
+        hub.write(session.negotiation, &session.participant, |n, by| n.record_stance(&proposal, kind, &body.reason, by))
+    })?;
     Ok(Json(json!({ "stance": kind, "reason": body.reason.trim() })))
 }
 
@@ -190,7 +192,7 @@ pub async fn cosponsor(
     Path(id): Path<String>,
 ) -> Result<StatusCode, ApiError> {
     let proposal = proposal_id(&state, &session, &id)?;
-    state.lock().write(session.negotiation, &session.participant, |n, by| n.cosponsor(&proposal, by))?;
+    state.with(|hub| hub.write(session.negotiation, &session.participant, |n, by| n.cosponsor(&proposal, by)))?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -203,7 +205,7 @@ pub async fn withdraw(
     Path(id): Path<String>,
 ) -> Result<StatusCode, ApiError> {
     let proposal = proposal_id(&state, &session, &id)?;
-    state.lock().write(session.negotiation, &session.participant, |n, by| n.withdraw(&proposal, by))?;
+    state.with(|hub| hub.write(session.negotiation, &session.participant, |n, by| n.withdraw(&proposal, by)))?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -227,9 +229,13 @@ pub async fn adopt(
     let id = negotiation_id(&session, &id)?;
     let section = section_number(&number)?;
     let proposal: ProposalId = body.proposal.parse()?;
-    state.lock().write(id, &session.participant, |n, by| n.adopt(section, &proposal, by))?;
-    let view = view_of(&state, id)?;
-    Ok(Json(json!({ "section": view.section(section) })))
+    let agreed = state.with(|hub| {
+        hub.write(id, &session.participant, |n, by| {
+            n.adopt(section, &proposal, by)?;
+            Ok(n.view()?.section(section).cloned())
+        })
+    })?;
+    Ok(Json(json!({ "section": agreed })))
 }
 
 /// `GET /api/negotiations/{id}/sections/{number}/redline?from=base|ID&to=ID`.
@@ -285,7 +291,7 @@ pub async fn history(
 ) -> Result<Json<Value>, ApiError> {
     let id = negotiation_id(&session, &id)?;
     let section = query.get("section").map(|s| section_number(s)).transpose()?;
-    let entries = state.lock().read(id, |n| Ok(n.history(section)?))?;
+    let entries = state.with(|hub| hub.read(id, |n| Ok(n.history(section)?)))?;
     Ok(Json(json!(entries)))
 }
 
@@ -305,13 +311,18 @@ pub async fn export(
     Ok(([(CONTENT_TYPE, HeaderValue::from_static("text/markdown; charset=utf-8"))], bytes).into_response())
 }
 
-/// Any other path under /api.
+/// Any other path.
 pub async fn not_found() -> ApiError {
-    ApiError::not_found("no such API route: see README.md for the routes")
+    ApiError::not_found("no such route: the API is described at /api/openapi.json")
+}
+
+/// A known path with a method it does not take.
+pub async fn method_not_allowed() -> ApiError {
+    ApiError::new(StatusCode::METHOD_NOT_ALLOWED, "this route does not take that method: see /api/openapi.json")
 }
 
 pub(crate) fn view_of(state: &AppState, id: DocumentId) -> Result<NegotiationView, ApiError> {
-    state.lock().read(id, |n| Ok(n.view()?))
+    state.with(|hub| hub.read(id, |n| Ok(n.view()?)))
 }
 
 pub(crate) fn negotiation_id(session: &Session, text: &str) -> Result<DocumentId, ApiError> {

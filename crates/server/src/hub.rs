@@ -5,10 +5,10 @@
 
 use std::collections::hash_map::Entry;
 use std::collections::{BTreeMap, HashMap};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex};
 use std::time::SystemTime;
 
-use accord_core::{Attribution, DocumentId, Negotiation, ParticipantCode, Timestamp};
+use accord_core::{Attribution, DocumentId, Negotiation, NegotiationView, ParticipantCode, Timestamp};
 use accord_store::{Grant, Persisted, Store};
 use tokio::sync::broadcast;
 
@@ -44,9 +44,21 @@ impl AppState {
         AppState { hub: Arc::new(Mutex::new(Hub { store, replica, loaded: HashMap::new() })) }
     }
 
-    /// Locks the hub (a poisoned lock is still usable: every write is all or nothing).
-    pub fn lock(&self) -> MutexGuard<'_, Hub> {
-        self.hub.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    /// Runs `work` on the hub. The hub does blocking work (SQLite commits
+    /// with fsync, building views), so the async worker thread hands its
+    /// other tasks over while it waits for the lock and works. After a panic
+    /// under the lock, the negotiations in memory are dropped and reloaded
+    /// from disk, so nothing that was not stored can be served.
+    pub fn with<T>(&self, work: impl FnOnce(&mut Hub) -> T) -> T {
+        tokio::task::block_in_place(|| {
+            let mut hub = self.hub.lock().unwrap_or_else(|poisoned| {
+                let mut hub = poisoned.into_inner();
+                hub.loaded.clear();
+                self.hub.clear_poison();
+                hub
+            });
+            work(&mut hub)
+        })
     }
 }
 
@@ -83,18 +95,24 @@ impl Hub {
             loaded.remove(&id);
             return Err(error.into());
         }
-        announce(entry, who);
+        announce(entry, Some(who));
         Ok(value)
     }
 
-    /// Subscribes `who` to a negotiation's live messages and tells everyone
-    /// who is present now.
-    pub fn join(&mut self, id: DocumentId, who: &ParticipantCode) -> Result<broadcast::Receiver<Arc<str>>, ApiError> {
+    /// Subscribes `who` to a negotiation's live messages, tells everyone who
+    /// is present now, and returns the view to start from: taken under the
+    /// same lock as the subscription, so no change falls between the two.
+    pub fn join(
+        &mut self,
+        id: DocumentId,
+        who: &ParticipantCode,
+    ) -> Result<(broadcast::Receiver<Arc<str>>, NegotiationView), ApiError> {
         let entry = self.loaded(id)?;
+        let view = entry.negotiation.view()?;
         let receiver = entry.live.subscribe();
         *entry.present.entry(who.clone()).or_default() += 1;
         announce_presence(entry);
-        Ok(receiver)
+        Ok((receiver, view))
     }
 
     /// Ends one live socket of `who`.
@@ -122,7 +140,13 @@ fn load_into<'a>(
     id: DocumentId,
 ) -> Result<&'a mut Loaded, ApiError> {
     match loaded.entry(id) {
-        Entry::Occupied(entry) => Ok(entry.into_mut()),
+        Entry::Occupied(entry) => {
+            let entry = entry.into_mut();
+            if store.refresh(&mut entry.negotiation, &mut entry.persisted)? {
+                announce(entry, None);
+            }
+            Ok(entry)
+        }
         Entry::Vacant(entry) => {
             if !store.negotiation_ids()?.contains(&id) {
                 return Err(ApiError::not_found(format!("no negotiation {id}")));
@@ -134,8 +158,9 @@ fn load_into<'a>(
     }
 }
 
-/// Sends the new view to live subscribers (none listening is fine).
-fn announce(entry: &Loaded, who: &ParticipantCode) {
+/// Sends the new view to live subscribers (none listening is fine); `who`
+/// is `None` for changes another process wrote to the store.
+fn announce(entry: &Loaded, who: Option<&ParticipantCode>) {
     if entry.live.receiver_count() == 0 {
         return;
     }

@@ -51,8 +51,9 @@ pub fn app(state: AppState) -> Router {
         .route("/proposals/{id}/stances/{code}", put(api::stance))
         .route("/proposals/{id}/cosponsor", post(api::cosponsor))
         .route("/proposals/{id}/withdraw", post(api::withdraw))
-        .fallback(api::not_found);
-    Router::new().nest("/api", api).layer(DefaultBodyLimit::max(MAX_BODY)).with_state(state)
+        .fallback(api::not_found)
+        .method_not_allowed_fallback(api::method_not_allowed);
+    Router::new().nest("/api", api).fallback(api::not_found).layer(DefaultBodyLimit::max(MAX_BODY)).with_state(state)
 }
 
 /// Serves `state` on `listener` until `shutdown` completes, then finishes

@@ -4,14 +4,17 @@
 //! `{"type": "changed", "by", "view"}`, `{"type": "presence", "present": [codes]}`.
 
 use accord_core::DocumentId;
+use axum::extract::ws::rejection::WebSocketUpgradeRejection;
 use axum::extract::ws::{Message, Utf8Bytes, WebSocket, WebSocketUpgrade};
 use axum::extract::{Path, State};
+use axum::http::HeaderMap;
+use axum::http::header::{HOST, ORIGIN};
 use axum::response::Response;
 use futures_util::{SinkExt, StreamExt};
 use serde_json::json;
 use tokio::sync::broadcast::error::RecvError;
 
-use crate::api::{negotiation_id, view_of};
+use crate::api::negotiation_id;
 use crate::error::ApiError;
 use crate::hub::AppState;
 use crate::session::Session;
@@ -19,21 +22,38 @@ use crate::session::Session;
 /// Largest message a client may send on the live socket (it has nothing to say yet).
 const MAX_CLIENT_MESSAGE: usize = 4096;
 
-/// Upgrades to the live socket of one negotiation.
+/// Upgrades to the live socket of one negotiation. Browsers send their
+/// session cookie on WebSocket upgrades from any page of the same site, so an
+/// upgrade from a page of another origin is refused.
 pub async fn live(
     State(state): State<AppState>,
     session: Session,
     Path(id): Path<String>,
-    upgrade: WebSocketUpgrade,
+    headers: HeaderMap,
+    upgrade: Result<WebSocketUpgrade, WebSocketUpgradeRejection>,
 ) -> Result<Response, ApiError> {
     let id = negotiation_id(&session, &id)?;
-    let first = json!({ "type": "view", "view": view_of(&state, id)? }).to_string();
+    check_origin(&headers)?;
+    let upgrade =
+        upgrade.map_err(|_| ApiError::bad_request("this route is a WebSocket: open it with a WebSocket client"))?;
     Ok(upgrade.max_message_size(MAX_CLIENT_MESSAGE).on_upgrade(move |socket| async move {
         let who = session.participant;
-        let Ok(receiver) = state.lock().join(id, &who) else { return };
+        let Ok((receiver, view)) = state.with(|hub| hub.join(id, &who)) else { return };
+        let first = json!({ "type": "view", "view": view }).to_string();
         forward(socket, first, receiver, id).await;
-        state.lock().leave(id, &who);
+        state.with(|hub| hub.leave(id, &who));
     }))
+}
+
+/// An `Origin` header, when sent, must name the host the request came to.
+fn check_origin(headers: &HeaderMap) -> Result<(), ApiError> {
+    let Some(origin) = headers.get(ORIGIN).and_then(|v| v.to_str().ok()) else { return Ok(()) };
+    let host = headers.get(HOST).and_then(|v| v.to_str().ok()).unwrap_or_default();
+    let origin_host = origin.split("://").nth(1).unwrap_or(origin);
+    if origin_host != host {
+        return Err(ApiError::forbidden(format!("live updates are served to pages of this server, not {origin}")));
+    }
+    Ok(())
 }
 
 async fn forward(

@@ -37,7 +37,7 @@ impl FromRequestParts<AppState> for Session {
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
         let token = bearer(parts).or_else(|| cookie(parts)).ok_or_else(ApiError::unauthorized)?;
-        let grant = state.lock().grant(&token)?.ok_or_else(ApiError::unauthorized)?;
+        let grant = state.with(|hub| hub.grant(&token))?.ok_or_else(ApiError::unauthorized)?;
         Ok(Session { negotiation: grant.negotiation, participant: grant.participant })
     }
 }

@@ -11,10 +11,12 @@ use crate::{Store, StoreError};
 /// A document loaded from more chunks than this is rewritten as one, so loading stays quick.
 const COMPACT_AFTER: usize = 64;
 
-/// The heads of each document as last saved: what the next save starts from.
+/// The heads of each document as last saved (what the next save starts
+/// from), and the last chunk read (what the next refresh starts after).
 #[derive(Clone, Debug, Default)]
 pub struct Persisted {
     heads: HashMap<DocumentId, Vec<ChangeHash>>,
+    last_seq: i64,
 }
 
 /// One document's chunks as read: their bytes in order, how many, and the last one's seq.
@@ -40,13 +42,40 @@ impl Store {
             let doc_id: DocumentId = document.parse().map_err(|e: accord_core::Error| corrupt(e.to_string()))?;
             let doc = Automerge::load(&stored.bytes).map_err(|e| corrupt(e.to_string()))?;
             persisted.heads.insert(doc_id, doc.get_heads());
+            persisted.last_seq = persisted.last_seq.max(stored.last_seq);
             if stored.chunks > COMPACT_AFTER {
                 long.push((doc_id, stored.last_seq));
             }
             docs.insert(doc_id, doc);
         }
-        self.compact(id, &long, &docs)?;
+        if let Err(error) = self.compact(id, &long, &docs) {
+            // Compaction only speeds up later loads; a read-only or busy store still serves.
+            tracing::warn!(%error, negotiation = %id, "could not compact stored documents");
+        }
         Ok((Negotiation::from_documents(id, docs, replica)?, persisted))
+    }
+
+    /// Brings in chunks other processes appended since `persisted` was last
+    /// read (a CLI command writing while the server runs); returns whether
+    /// anything changed. Chunks this process wrote itself change nothing.
+    pub fn refresh(&self, negotiation: &mut Negotiation, persisted: &mut Persisted) -> Result<bool, StoreError> {
+        let mut statement = self.conn.prepare_cached(
+            "SELECT document, bytes, seq FROM chunks WHERE seq > ?2 AND negotiation = ?1 ORDER BY seq",
+        )?;
+        let rows = statement.query_map(params![negotiation.id().to_string(), persisted.last_seq], |row| {
+            Ok((row.get::<_, String>(0)?, row.get::<_, Vec<u8>>(1)?, row.get::<_, i64>(2)?))
+        })?;
+        let mut changed = false;
+        for row in rows {
+            let (document, bytes, seq) = row?;
+            persisted.last_seq = seq;
+            let Ok(doc_id) = document.parse::<DocumentId>() else { continue };
+            if negotiation.apply_stored(doc_id, &bytes)? {
+                changed = true;
+                persisted.heads.insert(doc_id, negotiation.documents()[&doc_id].get_heads());
+            }
+        }
+        Ok(changed)
     }
 
     fn read_chunks(&self, id: DocumentId) -> Result<BTreeMap<String, Stored>, StoreError> {
