@@ -411,11 +411,15 @@ async fn live_socket(server: &Server, negotiation: &str, code: &str) -> Socket {
 
 type Socket = tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
 
-/// The next message of a live socket, as JSON.
+/// The next text message of a live socket, as JSON (pings are skipped).
 async fn next(socket: &mut Socket) -> Value {
-    let message = tokio::time::timeout(Duration::from_secs(5), socket.next()).await.expect("a message in time");
-    let text = message.expect("open").expect("ok").into_text().expect("text");
-    serde_json::from_str::<Value>(&text).expect("json")
+    loop {
+        let message = tokio::time::timeout(Duration::from_secs(5), socket.next()).await.expect("a message in time");
+        let message = message.expect("open").expect("ok");
+        if message.is_text() {
+            return serde_json::from_str::<Value>(&message.into_text().expect("text")).expect("json");
+        }
+    }
 }
 
 #[tokio::test]

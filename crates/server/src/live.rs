@@ -13,6 +13,7 @@ use axum::response::Response;
 use futures_util::{SinkExt, StreamExt};
 use serde_json::json;
 use tokio::sync::broadcast::error::RecvError;
+use tokio::time::{Duration, Instant};
 
 use crate::api::negotiation_id;
 use crate::error::ApiError;
@@ -21,6 +22,9 @@ use crate::session::Session;
 
 /// Largest message a client may send on the live socket (it has nothing to say yet).
 const MAX_CLIENT_MESSAGE: usize = 4096;
+
+/// How often the server pings a live client; three silent intervals close it.
+const PING_EVERY: Duration = Duration::from_secs(20);
 
 /// Upgrades to the live socket of one negotiation. Browsers send their
 /// session cookie on WebSocket upgrades from any page of the same site, so an
@@ -66,27 +70,35 @@ async fn forward(
     if sender.send(Message::Text(first.into())).await.is_err() {
         return;
     }
+    let mut ping = tokio::time::interval_at(Instant::now() + PING_EVERY, PING_EVERY);
+    let mut last_heard = Instant::now();
     loop {
-        tokio::select! {
+        let outgoing = tokio::select! {
             change = changes.recv() => match change {
-                Ok(text) => {
-                    if sender.send(Message::Text(Utf8Bytes::from(text.as_ref()))).await.is_err() {
-                        return;
-                    }
-                }
+                Ok(text) => Message::Text(Utf8Bytes::from(text.as_ref())),
                 Err(RecvError::Lagged(missed)) => {
                     tracing::warn!(negotiation = %id, missed, "a live client fell behind");
-                    let note = json!({ "type": "lagged", "missed": missed }).to_string();
-                    if sender.send(Message::Text(note.into())).await.is_err() {
-                        return;
-                    }
+                    Message::Text(json!({ "type": "lagged", "missed": missed }).to_string().into())
                 }
                 Err(RecvError::Closed) => return,
             },
             message = incoming.next() => match message {
                 Some(Ok(Message::Close(_))) | None | Some(Err(_)) => return,
-                Some(Ok(_)) => {}
+                Some(Ok(_)) => {
+                    last_heard = Instant::now();
+                    continue;
+                }
             },
+            _ = ping.tick() => {
+                // A client that answers no ping for a while is gone (half-open connection).
+                if last_heard.elapsed() > PING_EVERY * 3 {
+                    return;
+                }
+                Message::Ping(Default::default())
+            }
+        };
+        if sender.send(outgoing).await.is_err() {
+            return;
         }
     }
 }
