@@ -392,7 +392,24 @@ async fn the_live_socket_pushes_each_stored_change() {
     let changed = next(&mut socket).await;
     assert_eq!(changed["type"], "changed");
     assert_eq!(changed["by"], "HLCP");
-    assert_eq!(proposal(&changed["view"], 4, "Alt 3")["stances"]["HLCP"]["stance"], "support");
+    let hlcp_document = view["participants"]
+        .as_array()
+        .expect("participants")
+        .iter()
+        .find(|p| p["code"] == "HLCP")
+        .expect("HLCP")["document"]
+        .clone();
+    assert_eq!(changed["documents"], json!([hlcp_document]), "only HLCP's own document changed");
+    assert_eq!(proposal(&server.view().await, 4, "Alt 3")["stances"]["HLCP"]["stance"], "support");
+
+    // A sponsor's edit arrives with the proposal's new text and heads.
+    let alt1 = id_of(&view, 4, "Alt 1");
+    let body = json!({"text": "Edited live.", "base_heads": proposal(&view, 4, "Alt 1")["heads"]});
+    let (status, edited) =
+        server.call(Some("UNSEC"), Method::PUT, &format!("/api/proposals/{alt1}/text"), Some(body)).await;
+    assert_eq!(status, StatusCode::OK);
+    let changed = next(&mut socket).await;
+    assert_eq!(changed["proposals"], json!([{"id": alt1, "text": "Edited live.", "heads": edited["heads"]}]));
 
     let mut second = live_socket(&server, negotiation, "ITU").await;
     assert_eq!(next(&mut second).await["type"], "view");

@@ -84,11 +84,13 @@ impl LocalStore {
     /// Saves a negotiation new to the store.
     pub fn save_new(&mut self, negotiation: &mut Negotiation) -> Result<()> {
         let mut persisted = Persisted::default();
-        self.store.save(negotiation, &mut persisted).context("cannot save the negotiation")
+        self.store.save(negotiation, &mut persisted).context("cannot save the negotiation")?;
+        Ok(())
     }
 
     /// Saves what changed in a loaded negotiation.
     pub fn save(&mut self, loaded: &mut Loaded) -> Result<()> {
-        self.store.save(&mut loaded.negotiation, &mut loaded.persisted).context("cannot save the negotiation")
+        self.store.save(&mut loaded.negotiation, &mut loaded.persisted).context("cannot save the negotiation")?;
+        Ok(())
     }
 }

@@ -476,6 +476,12 @@ impl Negotiation {
         Ok(self.docs.get(&id.0).ok_or(Error::UnknownProposal(*id))?.get_heads())
     }
 
+    /// A proposal's current text and heads, read directly (no hydrate).
+    pub fn proposal_text(&self, id: &ProposalId) -> Result<(String, Vec<ChangeHash>), Error> {
+        let doc = self.docs.get(&id.0).ok_or(Error::UnknownProposal(*id))?;
+        Ok((doc.text(proposal_doc::text_obj(doc)?)?, doc.get_heads()))
+    }
+
     /// A proposal's text as it was at `heads` (any earlier version).
     pub fn proposal_text_at(&self, id: &ProposalId, heads: &[ChangeHash]) -> Result<String, Error> {
         let doc = self.docs.get(&id.0).ok_or(Error::UnknownProposal(*id))?;

@@ -8,7 +8,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex};
 use std::time::SystemTime;
 
-use accord_core::{Attribution, DocumentId, Negotiation, NegotiationView, ParticipantCode, Timestamp};
+use accord_core::{Attribution, DocumentId, Negotiation, NegotiationView, ParticipantCode, ProposalId, Timestamp};
 use accord_store::{Grant, Persisted, Store};
 use tokio::sync::broadcast;
 
@@ -91,11 +91,13 @@ impl Hub {
         let Hub { store, loaded, replica } = self;
         let entry = load_into(loaded, store, replica, id)?;
         let value = write(&mut entry.negotiation, &by)?;
-        if let Err(error) = store.save(&mut entry.negotiation, &mut entry.persisted) {
-            loaded.remove(&id);
-            return Err(error.into());
+        match store.save(&mut entry.negotiation, &mut entry.persisted) {
+            Ok(saved) => announce(entry, Some(who), &saved),
+            Err(error) => {
+                loaded.remove(&id);
+                return Err(error.into());
+            }
         }
-        announce(entry, Some(who));
         Ok(value)
     }
 
@@ -142,9 +144,8 @@ fn load_into<'a>(
     match loaded.entry(id) {
         Entry::Occupied(entry) => {
             let entry = entry.into_mut();
-            if store.refresh(&mut entry.negotiation, &mut entry.persisted)? {
-                announce(entry, None);
-            }
+            let changed = store.refresh(&mut entry.negotiation, &mut entry.persisted)?;
+            announce(entry, None, &changed);
             Ok(entry)
         }
         Entry::Vacant(entry) => {
@@ -158,19 +159,27 @@ fn load_into<'a>(
     }
 }
 
-/// Sends the new view to live subscribers (none listening is fine); `who`
-/// is `None` for changes another process wrote to the store.
-fn announce(entry: &Loaded, who: Option<&ParticipantCode>) {
-    if entry.live.receiver_count() == 0 {
+/// Tells live subscribers which documents changed (none listening, or
+/// nothing changed, is fine); `who` is `None` for changes another process
+/// wrote to the store. Proposals that changed come with their text and
+/// heads, so co-editors see each other's words at once; for anything else
+/// clients fetch the view. The message stays small whatever the size of the
+/// negotiation, so it can go to many clients often.
+fn announce(entry: &Loaded, who: Option<&ParticipantCode>, changed: &[DocumentId]) {
+    if entry.live.receiver_count() == 0 || changed.is_empty() {
         return;
     }
-    match entry.negotiation.view() {
-        Ok(view) => {
-            let message = serde_json::json!({ "type": "changed", "by": who, "view": view });
-            let _ = entry.live.send(Arc::from(message.to_string()));
-        }
-        Err(error) => tracing::error!(%error, "cannot build the view to announce"),
-    }
+    let proposals: Vec<serde_json::Value> = changed
+        .iter()
+        .filter_map(|doc| {
+            let id = ProposalId(*doc);
+            let (text, heads) = entry.negotiation.proposal_text(&id).ok()?;
+            let heads: Vec<String> = heads.iter().map(ToString::to_string).collect();
+            Some(serde_json::json!({ "id": id, "text": text, "heads": heads }))
+        })
+        .collect();
+    let message = serde_json::json!({ "type": "changed", "by": who, "documents": changed, "proposals": proposals });
+    let _ = entry.live.send(Arc::from(message.to_string()));
 }
 
 fn announce_presence(entry: &Loaded) {

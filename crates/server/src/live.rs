@@ -1,7 +1,8 @@
 //! Live updates: `GET /api/negotiations/{id}/live` upgrades to a WebSocket
 //! that first sends the current view, then every change as it is stored
 //! and who is connected, as JSON text messages: `{"type": "view", "view"}`,
-//! `{"type": "changed", "by", "view"}`, `{"type": "presence", "present": [codes]}`.
+//! `{"type": "changed", "by", "documents", "proposals": [{id, text, heads}]}`,
+//! `{"type": "presence", "present": [codes]}`.
 
 use accord_core::DocumentId;
 use axum::extract::ws::rejection::WebSocketUpgradeRejection;

@@ -56,22 +56,26 @@ impl Store {
     }
 
     /// Brings in chunks other processes appended since `persisted` was last
-    /// read (a CLI command writing while the server runs); returns whether
-    /// anything changed. Chunks this process wrote itself change nothing.
-    pub fn refresh(&self, negotiation: &mut Negotiation, persisted: &mut Persisted) -> Result<bool, StoreError> {
+    /// read (a CLI command writing while the server runs); returns the
+    /// documents that changed. Chunks this process wrote itself change nothing.
+    pub fn refresh(
+        &self,
+        negotiation: &mut Negotiation,
+        persisted: &mut Persisted,
+    ) -> Result<Vec<DocumentId>, StoreError> {
         let mut statement = self.conn.prepare_cached(
             "SELECT document, bytes, seq FROM chunks WHERE seq > ?2 AND negotiation = ?1 ORDER BY seq",
         )?;
         let rows = statement.query_map(params![negotiation.id().to_string(), persisted.last_seq], |row| {
             Ok((row.get::<_, String>(0)?, row.get::<_, Vec<u8>>(1)?, row.get::<_, i64>(2)?))
         })?;
-        let mut changed = false;
+        let mut changed = Vec::new();
         for row in rows {
             let (document, bytes, seq) = row?;
             persisted.last_seq = seq;
             let Ok(doc_id) = document.parse::<DocumentId>() else { continue };
             if negotiation.apply_stored(doc_id, &bytes)? {
-                changed = true;
+                changed.push(doc_id);
                 persisted.heads.insert(doc_id, negotiation.documents()[&doc_id].get_heads());
             }
         }
@@ -96,8 +100,13 @@ impl Store {
     }
 
     /// Appends the changes of every document the negotiation changed since
-    /// the last save, in one transaction; on error nothing is saved.
-    pub fn save(&mut self, negotiation: &mut Negotiation, persisted: &mut Persisted) -> Result<(), StoreError> {
+    /// the last save, in one transaction; on error nothing is saved. Returns
+    /// the documents saved.
+    pub fn save(
+        &mut self,
+        negotiation: &mut Negotiation,
+        persisted: &mut Persisted,
+    ) -> Result<Vec<DocumentId>, StoreError> {
         let dirty = negotiation.take_dirty();
         let negotiation_id = negotiation.id().to_string();
         let tx = self.conn.transaction()?;
@@ -116,7 +125,7 @@ impl Store {
         }
         tx.commit()?;
         persisted.heads.extend(saved);
-        Ok(())
+        Ok(dirty)
     }
 }
 
