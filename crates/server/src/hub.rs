@@ -10,6 +10,7 @@ use std::time::SystemTime;
 
 use accord_core::{Attribution, DocumentId, Negotiation, NegotiationView, ParticipantCode, ProposalId, Timestamp};
 use accord_store::{Grant, Persisted, Store};
+use axum::extract::ws::Utf8Bytes;
 use tokio::sync::broadcast;
 
 use crate::error::ApiError;
@@ -33,7 +34,8 @@ pub struct Hub {
 struct Loaded {
     negotiation: Negotiation,
     persisted: Persisted,
-    live: broadcast::Sender<Arc<str>>,
+    /// Live messages, shared by every subscriber without copying.
+    live: broadcast::Sender<Utf8Bytes>,
     /// Open live sockets per participant: who is here now.
     present: BTreeMap<ParticipantCode, usize>,
 }
@@ -102,18 +104,21 @@ impl Hub {
     }
 
     /// Subscribes `who` to a negotiation's live messages, tells everyone who
-    /// is present now, and returns the view to start from: taken under the
+    /// is present now if `who` just arrived, and returns the view to start from: taken under the
     /// same lock as the subscription, so no change falls between the two.
     pub fn join(
         &mut self,
         id: DocumentId,
         who: &ParticipantCode,
-    ) -> Result<(broadcast::Receiver<Arc<str>>, NegotiationView), ApiError> {
+    ) -> Result<(broadcast::Receiver<Utf8Bytes>, NegotiationView), ApiError> {
         let entry = self.loaded(id)?;
         let view = entry.negotiation.view()?;
         let receiver = entry.live.subscribe();
-        *entry.present.entry(who.clone()).or_default() += 1;
-        announce_presence(entry);
+        let sockets = entry.present.entry(who.clone()).or_default();
+        *sockets += 1;
+        if *sockets == 1 {
+            announce_presence(entry);
+        }
         Ok((receiver, view))
     }
 
@@ -124,9 +129,9 @@ impl Hub {
             *count -= 1;
             if *count == 0 {
                 entry.present.remove(who);
+                announce_presence(entry);
             }
         }
-        announce_presence(entry);
     }
 
     fn loaded(&mut self, id: DocumentId) -> Result<&mut Loaded, ApiError> {
@@ -179,13 +184,13 @@ fn announce(entry: &Loaded, who: Option<&ParticipantCode>, changed: &[DocumentId
         })
         .collect();
     let message = serde_json::json!({ "type": "changed", "by": who, "documents": changed, "proposals": proposals });
-    let _ = entry.live.send(Arc::from(message.to_string()));
+    let _ = entry.live.send(Utf8Bytes::from(message.to_string()));
 }
 
 fn announce_presence(entry: &Loaded) {
     let present: Vec<&ParticipantCode> = entry.present.keys().collect();
     let message = serde_json::json!({ "type": "presence", "present": present });
-    let _ = entry.live.send(Arc::from(message.to_string()));
+    let _ = entry.live.send(Utf8Bytes::from(message.to_string()));
 }
 
 /// The current time for attributions.

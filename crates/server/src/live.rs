@@ -64,7 +64,7 @@ fn check_origin(headers: &HeaderMap) -> Result<(), ApiError> {
 async fn forward(
     socket: WebSocket,
     first: String,
-    mut changes: tokio::sync::broadcast::Receiver<std::sync::Arc<str>>,
+    mut changes: tokio::sync::broadcast::Receiver<Utf8Bytes>,
     id: DocumentId,
 ) {
     let (mut sender, mut incoming) = socket.split();
@@ -76,7 +76,7 @@ async fn forward(
     loop {
         let outgoing = tokio::select! {
             change = changes.recv() => match change {
-                Ok(text) => Message::Text(Utf8Bytes::from(text.as_ref())),
+                Ok(text) => Message::Text(text),
                 Err(RecvError::Lagged(missed)) => {
                     tracing::warn!(negotiation = %id, missed, "a live client fell behind");
                     Message::Text(json!({ "type": "lagged", "missed": missed }).to_string().into())

@@ -1,0 +1,254 @@
+//! Live fan-out: 30, 300 and 3,000 WebSocket clients on loopback subscribed
+//! to one negotiation while a sponsor edits a proposal every 10 ms. Reports
+//! deliveries per second and edit-to-delivery latency (p50, p99), next to a
+//! minimal tokio-tungstenite broadcast server sending messages of the same
+//! size at the same rate, in the same run. Goal: >= 0.8x its throughput,
+//! p99 <= 1.25x.
+//!
+//! Accord's edits go through the hub (rights check, automerge change,
+//! SQLite commit with fsync, announcement); latency runs from just before the
+//! edit to the client having the message. Each message carries the edit's
+//! number first in the proposal text ("edit-N ..."), which clients read.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use accord_core::{ParticipantCode, ProposalId, Splice, Timestamp, fixture};
+use accord_server::AppState;
+use accord_store::{Grant, Persisted, Store};
+use futures_util::{SinkExt, StreamExt};
+use tokio::net::TcpListener;
+use tokio::sync::broadcast;
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+use tokio_tungstenite::tungstenite::{Message, Utf8Bytes};
+
+const CLIENTS: [usize; 3] = [30, 300, 3000];
+const EDITS: usize = 200;
+const EVERY: Duration = Duration::from_millis(10);
+
+/// What one run measured.
+struct Run {
+    deliveries: usize,
+    expected: usize,
+    per_second: f64,
+    latencies: Vec<Duration>,
+    message_bytes: usize,
+}
+
+fn main() {
+    let runtime = tokio::runtime::Runtime::new().expect("runtime");
+    println!("| clients | server | deliveries/s | delivered | p50 ms | p99 ms | message bytes |");
+    println!("|---|---|---|---|---|---|---|");
+    for clients in CLIENTS {
+        let accord = runtime.block_on(run_accord(clients));
+        let raw = runtime.block_on(run_raw(clients, accord.message_bytes));
+        report(clients, "raw tokio-tungstenite broadcast", &raw);
+        report(clients, "accord live socket", &accord);
+        println!(
+            "| {clients} | ratio accord/raw | {:.2} | | | {:.2} (p99) | |",
+            accord.per_second / raw.per_second,
+            quantile(&accord.latencies, 0.99).as_secs_f64() / quantile(&raw.latencies, 0.99).as_secs_f64()
+        );
+    }
+}
+
+async fn run_accord(clients: usize) -> Run {
+    let dir = std::env::temp_dir().join(format!("accord-fanout-{}-{clients}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let mut store = Store::open(&dir).expect("store");
+    let mut negotiation = fixture::load("hlcp-cybersecurity").expect("fixture");
+    store.save(&mut negotiation, &mut Persisted::default()).expect("save");
+    let view = negotiation.view().expect("view");
+    let alt1 = view.section(4).expect("topic 4").proposals[0].id;
+    let grant = Grant { negotiation: negotiation.id(), participant: "HLCP".parse().expect("code") };
+    store.add_token("reader", &grant, Timestamp(0)).expect("token");
+    let state = AppState::new(store, "bench".into());
+    let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(accord_server::run(listener, state.clone(), async {
+        let _ = stopped.await;
+    }));
+    let url = format!("ws://{addr}/api/negotiations/{}/live", negotiation.id());
+    let sent = Arc::new((0..EDITS).map(|_| AtomicU64::new(0)).collect::<Vec<_>>());
+    let start = Instant::now();
+    let readers = connect_all(clients, &url, Some("reader"), &sent, start).await;
+    let sponsor: ParticipantCode = "UNSEC".parse().expect("code");
+    let edits_began = Instant::now();
+    let mut ticker = tokio::time::interval(EVERY);
+    let mut message_bytes = 0;
+    let mut writes = Vec::with_capacity(EDITS);
+    for edit in 0..EDITS {
+        ticker.tick().await;
+        sent[edit].store(start.elapsed().as_nanos() as u64, Ordering::SeqCst);
+        let insert = format!("edit-{edit} ");
+        let writing = Instant::now();
+        state
+            .with(|hub| {
+                hub.write(negotiation.id(), &sponsor, |n, by| {
+                    n.splice_proposal(&alt1, &[Splice { pos: 0, delete: 0, insert }], by)
+                })
+            })
+            .expect("edit");
+        writes.push(writing.elapsed());
+        if edit == EDITS / 2 {
+            message_bytes = message_size(&state, negotiation.id(), alt1);
+        }
+    }
+    let run = collect(readers, clients, edits_began).await;
+    let _ = stop.send(());
+    let _ = server.await;
+    let _ = std::fs::remove_dir_all(&dir);
+    println!(
+        "| {clients} | (accord's write itself: automerge change + SQLite commit) | | | {:.2} | {:.2} | |",
+        ms(quantile(&writes, 0.5)),
+        ms(quantile(&writes, 0.99))
+    );
+    Run { message_bytes, ..run }
+}
+
+fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1e3
+}
+
+/// The size of a `changed` message for one edit of `alt1` at this point.
+fn message_size(state: &AppState, id: accord_core::DocumentId, alt1: ProposalId) -> usize {
+    state
+        .with(|hub| hub.read(id, |n| Ok(n.proposal_text(&alt1)?)))
+        .map(|(text, heads)| text.len() + heads.len() * 70 + 200)
+        .unwrap_or(0)
+}
+
+async fn run_raw(clients: usize, message_bytes: usize) -> Run {
+    let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    let (channel, _) = broadcast::channel::<Utf8Bytes>(256);
+    let accept = tokio::spawn(accept_raw(listener, channel.clone()));
+    let sent = Arc::new((0..EDITS).map(|_| AtomicU64::new(0)).collect::<Vec<_>>());
+    let start = Instant::now();
+    let readers = connect_all(clients, &format!("ws://{addr}/"), None, &sent, start).await;
+    let filler = "x".repeat(message_bytes.saturating_sub(40));
+    let edits_began = Instant::now();
+    let mut ticker = tokio::time::interval(EVERY);
+    for edit in 0..EDITS {
+        ticker.tick().await;
+        sent[edit].store(start.elapsed().as_nanos() as u64, Ordering::SeqCst);
+        let _ = channel.send(Utf8Bytes::from(format!("{{\"type\":\"changed\",\"text\":\"edit-{edit} {filler}\"}}")));
+    }
+    let run = collect(readers, clients, edits_began).await;
+    accept.abort();
+    Run { message_bytes, ..run }
+}
+
+/// The minimal broadcast server: every connection forwards every message.
+async fn accept_raw(listener: TcpListener, channel: broadcast::Sender<Utf8Bytes>) {
+    loop {
+        let Ok((stream, _)) = listener.accept().await else { return };
+        let mut messages = channel.subscribe();
+        tokio::spawn(async move {
+            let Ok(mut socket) = tokio_tungstenite::accept_async(stream).await else { return };
+            while let Ok(message) = messages.recv().await {
+                if socket.send(Message::Text(message)).await.is_err() {
+                    return;
+                }
+            }
+        });
+    }
+}
+
+type Reader = tokio::task::JoinHandle<Vec<Duration>>;
+
+/// Connects `clients` readers; each returns the latency of every edit it received.
+async fn connect_all(
+    clients: usize,
+    url: &str,
+    token: Option<&str>,
+    sent: &Arc<Vec<AtomicU64>>,
+    start: Instant,
+) -> Vec<Reader> {
+    let mut readers = Vec::with_capacity(clients);
+    for _ in 0..clients {
+        let mut request = url.into_client_request().expect("request");
+        if let Some(token) = token {
+            request.headers_mut().insert("authorization", format!("Bearer {token}").parse().expect("header"));
+        }
+        let (socket, _) = tokio_tungstenite::connect_async(request).await.expect("connect");
+        let sent = Arc::clone(sent);
+        readers.push(tokio::spawn(async move { read_edits(socket, sent, start).await }));
+    }
+    readers
+}
+
+async fn read_edits(
+    mut socket: tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>,
+    sent: Arc<Vec<AtomicU64>>,
+    start: Instant,
+) -> Vec<Duration> {
+    let mut latencies = Vec::new();
+    let deadline = tokio::time::sleep(EVERY * EDITS as u32 + Duration::from_secs(10));
+    tokio::pin!(deadline);
+    while latencies.len() < EDITS {
+        let message = tokio::select! {
+            message = socket.next() => message,
+            () = &mut deadline => break,
+        };
+        let Some(Ok(Message::Text(text))) = message else {
+            if matches!(message, None | Some(Err(_))) {
+                break;
+            }
+            continue;
+        };
+        if let Some(edit) = edit_number(&text) {
+            let now = start.elapsed().as_nanos() as u64;
+            latencies.push(Duration::from_nanos(now.saturating_sub(sent[edit].load(Ordering::SeqCst))));
+        }
+    }
+    latencies
+}
+
+/// The N of the first "edit-N" in a message.
+fn edit_number(text: &str) -> Option<usize> {
+    let rest = &text[text.find("edit-")? + 5..];
+    let digits: String = rest.chars().take_while(char::is_ascii_digit).collect();
+    digits.parse().ok().filter(|n| *n < EDITS)
+}
+
+/// Waits for every reader; throughput counts from the first edit to the
+/// last delivery (readers stop once they have every edit).
+async fn collect(readers: Vec<Reader>, clients: usize, edits_began: Instant) -> Run {
+    let mut latencies = Vec::new();
+    for reader in readers {
+        latencies.extend(reader.await.unwrap_or_default());
+    }
+    let elapsed = edits_began.elapsed().as_secs_f64();
+    let deliveries = latencies.len();
+    Run {
+        deliveries,
+        expected: clients * EDITS,
+        per_second: deliveries as f64 / elapsed.max(1e-9),
+        latencies,
+        message_bytes: 0,
+    }
+}
+
+fn quantile(samples: &[Duration], q: f64) -> Duration {
+    if samples.is_empty() {
+        return Duration::ZERO;
+    }
+    let mut sorted = samples.to_vec();
+    sorted.sort();
+    sorted[((sorted.len() - 1) as f64 * q).round() as usize]
+}
+
+fn report(clients: usize, server: &str, run: &Run) {
+    println!(
+        "| {clients} | {server} | {:.0} | {}/{} | {:.2} | {:.2} | {} |",
+        run.per_second,
+        run.deliveries,
+        run.expected,
+        ms(quantile(&run.latencies, 0.5)),
+        ms(quantile(&run.latencies, 0.99)),
+        run.message_bytes
+    );
+}
