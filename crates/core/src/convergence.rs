@@ -4,8 +4,9 @@
 
 use serde::Serialize;
 
+use crate::distances::Distances;
 use crate::view::ProposalView;
-use crate::{Error, Negotiation, Participant, ParticipantCode, ProposalId, StanceKind, Timestamp, redline};
+use crate::{Error, Negotiation, Participant, ParticipantCode, ProposalId, StanceKind, Timestamp};
 
 /// Where a section stands.
 #[derive(Clone, Copy, PartialEq, Eq, Debug, Serialize)]
@@ -115,12 +116,12 @@ pub fn status(agreed: bool, live: &[&ProposalView]) -> SectionStatus {
 
 /// The mean word-level distance between every pair of live proposals:
 /// 0 when they are identical, 1 when they share no word; `None` with fewer than two.
-pub fn text_gap(live: &[&ProposalView]) -> Option<f64> {
+pub(crate) fn text_gap(live: &[&ProposalView], distances: &Distances) -> Option<f64> {
     let mut total = 0.0;
     let mut pairs = 0usize;
     for (i, a) in live.iter().enumerate() {
         for b in &live[i + 1..] {
-            total += redline::distance(&a.text, &b.text);
+            total += distances.between(&a.text, &b.text);
             pairs += 1;
         }
     }

@@ -19,6 +19,7 @@ pub mod authorization;
 pub mod compromise;
 pub mod consensus;
 pub mod convergence;
+mod distances;
 mod document;
 mod edit_target;
 mod error;

@@ -13,6 +13,7 @@ use automerge::{Automerge, ChangeHash, ReadDoc};
 
 use crate::authorization::{self, DocumentRole};
 use crate::consensus;
+use crate::distances::Distances;
 use crate::document::{self, actor_for, note, text_fingerprint};
 use crate::edit_target::EditTargets;
 use crate::late_edit;
@@ -34,6 +35,8 @@ pub struct Negotiation {
     dirty: BTreeSet<DocumentId>,
     /// What the keystroke path keeps between edits.
     edit_targets: EditTargets,
+    /// Distances between proposal texts already computed, for the text gap.
+    distances: Distances,
 }
 
 /// A participant to add.
@@ -99,6 +102,7 @@ impl Negotiation {
             docs: BTreeMap::from([(id, doc)]),
             dirty: BTreeSet::from([id]),
             edit_targets: EditTargets::default(),
+            distances: Distances::default(),
         };
         negotiation.insert_participant(chair, &by)?;
         Ok(negotiation)
@@ -113,9 +117,16 @@ impl Negotiation {
             docs,
             dirty: BTreeSet::new(),
             edit_targets: EditTargets::default(),
+            distances: Distances::default(),
         };
         negotiation.record()?;
         Ok(negotiation)
+    }
+
+    /// A copy that shares no memo of text distances with this one (for
+    /// measuring a first status call).
+    pub fn clone_without_memo(&self) -> Negotiation {
+        Negotiation { distances: Distances::default(), ..self.clone() }
     }
 
     /// The negotiation's id (that of its negotiation document).
@@ -501,6 +512,10 @@ impl Negotiation {
             Some(Ok(proposal)) => Ok(Some(DocumentRole::Proposal { sponsors: proposal.sponsors })),
             _ => Ok(None),
         }
+    }
+
+    pub(crate) fn distances(&self) -> &Distances {
+        &self.distances
     }
 
     pub(crate) fn document(&self, id: &DocumentId) -> Option<&Automerge> {

@@ -12,6 +12,7 @@ use serde::Serialize;
 
 use crate::consensus::{self, Blocker};
 use crate::convergence::{self, Outstanding, SectionStatus, Tally};
+use crate::distances::Distances;
 use crate::document::text_fingerprint;
 use crate::negotiation_doc::{Adoption, SectionRecord};
 use crate::participant_doc::{self, ParticipantRecord};
@@ -154,7 +155,8 @@ pub(crate) fn build(negotiation: &Negotiation) -> Result<NegotiationView, Error>
         }
     }
     proposals.sort_by(|a, b| (a.created_at, &a.label, a.id).cmp(&(b.created_at, &b.label, b.id)));
-    let sections = record.sections.into_iter().map(|s| section_view(s, &proposals)).collect();
+    let distances = negotiation.distances();
+    let sections = record.sections.into_iter().map(|s| section_view(s, &proposals, distances)).collect();
     let mut participants = record.participants;
     participants.sort_by(|a, b| (a.role, &a.code).cmp(&(b.role, &b.code)));
     Ok(NegotiationView {
@@ -241,7 +243,7 @@ fn proposal_view(
     view
 }
 
-fn section_view(section: SectionRecord, proposals: &[ProposalView]) -> SectionView {
+fn section_view(section: SectionRecord, proposals: &[ProposalView], distances: &Distances) -> SectionView {
     let proposals: Vec<ProposalView> = proposals.iter().filter(|p| p.section == section.number).cloned().collect();
     let live: Vec<&ProposalView> = proposals.iter().filter(|p| !p.withdrawn).collect();
     SectionView {
@@ -252,7 +254,7 @@ fn section_view(section: SectionRecord, proposals: &[ProposalView]) -> SectionVi
         base_text: section.base_text,
         agreed_text: section.agreed.as_ref().map(|a| a.text.clone()),
         adoption: section.agreed,
-        text_gap: convergence::text_gap(&live),
+        text_gap: convergence::text_gap(&live, distances),
         outstanding: convergence::outstanding(&live),
         proposals,
     }
