@@ -289,3 +289,35 @@ fn status_before_the_negotiation_opened_says_to_choose_a_later_time() {
     let message = store.fails(&["status", "--at", "2020-01-01T00:00:00Z"]);
     assert!(message.contains("not opened yet"), "{message}");
 }
+
+#[test]
+fn export_for_approval_refuses_while_sections_are_unresolved() {
+    let store = Store::with_fixture("approval");
+    let message = store.fails(&["export", "--for-approval"]);
+    assert!(message.contains("3 section(s) are not agreed"), "{message}");
+    assert!(message.contains("§4") && message.contains("UNSEC objects"), "{message}");
+    assert!(message.contains("§1") && message.contains("can be adopted now"), "{message}");
+}
+
+#[test]
+fn verify_confirms_an_export_and_catches_a_tampered_copy() {
+    let store = Store::with_fixture("verify");
+    let path = store.0.join("draft.md");
+    let path_text = path.to_str().expect("path").to_string();
+    store.ok(&["export", "-o", &path_text]);
+    let confirmed = store.ok(&["verify", &path_text]);
+    assert!(confirmed.contains("matches") && confirmed.contains("sha256:"), "{confirmed}");
+
+    // A later change to the negotiation does not affect the check of the earlier export.
+    let alt3 = proposal_id(&store.status(), 4, "Alt 3");
+    store.ok(&["stance", "--proposal", &alt3, "--as", "HLCP", "support"]);
+    assert!(store.ok(&["verify", &path_text]).contains("matches"));
+
+    let original = std::fs::read_to_string(&path).expect("read");
+    std::fs::write(&path, original.replacen("Topic 2", "Topic Two", 1)).expect("tamper");
+    let refused = store.fails(&["verify", &path_text]);
+    assert!(refused.contains("does NOT match"), "{refused}");
+
+    std::fs::write(&path, "# Some other file\n").expect("write");
+    assert!(store.fails(&["verify", &path_text]).contains("names no version"));
+}

@@ -227,6 +227,14 @@ pub enum Command {
         /// Write to this file instead of standard output.
         #[arg(short, long)]
         output: Option<PathBuf>,
+        /// Refuse unless every section is agreed (the draft goes for approval).
+        #[arg(long)]
+        for_approval: bool,
+    },
+    /// Check that an exported file matches, byte for byte, the version it names.
+    Verify {
+        /// The exported file.
+        file: PathBuf,
     },
 }
 

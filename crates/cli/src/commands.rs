@@ -106,7 +106,10 @@ pub fn run(cli: Cli) -> Result<()> {
             }
             Ok(())
         }
-        Command::Export { format, output } => export(&store, wanted, &format, output.as_deref()),
+        Command::Export { format, output, for_approval } => {
+            crate::export::export(&store, wanted, &format, output.as_deref(), for_approval)
+        }
+        Command::Verify { file } => crate::export::verify(&store, wanted, &file),
     }
 }
 
@@ -175,23 +178,6 @@ fn show_redline(
         let proposal = view.proposal(&id).ok_or_else(|| anyhow!("unknown proposal {id}"))?;
         println!("── {} → {} ({})", from_label, proposal.label, proposal.id);
         println!("{}\n", render::redline(&redline(&old, &proposal.text), color));
-    }
-    Ok(())
-}
-
-fn export(store: &LocalStore, wanted: Option<&str>, format: &str, output: Option<&Path>) -> Result<()> {
-    let format: accord_export::Format = format.parse().map_err(|e: String| anyhow!(e))?;
-    let view = load(store, wanted)?.negotiation.view()?;
-    let bytes = accord_export::export(&view, format);
-    match output {
-        Some(path) => {
-            std::fs::write(path, &bytes).with_context(|| format!("cannot write {}", path.display()))?;
-            eprintln!("wrote {} ({} bytes)", path.display(), bytes.len());
-        }
-        None => {
-            use std::io::Write;
-            std::io::stdout().write_all(&bytes)?;
-        }
     }
     Ok(())
 }

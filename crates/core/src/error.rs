@@ -45,6 +45,9 @@ pub enum Error {
     /// A moment before the negotiation was opened.
     #[error("the negotiation was not opened yet at that time: choose a later time")]
     NotYetOpen,
+    /// A version text that does not parse.
+    #[error("invalid version {0:?}: expected DOC:HEAD.HEAD;DOC:HEAD as written in an export")]
+    InvalidVersion(String),
     /// An edit that names no heads, or too many.
     #[error("base heads: {0}; send the 1 to 64 heads of the text the edit was made on")]
     InvalidHeads(String),

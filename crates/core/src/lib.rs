@@ -35,6 +35,7 @@ mod proposal_doc;
 pub mod redline;
 mod role;
 mod stance;
+mod version;
 pub mod view;
 
 pub use attribution::{Attribution, ChangeNote, Timestamp};
@@ -46,6 +47,7 @@ pub use negotiation_doc::{Adoption, Participant};
 pub use participant_doc::StanceRecord;
 pub use role::Role;
 pub use stance::StanceKind;
+pub use version::Version;
 pub use view::{NegotiationView, ProposalView, SectionView, StanceView};
 
 /// Re-exported so callers load and save documents with the same automerge.

@@ -16,6 +16,8 @@ pub use record::{ApprovalRecord, approval_record, format_time, section_text};
 use std::fmt;
 use std::str::FromStr;
 
+use accord_core::Version;
+
 /// The export formats.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub enum Format {
@@ -42,9 +44,20 @@ impl fmt::Display for Format {
     }
 }
 
-/// Exports `view` in `format`.
-pub fn export(view: &accord_core::NegotiationView, format: Format) -> Vec<u8> {
+/// Exports `view`, made from `version`, in `format`. The file carries the
+/// version and its fingerprint, so `accord verify` can check it later.
+pub fn export(view: &accord_core::NegotiationView, version: &Version, format: Format) -> Vec<u8> {
     match format {
-        Format::Markdown => markdown(view).into_bytes(),
+        Format::Markdown => markdown(view, version).into_bytes(),
     }
 }
+
+/// The version a file says it was exported from, if it says so.
+pub fn exported_version(file: &str) -> Option<&str> {
+    let start = file.find(VERSION_MARK)? + VERSION_MARK.len();
+    let end = file[start..].find("-->")? + start;
+    Some(file[start..end].trim())
+}
+
+/// Where an export names its version (an HTML comment, invisible when rendered).
+pub(crate) const VERSION_MARK: &str = "<!-- accord-version:";

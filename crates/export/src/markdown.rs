@@ -2,14 +2,16 @@
 
 use std::fmt::Write;
 
-use accord_core::{NegotiationView, SectionView};
+use accord_core::{NegotiationView, SectionView, Version};
+
+use crate::VERSION_MARK;
 
 use crate::record::{approval_record, format_time, section_text};
 
 /// The agreed draft of `view` as Markdown: agreed sections as agreed,
 /// unresolved ones as their compromise draft in brackets, each with its
 /// approval record.
-pub fn markdown(view: &NegotiationView) -> String {
+pub fn markdown(view: &NegotiationView, version: &Version) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "# {}\n", view.title);
     let agreed = view.sections.iter().filter(|s| s.agreed_text.is_some()).count();
@@ -21,6 +23,13 @@ pub fn markdown(view: &NegotiationView) -> String {
     for section in &view.sections {
         section_markdown(&mut out, section);
     }
+    let _ = writeln!(out, "---\n");
+    let _ = writeln!(
+        out,
+        "Fingerprint: `{}` (the exact document versions this draft was made from; check a copy with `accord verify FILE`).\n",
+        version.fingerprint()
+    );
+    let _ = writeln!(out, "{VERSION_MARK} {version} -->");
     out
 }
 

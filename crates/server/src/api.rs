@@ -304,10 +304,11 @@ pub async fn export(
     Path(id): Path<String>,
     Query(query): Query<HashMap<String, String>>,
 ) -> Result<Response, ApiError> {
-    let view = view_of(&state, negotiation_id(&session, &id)?)?;
+    let id = negotiation_id(&session, &id)?;
     let format: accord_export::Format =
         query.get("format").map(String::as_str).unwrap_or("md").parse().map_err(ApiError::bad_request)?;
-    let bytes = accord_export::export(&view, format);
+    let (view, version) = state.with(|hub| hub.read(id, |n| Ok((n.view()?, n.version()))))?;
+    let bytes = accord_export::export(&view, &version, format);
     Ok(([(CONTENT_TYPE, HeaderValue::from_static("text/markdown; charset=utf-8"))], bytes).into_response())
 }
 
