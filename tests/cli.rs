@@ -320,4 +320,10 @@ fn verify_confirms_an_export_and_catches_a_tampered_copy() {
 
     std::fs::write(&path, "# Some other file\n").expect("write");
     assert!(store.fails(&["verify", &path_text]).contains("names no version"));
+
+    let html = store.0.join("draft.html");
+    let html_text = html.to_str().expect("path").to_string();
+    store.ok(&["export", "--format", "html", "-o", &html_text]);
+    assert!(std::fs::read_to_string(&html).expect("read").starts_with("<!doctype html"));
+    assert!(store.ok(&["verify", &html_text]).contains("matches"));
 }

@@ -54,7 +54,9 @@ pub fn verify(store: &LocalStore, wanted: Option<&str>, file: &Path) -> Result<(
     let then = negotiation
         .at_version(&version)
         .with_context(|| format!("{} names a version this store does not hold: sync it first", file.display()))?;
-    let expected = accord_export::export(&then.view()?, &version, accord_export::Format::Markdown);
+    let format =
+        if text.starts_with("<!doctype html") { accord_export::Format::Html } else { accord_export::Format::Markdown };
+    let expected = accord_export::export(&then.view()?, &version, format);
     if expected != text.as_bytes() {
         bail!(
             "{} does NOT match the version it names ({}): it was changed after export",

@@ -7,9 +7,11 @@
 //! brackets, followed by the approval record (who accepted, who reserved or
 //! objected and why, and the adoption).
 
+mod html;
 mod markdown;
 mod record;
 
+pub use html::html;
 pub use markdown::markdown;
 pub use record::{ApprovalRecord, approval_record, format_time, section_text};
 
@@ -23,6 +25,8 @@ use accord_core::Version;
 pub enum Format {
     /// Markdown.
     Markdown,
+    /// A self-contained, printable HTML page.
+    Html,
 }
 
 impl FromStr for Format {
@@ -31,7 +35,8 @@ impl FromStr for Format {
     fn from_str(s: &str) -> Result<Self, String> {
         match s {
             "md" | "markdown" => Ok(Format::Markdown),
-            other => Err(format!("unknown export format {other:?}: available formats: md")),
+            "html" => Ok(Format::Html),
+            other => Err(format!("unknown export format {other:?}: available formats: md, html")),
         }
     }
 }
@@ -40,6 +45,7 @@ impl fmt::Display for Format {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(match self {
             Format::Markdown => "md",
+            Format::Html => "html",
         })
     }
 }
@@ -49,6 +55,7 @@ impl fmt::Display for Format {
 pub fn export(view: &accord_core::NegotiationView, version: &Version, format: Format) -> Vec<u8> {
     match format {
         Format::Markdown => markdown(view, version).into_bytes(),
+        Format::Html => html(view, version).into_bytes(),
     }
 }
 

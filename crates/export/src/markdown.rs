@@ -38,22 +38,8 @@ fn section_markdown(out: &mut String, section: &SectionView) {
     let _ = writeln!(out, "_Lead: {}. Status: {}._\n", section.lead, section.status.as_str());
     let _ = writeln!(out, "{}\n", section_text(section));
     if let Some(record) = approval_record(section) {
-        let codes =
-            |list: &[accord_core::ParticipantCode]| list.iter().map(ToString::to_string).collect::<Vec<_>>().join(", ");
-        let _ = writeln!(
-            out,
-            "- Accepted by: {}",
-            if record.accepted.is_empty() { "none".into() } else { codes(&record.accepted) }
-        );
-        for (who, reason) in &record.reserved {
-            let _ =
-                writeln!(out, "- Reserved by {who}: {}", if reason.is_empty() { "(no reason given)" } else { reason });
-        }
-        for (who, reason) in &record.objected {
-            let _ = writeln!(out, "- Objected by {who}: {reason}");
-        }
-        if let Some(adoption) = &record.adoption {
-            let _ = writeln!(out, "- {adoption}");
+        for line in record.lines() {
+            let _ = writeln!(out, "- {line}");
         }
         out.push('\n');
     }

@@ -43,6 +43,24 @@ pub struct ApprovalRecord {
     pub adoption: Option<String>,
 }
 
+impl ApprovalRecord {
+    /// The record as sentences, one a line, the same in every format.
+    pub fn lines(&self) -> Vec<String> {
+        let codes = |list: &[ParticipantCode]| list.iter().map(ToString::to_string).collect::<Vec<_>>().join(", ");
+        let accepted = if self.accepted.is_empty() { "none".to_string() } else { codes(&self.accepted) };
+        let mut lines = vec![format!("Accepted by: {accepted}")];
+        for (who, reason) in &self.reserved {
+            let reason = if reason.is_empty() { "(no reason given)" } else { reason };
+            lines.push(format!("Reserved by {who}: {reason}"));
+        }
+        for (who, reason) in &self.objected {
+            lines.push(format!("Objected by {who}: {reason}"));
+        }
+        lines.extend(self.adoption.clone());
+        lines
+    }
+}
+
 /// The record for the proposal adopted in `section`, or else its most
 /// accepted live proposal. Only stances given on the text the record is
 /// about count: for an adopted section, the adopted text.

@@ -297,7 +297,7 @@ pub async fn history(
 
 /// `GET /api/negotiations/{id}/export?format=md`.
 #[utoipa::path(get, path = "/api/negotiations/{id}/export", tag = "reading",
-    params(("id" = String, Path), ("format" = Option<String>, Query, description = "md")), responses((status = 200, description = "The agreed draft"), (status = 400, description = "Unknown format")))]
+    params(("id" = String, Path), ("format" = Option<String>, Query, description = "md or html")), responses((status = 200, description = "The agreed draft"), (status = 400, description = "Unknown format")))]
 pub async fn export(
     State(state): State<AppState>,
     session: Session,
@@ -309,7 +309,11 @@ pub async fn export(
         query.get("format").map(String::as_str).unwrap_or("md").parse().map_err(ApiError::bad_request)?;
     let (view, version) = state.with(|hub| hub.read(id, |n| Ok((n.view()?, n.version()))))?;
     let bytes = accord_export::export(&view, &version, format);
-    Ok(([(CONTENT_TYPE, HeaderValue::from_static("text/markdown; charset=utf-8"))], bytes).into_response())
+    let content_type = match format {
+        accord_export::Format::Markdown => "text/markdown; charset=utf-8",
+        accord_export::Format::Html => "text/html; charset=utf-8",
+    };
+    Ok(([(CONTENT_TYPE, HeaderValue::from_static(content_type))], bytes).into_response())
 }
 
 /// Any other path.

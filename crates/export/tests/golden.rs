@@ -1,0 +1,37 @@
+//! Golden files: the HLCP fixture (deterministic, so its version and
+//! fingerprint are fixed) exported in each format, compared with the files
+//! in tests/golden. After an intended change of an export, regenerate them
+//! with `UPDATE_GOLDEN=1 cargo test -p accord-export --test golden` and
+//! review the diff like code.
+
+use std::path::PathBuf;
+
+use accord_core::fixture;
+use accord_export::{Format, export, exported_version};
+
+fn check(format: Format, file: &str) {
+    let negotiation = fixture::load("hlcp-cybersecurity").expect("fixture");
+    let bytes = export(&negotiation.view().expect("view"), &negotiation.version(), format);
+    let text = String::from_utf8(bytes).expect("utf-8");
+    assert_eq!(
+        exported_version(&text),
+        Some(negotiation.version().to_string().as_str()),
+        "the export names its version"
+    );
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/golden").join(file);
+    if std::env::var_os("UPDATE_GOLDEN").is_some() {
+        std::fs::write(&path, &text).expect("write golden file");
+    }
+    let golden = std::fs::read_to_string(&path).expect("golden file (run with UPDATE_GOLDEN=1 to create it)");
+    assert!(text == golden, "{file} differs from the export; diff them, and if the change is intended, regenerate");
+}
+
+#[test]
+fn markdown_export_of_the_fixture_matches_its_golden_file() {
+    check(Format::Markdown, "hlcp-cybersecurity.md");
+}
+
+#[test]
+fn html_export_of_the_fixture_matches_its_golden_file() {
+    check(Format::Html, "hlcp-cybersecurity.html");
+}
