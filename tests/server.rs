@@ -586,6 +586,35 @@ async fn a_participant_invited_from_the_command_line_can_work_at_once() {
 }
 
 #[tokio::test]
+async fn comments_stay_on_their_passage_and_bad_passages_are_refused() {
+    let server = Server::start("comments");
+    let view = server.view().await;
+    let alt1 = id_of(&view, 4, "Alt 1");
+    let text = proposal(&view, 4, "Alt 1")["text"].as_str().expect("text").to_string();
+    let byte_start = text.find("Member States").expect("the passage");
+    let start = text[..byte_start].chars().count();
+    let path = format!("/api/proposals/{alt1}/comments");
+    let body = json!({"start": start, "end": start + 13, "text": "which ones?"});
+    let (status, created) = server.call(Some("DESA"), Method::POST, &path, Some(body)).await;
+    assert_eq!(status, StatusCode::CREATED, "{created}");
+    let edit = json!({"text": format!("Preamble. {text}"), "base_heads": proposal(&view, 4, "Alt 1")["heads"]});
+    let (status, _) = server.call(Some("UNSEC"), Method::PUT, &format!("/api/proposals/{alt1}/text"), Some(edit)).await;
+    assert_eq!(status, StatusCode::OK);
+    let comment = proposal(&server.view().await, 4, "Alt 1")["comments"][0].clone();
+    assert_eq!(comment["quote"], "Member States");
+    assert_eq!(comment["start"], start + 10);
+    assert_eq!(comment["by"], "DESA");
+    for (who, body, expected) in [
+        ("DESA", json!({"start": 5, "end": 5, "text": "x"}), StatusCode::BAD_REQUEST),
+        ("DESA", json!({"start": 0, "end": 100000, "text": "x"}), StatusCode::BAD_REQUEST),
+        ("UNU", json!({"start": 0, "end": 3, "text": "x"}), StatusCode::FORBIDDEN),
+    ] {
+        let (status, answer) = server.call(Some(who), Method::POST, &path, Some(body)).await;
+        assert_eq!(status, expected, "{answer}");
+    }
+}
+
+#[tokio::test]
 async fn the_api_is_described_by_openapi() {
     let server = Server::start("openapi");
     let (status, doc) = server.call(None, Method::GET, "/api/openapi.json", None).await;

@@ -156,6 +156,23 @@ pub enum Command {
         #[arg(long = "as")]
         actor: String,
     },
+    /// Comment on a passage of a proposal (characters FROM..TO of its current text); prints the comment's id.
+    Comment {
+        /// The proposal (id or unique prefix).
+        #[arg(long)]
+        proposal: String,
+        /// Who comments.
+        #[arg(long = "as")]
+        actor: String,
+        /// First character of the passage (0-based).
+        #[arg(long)]
+        from: usize,
+        /// Character after the passage.
+        #[arg(long)]
+        to: usize,
+        /// What to say.
+        text: String,
+    },
     /// Withdraw a proposal (sponsors only).
     Withdraw {
         /// The proposal (id or unique prefix).

@@ -61,6 +61,12 @@ pub fn run(cli: Cli) -> Result<()> {
             n.cosponsor(&id, &attribution(&actor)?)?;
             Ok(format!("{actor} co-sponsors {}", label_of(n, &id)?))
         }),
+        Command::Comment { proposal, actor, from, to, text } => write(&mut store, wanted, |n| {
+            let id = resolve_proposal(&n.view()?, &proposal)?;
+            let comment = uuid::Uuid::new_v4().simple().to_string();
+            n.comment(&id, &comment, from, to, &text, &attribution(&actor)?)?;
+            Ok(comment)
+        }),
         Command::Withdraw { proposal, actor } => write(&mut store, wanted, |n| {
             let id = resolve_proposal(&n.view()?, &proposal)?;
             n.withdraw(&id, &attribution(&actor)?)?;

@@ -160,6 +160,7 @@ mod tests {
             tally: Tally::default(),
             adoptable: false,
             blockers: vec![],
+            comments: vec![],
         }
     }
 

@@ -45,6 +45,9 @@ pub enum Error {
     /// A moment before the negotiation was opened.
     #[error("the negotiation was not opened yet at that time: choose a later time")]
     NotYetOpen,
+    /// A comment that cannot be added.
+    #[error("invalid comment: {0}")]
+    InvalidComment(String),
     /// A version text that does not parse.
     #[error("invalid version {0:?}: expected DOC:HEAD.HEAD;DOC:HEAD as written in an export")]
     InvalidVersion(String),

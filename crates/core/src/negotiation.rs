@@ -449,6 +449,33 @@ impl Negotiation {
         self.write_own(by, &what, Some(proposal.section), |tx| participant_doc::put_stance(tx, id, &stance))
     }
 
+    /// Comments on characters `start..end` of a proposal's current text
+    /// (any member; observers write nothing). `id` is the caller's choice.
+    pub fn comment(
+        &mut self,
+        proposal: &ProposalId,
+        id: &str,
+        start: usize,
+        end: usize,
+        text: &str,
+        by: &Attribution,
+    ) -> Result<(), Error> {
+        authorization::check_member(&self.participants()?, &by.by)?;
+        let fields = self.proposal(proposal)?;
+        let doc = self.docs.get(&proposal.0).ok_or(Error::UnknownProposal(*proposal))?;
+        let (first, last) = crate::comment::anchor(doc, &proposal_doc::text_obj(doc)?, id, start, end, text)?;
+        let record = crate::comment::CommentRecord {
+            id: id.to_string(),
+            proposal: *proposal,
+            first,
+            last,
+            text: text.trim().to_string(),
+            at: by.at,
+        };
+        let what = format!("commented on {}", fields.label);
+        self.write_own(by, &what, Some(fields.section), |tx| participant_doc::put_comment(tx, &record))
+    }
+
     /// Adopts a proposal as the section's agreed text (chair or convenor),
     /// if the consensus rule allows; otherwise says who blocks and why.
     pub fn adopt(&mut self, number: u32, id: &ProposalId, by: &Attribution) -> Result<(), Error> {

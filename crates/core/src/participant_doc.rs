@@ -4,7 +4,8 @@
 //! Layout (flat, so that two replicas of one participant may both create
 //! the document and still merge without losing entries):
 //! `{"stance:PROPOSAL_ID": {stance, reason, at, heads: [..], text_sha},
-//!   "sponsor:PROPOSAL_ID": section}`.
+//!   "sponsor:PROPOSAL_ID": section,
+//!   "comment:ID": {proposal, first, last (cursors), text, at}}`.
 //! The document's id derives from the negotiation's id and the participant's
 //! code, and it is created by the participant's own first write. A new
 //! stance replaces the whole entry, so concurrent stances of one participant
@@ -16,12 +17,14 @@ use automerge::hydrate::{Map, Value};
 use automerge::transaction::{Transactable, Transaction};
 use automerge::{Automerge, ObjType, ROOT};
 
+use crate::comment::CommentRecord;
 use crate::document::put_str_list;
 use crate::fields;
 use crate::{DocumentId, Error, ParticipantCode, ProposalId, StanceKind, Timestamp};
 
 const STANCE: &str = "stance:";
 const SPONSOR: &str = "sponsor:";
+const COMMENT: &str = "comment:";
 
 /// A stance as recorded: what, why, when, and on which version of the text.
 #[derive(Clone, Debug, PartialEq)]
@@ -43,6 +46,7 @@ pub struct StanceRecord {
 pub(crate) struct ParticipantRecord {
     pub stances: BTreeMap<ProposalId, StanceRecord>,
     pub sponsored: Vec<ProposalId>,
+    pub comments: Vec<CommentRecord>,
 }
 
 /// The id of `code`'s participant document in the negotiation `negotiation`.
@@ -64,6 +68,11 @@ pub(crate) fn read(doc: &Automerge) -> Result<ParticipantRecord, Error> {
             record.stances.insert(proposal.parse()?, read_stance(entry)?);
         } else if let Some(proposal) = key.strip_prefix(SPONSOR) {
             record.sponsored.push(proposal.parse()?);
+        } else if let Some(id) = key.strip_prefix(COMMENT) {
+            let Some(Value::Map(entry)) = root.get(key) else {
+                return Err(fields::malformed(key, "expected a map"));
+            };
+            record.comments.push(read_comment(id, entry)?);
         }
     }
     Ok(record)
@@ -77,6 +86,28 @@ fn read_stance(entry: &Map) -> Result<StanceRecord, Error> {
         heads: fields::get_str_list(entry, "heads")?,
         text_sha: fields::get_str(entry, "text_sha")?.unwrap_or_default(),
     })
+}
+
+fn read_comment(id: &str, entry: &Map) -> Result<CommentRecord, Error> {
+    Ok(CommentRecord {
+        id: id.to_string(),
+        proposal: fields::require_str(entry, "proposal")?.parse()?,
+        first: fields::require_str(entry, "first")?,
+        last: fields::require_str(entry, "last")?,
+        text: fields::require_str(entry, "text")?,
+        at: Timestamp(fields::get_int(entry, "at")?.unwrap_or_default()),
+    })
+}
+
+/// Adds a comment (ids are chosen by the caller, so adding never conflicts).
+pub(crate) fn put_comment(tx: &mut Transaction<'_>, comment: &CommentRecord) -> Result<(), Error> {
+    let entry = tx.put_object(ROOT, format!("{COMMENT}{}", comment.id), ObjType::Map)?;
+    tx.put(&entry, "proposal", comment.proposal.to_string())?;
+    tx.put(&entry, "first", comment.first.as_str())?;
+    tx.put(&entry, "last", comment.last.as_str())?;
+    tx.put(&entry, "text", comment.text.as_str())?;
+    tx.put(&entry, "at", comment.at.millis())?;
+    Ok(())
 }
 
 /// Records (or replaces) the participant's stance on a proposal.

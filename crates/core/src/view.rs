@@ -10,6 +10,7 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
+use crate::comment::CommentView;
 use crate::consensus::{self, Blocker};
 use crate::convergence::{self, Outstanding, SectionStatus, Tally};
 use crate::distances::Distances;
@@ -102,6 +103,8 @@ pub struct ProposalView {
     pub adoptable: bool,
     /// What keeps it from adoption.
     pub blockers: Vec<Blocker>,
+    /// Comments on passages of its text, oldest first.
+    pub comments: Vec<CommentView>,
 }
 
 /// One participant's stance on one proposal.
@@ -149,7 +152,9 @@ pub(crate) fn build(negotiation: &Negotiation) -> Result<NegotiationView, Error>
         match proposal_doc::read(doc) {
             Ok(fields) => {
                 let heads = doc.get_heads().iter().map(ToString::to_string).collect();
-                proposals.push(proposal_view(id, fields, heads, &record.participants, &participant_records));
+                let mut view = proposal_view(id, fields, heads, &record.participants, &participant_records);
+                view.comments = comments_on(doc, &id, &participant_records);
+                proposals.push(view);
             }
             Err(error) => unreadable.push(UnreadableDocument { document: id.0, error: error.to_string() }),
         }
@@ -191,6 +196,22 @@ fn read_participants(
 
 fn sponsored_ids(records: &BTreeMap<ParticipantCode, ParticipantRecord>) -> std::collections::BTreeSet<ProposalId> {
     records.values().flat_map(|r| r.sponsored.iter().copied()).collect()
+}
+
+/// The comments on proposal `id`, their passages where they are now.
+fn comments_on(
+    doc: &automerge::Automerge,
+    id: &ProposalId,
+    records: &BTreeMap<ParticipantCode, ParticipantRecord>,
+) -> Vec<CommentView> {
+    let Ok(text) = proposal_doc::text_obj(doc) else { return Vec::new() };
+    let mut comments: Vec<CommentView> = records
+        .iter()
+        .flat_map(|(by, record)| record.comments.iter().filter(|c| c.proposal == *id).map(move |c| (by, c)))
+        .filter_map(|(by, comment)| crate::comment::resolve(doc, &text, by, comment))
+        .collect();
+    comments.sort_by(|a, b| (a.at, &a.by, &a.id).cmp(&(b.at, &b.by, &b.id)));
+    comments
 }
 
 fn proposal_view(
@@ -236,6 +257,7 @@ fn proposal_view(
         tally: Tally::default(),
         adoptable: false,
         blockers: Vec::new(),
+        comments: Vec::new(),
     };
     view.tally = convergence::tally(participants, &view);
     view.blockers = consensus::blockers(participants, &view);

@@ -318,3 +318,30 @@ fn a_late_deletion_next_to_a_newer_insertion_keeps_the_insertion() {
         n.edit_proposal_at(&id, &base, "Agencies will member states.", &by("DESA", 5)).expect("late deletion");
     assert_eq!(merged, "Agencies will actively member states.");
 }
+
+#[test]
+fn a_comment_stays_on_its_passage_while_the_text_changes() {
+    let mut n = small_negotiation();
+    let alt = propose(&mut n, "DESA", "Alt 1", "The agencies will support member states.");
+    n.comment(&alt, "c1", 26, 39, "say which member states", &by("UNODC", 5)).expect("comment");
+    let quote = |n: &Negotiation| {
+        let view = n.view().expect("view");
+        let comment = view.proposal(&alt).expect("p").comments[0].clone();
+        (comment.quote, comment.start, comment.by)
+    };
+    assert_eq!(quote(&n), ("member states".to_string(), 26, code("UNODC")));
+    n.edit_proposal(&alt, "All the agencies will jointly support member states.", &by("DESA", 6)).expect("edit");
+    assert_eq!(quote(&n).0, "member states");
+    assert_eq!(quote(&n).1, 38, "moved right by the 12 characters inserted before it");
+    let errors = [
+        n.comment(&alt, "c2", 5, 5, "empty passage", &by("UNODC", 7)),
+        n.comment(&alt, "c3", 0, 999, "past the end", &by("UNODC", 7)),
+        n.comment(&alt, "c4", 0, 3, "  ", &by("UNODC", 7)),
+        n.comment(&alt, "bad id!", 0, 3, "x", &by("UNODC", 7)),
+        n.comment(&alt, "c5", 0, 3, "x", &by("UNU", 7)),
+    ];
+    for error in errors {
+        let error = error.expect_err("refused");
+        assert!(error.to_string().contains("invalid comment") || error.to_string().contains("observer"), "{error}");
+    }
+}

@@ -209,6 +209,34 @@ pub async fn withdraw(
     Ok(StatusCode::NO_CONTENT)
 }
 
+/// The body of a comment: a passage (character offsets in the current text) and what to say.
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CommentBody {
+    start: usize,
+    end: usize,
+    text: String,
+}
+
+/// `POST /api/proposals/{id}/comments {start, end, text}`: `{id}`, 201.
+#[utoipa::path(post, path = "/api/proposals/{id}/comments", tag = "comments", request_body = CommentBody, params(("id" = String, Path)),
+    responses((status = 201, description = "`{id}` of the comment"), (status = 400, description = "Passage outside the text, or empty comment"), (status = 403, description = "Observers write nothing")))]
+pub async fn comment(
+    State(state): State<AppState>,
+    session: Session,
+    Path(id): Path<String>,
+    JsonBody(body): JsonBody<CommentBody>,
+) -> Result<(StatusCode, Json<Value>), ApiError> {
+    let proposal = proposal_id(&state, &session, &id)?;
+    let comment = uuid::Uuid::new_v4().simple().to_string();
+    state.with(|hub| {
+        hub.write(session.negotiation, &session.participant, |n, by| {
+            n.comment(&proposal, &comment, body.start, body.end, &body.text, by)
+        })
+    })?;
+    Ok((StatusCode::CREATED, Json(json!({ "id": comment }))))
+}
+
 /// The body of an adoption.
 #[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]

@@ -51,6 +51,7 @@ pub fn app(state: AppState) -> Router {
         .route("/proposals/{id}/stances/{code}", put(api::stance))
         .route("/proposals/{id}/cosponsor", post(api::cosponsor))
         .route("/proposals/{id}/withdraw", post(api::withdraw))
+        .route("/proposals/{id}/comments", post(api::comment))
         .fallback(api::not_found)
         .method_not_allowed_fallback(api::method_not_allowed);
     Router::new().nest("/api", api).fallback(api::not_found).layer(DefaultBodyLimit::max(MAX_BODY)).with_state(state)

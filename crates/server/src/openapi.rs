@@ -25,13 +25,21 @@ use crate::api;
         api::stance,
         api::cosponsor,
         api::withdraw,
+        api::comment,
         api::adopt,
         api::redline,
         api::compromise,
         api::history,
         api::export
     ),
-    components(schemas(api::SignIn, api::ProposalBody, api::TextBody, api::StanceBody, api::AdoptBody))
+    components(schemas(
+        api::SignIn,
+        api::ProposalBody,
+        api::TextBody,
+        api::StanceBody,
+        api::CommentBody,
+        api::AdoptBody
+    ))
 )]
 pub struct ApiDoc;
 
