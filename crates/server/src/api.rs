@@ -4,6 +4,7 @@
 
 use std::collections::HashMap;
 
+use accord_core::authorization::DocumentRole;
 use accord_core::automerge::ChangeHash;
 use accord_core::{DocumentId, NegotiationView, NewProposal, ParticipantCode, ProposalId, StanceKind};
 use axum::Json;
@@ -366,8 +367,13 @@ pub(crate) fn negotiation_id(session: &Session, text: &str) -> Result<DocumentId
 
 fn proposal_id(state: &AppState, session: &Session, text: &str) -> Result<ProposalId, ApiError> {
     let id: ProposalId = text.parse()?;
-    let view = view_of(state, session.negotiation)?;
-    view.proposal(&id).map(|p| p.id).ok_or_else(|| ApiError::not_found(format!("no proposal {id} in your negotiation")))
+    // Asks what kind of document the id names rather than building the whole
+    // view: this runs before every text edit from a browser.
+    let role = state.with(|hub| hub.read(session.negotiation, |n| Ok(n.document_role(&id.0)?)))?;
+    match role {
+        Some(DocumentRole::Proposal { .. }) => Ok(id),
+        _ => Err(ApiError::not_found(format!("no proposal {id} in your negotiation"))),
+    }
 }
 
 fn section_number(text: &str) -> Result<u32, ApiError> {
