@@ -537,8 +537,45 @@ impl Negotiation {
         }
         match self.docs.get(id).map(proposal_doc::read) {
             Some(Ok(proposal)) => Ok(Some(DocumentRole::Proposal { sponsors: proposal.sponsors })),
-            _ => Ok(None),
+            Some(Err(_)) => Ok(None),
+            // Not received yet (made offline, arriving by sync): whoever lists it as sponsored made it.
+            None => {
+                let sponsors: Vec<ParticipantCode> = self
+                    .participant_records()
+                    .into_iter()
+                    .filter(|(_, record)| record.sponsored.contains(&ProposalId(*id)))
+                    .map(|(code, _)| code)
+                    .collect();
+                Ok((!sponsors.is_empty()).then_some(DocumentRole::Proposal { sponsors }))
+            }
         }
+    }
+
+    /// Whether `who` may write document `id` (the rule the sync endpoint applies).
+    pub fn may_write(&self, who: &ParticipantCode, id: &DocumentId) -> Result<bool, Error> {
+        let Some(role) = self.document_role(id)? else { return Ok(false) };
+        Ok(authorization::may_write_document(&self.participants()?, who, &role))
+    }
+
+    /// Every document the negotiation references: its own, each participant's
+    /// (held or not yet), and each proposal a held participant document lists.
+    /// What a replica fetches to hold the whole negotiation.
+    pub fn referenced_documents(&self) -> Result<BTreeSet<DocumentId>, Error> {
+        let mut ids = BTreeSet::from([self.id]);
+        ids.extend(self.participants()?.iter().map(|p| p.document));
+        for (_, record) in self.participant_records() {
+            ids.extend(record.sponsored.iter().map(|proposal| proposal.0));
+        }
+        Ok(ids)
+    }
+
+    /// The readable participant documents held, by owner.
+    fn participant_records(&self) -> Vec<(ParticipantCode, participant_doc::ParticipantRecord)> {
+        let Ok(participants) = self.participants() else { return Vec::new() };
+        participants
+            .into_iter()
+            .filter_map(|p| Some((p.code, participant_doc::read(self.docs.get(&p.document)?).ok()?)))
+            .collect()
     }
 
     pub(crate) fn distances(&self) -> &Distances {

@@ -151,8 +151,8 @@ impl Store {
                 params![negotiation, document, last_seq],
             )?;
             tx.execute(
-                "INSERT INTO chunks (seq, negotiation, document, bytes) VALUES (?1, ?2, ?3, ?4)",
-                params![last_seq, negotiation, document, docs[id].save()],
+                "INSERT INTO chunks (seq, negotiation, document, bytes, key) VALUES (?1, ?2, ?3, ?4, ?5)",
+                params![last_seq, negotiation, document, docs[id].save(), crate::keyed::compacted_key(*last_seq)],
             )?;
         }
         tx.commit()?;

@@ -10,6 +10,7 @@
 //! SHA-256 hashes, never in the clear.
 
 mod chunks;
+mod keyed;
 mod tokens;
 
 use std::path::{Path, PathBuf};
@@ -18,6 +19,7 @@ use accord_core::DocumentId;
 use rusqlite::Connection;
 
 pub use chunks::Persisted;
+pub use keyed::{ChunkKind, KeyedChunk};
 pub use tokens::{Grant, hash_token};
 
 /// What can go wrong with the store.
@@ -63,6 +65,7 @@ impl Store {
         conn.pragma_update(None, "journal_mode", "WAL")?;
         conn.pragma_update(None, "synchronous", "FULL")?;
         conn.execute_batch(SCHEMA)?;
+        keyed::migrate(&conn)?;
         Ok(Store { conn })
     }
 
@@ -88,6 +91,10 @@ CREATE TABLE IF NOT EXISTS chunks (
     bytes BLOB NOT NULL
 );
 CREATE INDEX IF NOT EXISTS chunks_by_document ON chunks (negotiation, document, seq);
+CREATE TABLE IF NOT EXISTS sync_values (
+    key TEXT PRIMARY KEY,
+    bytes BLOB NOT NULL
+);
 CREATE TABLE IF NOT EXISTS tokens (
     hash TEXT PRIMARY KEY,
     negotiation TEXT NOT NULL,
