@@ -38,7 +38,7 @@ pub enum Command {
         #[arg(long, default_value = "Chair")]
         chair_name: String,
     },
-    /// Serve the store's negotiations: JSON API and live updates.
+    /// Serve the store's negotiations: JSON API, live updates and automerge-repo sync at /sync.
     Serve {
         /// Address to listen on (port 0 picks a free port).
         #[arg(long, default_value = "127.0.0.1:8080")]
@@ -46,6 +46,15 @@ pub enum Command {
         /// Load the HLCP fixture (unless the store has it) and print a sign-in token for each of its participants.
         #[arg(long)]
         demo: bool,
+    },
+    /// Sync this store with a server both ways (automerge-repo protocol); edits made offline merge.
+    Sync {
+        /// The server's address, like http://127.0.0.1:8080.
+        #[arg(long, env = "ACCORD_SERVER")]
+        server: String,
+        /// Your sign-in token (from `accord invite` on the server).
+        #[arg(long, env = "ACCORD_TOKEN")]
+        token: String,
     },
     /// Issue a sign-in token for a participant (adding it first if --role is given); prints the token.
     Invite {

@@ -3,6 +3,7 @@
 
 use std::io::Write;
 use std::net::SocketAddr;
+use std::path::Path;
 
 use accord_core::{Attribution, NewParticipant, ParticipantCode, Role, fixture};
 use accord_server::AppState;
@@ -14,7 +15,7 @@ use crate::commands::{load, now};
 use crate::store::LocalStore;
 
 /// Runs the server until SIGINT or SIGTERM.
-pub fn serve(mut store: LocalStore, addr: &str, demo: bool) -> Result<()> {
+pub fn serve(mut store: LocalStore, dir: &Path, addr: &str, demo: bool) -> Result<()> {
     init_logging();
     let addr: SocketAddr =
         addr.parse().map_err(|_| anyhow!("invalid --addr {addr:?}: write it like 127.0.0.1:8080"))?;
@@ -29,10 +30,26 @@ pub fn serve(mut store: LocalStore, addr: &str, demo: bool) -> Result<()> {
             println!("  sign in as {code:<7} ({role:<8}): token {token}");
         }
         std::io::stdout().flush()?;
-        accord_server::run(listener, AppState::new(inner, replica), shutdown_signal()).await?;
+        let state = AppState::new(inner, replica);
+        accord_server::sync::start(&state, dir).await.context("cannot start the sync endpoint")?;
+        accord_server::run(listener, state, shutdown_signal()).await?;
         tracing::info!("stopped; every acknowledged write is on disk");
         Ok(())
     })
+}
+
+/// Syncs the store with a server, showing progress on stderr.
+pub fn sync(dir: &Path, server: &str, token: &str) -> Result<()> {
+    let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
+    let report = runtime.block_on(accord_sync::sync_store(dir, server, token, |step| eprintln!("{step}")))?;
+    println!(
+        "synced {} documents of negotiation {} with {server} as {}: {} changes received",
+        report.documents, report.peer.negotiation, report.peer.participant, report.received
+    );
+    for document in &report.not_sent {
+        println!("not sent: local changes to {document}, which {} may not write", report.peer.participant);
+    }
+    Ok(())
 }
 
 /// Issues a token for `code`, adding the participant first when `role` is given.

@@ -56,6 +56,7 @@ fn me_json(state: &AppState, session: &Session) -> Result<Value, ApiError> {
         "role": role,
         "negotiation": session.negotiation,
         "title": view.title,
+        "peer_id": accord_sync::Peer { negotiation: session.negotiation, participant: session.participant.clone() }.peer_id(),
     }))
 }
 

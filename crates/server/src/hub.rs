@@ -12,8 +12,10 @@ use accord_core::{Attribution, DocumentId, Negotiation, NegotiationView, Partici
 use accord_store::{Grant, Persisted, Store};
 use axum::extract::ws::Utf8Bytes;
 use tokio::sync::broadcast;
+use tokio::sync::mpsc::UnboundedSender;
 
 use crate::error::ApiError;
+use crate::sync::{SyncSlot, SyncWork};
 
 /// How many live messages a slow subscriber may lag behind before it misses some.
 const LIVE_BACKLOG: usize = 256;
@@ -22,6 +24,7 @@ const LIVE_BACKLOG: usize = 256;
 #[derive(Clone)]
 pub struct AppState {
     hub: Arc<Mutex<Hub>>,
+    sync: SyncSlot,
 }
 
 /// The store and the negotiations in memory.
@@ -29,6 +32,8 @@ pub struct Hub {
     store: Store,
     replica: String,
     loaded: HashMap<DocumentId, Loaded>,
+    /// Where changed documents go to reach sync peers, once sync runs.
+    sync_work: Option<UnboundedSender<SyncWork>>,
 }
 
 struct Loaded {
@@ -43,7 +48,13 @@ struct Loaded {
 impl AppState {
     /// State over an open store; `replica` names this server as a writer.
     pub fn new(store: Store, replica: String) -> AppState {
-        AppState { hub: Arc::new(Mutex::new(Hub { store, replica, loaded: HashMap::new() })) }
+        let hub = Hub { store, replica, loaded: HashMap::new(), sync_work: None };
+        AppState { hub: Arc::new(Mutex::new(hub)), sync: SyncSlot::default() }
+    }
+
+    /// The sync endpoint's slot (empty until `sync::start`).
+    pub fn sync_slot(&self) -> &SyncSlot {
+        &self.sync
     }
 
     /// Runs `work` on the hub. The hub does blocking work (SQLite commits
@@ -90,11 +101,11 @@ impl Hub {
         write: impl FnOnce(&mut Negotiation, &Attribution) -> Result<T, accord_core::Error>,
     ) -> Result<T, ApiError> {
         let by = Attribution::new(who.clone(), now());
-        let Hub { store, loaded, replica } = self;
-        let entry = load_into(loaded, store, replica, id)?;
+        let Hub { store, loaded, replica, sync_work } = self;
+        let entry = load_into(loaded, store, replica, sync_work, id)?;
         let value = write(&mut entry.negotiation, &by)?;
         match store.save(&mut entry.negotiation, &mut entry.persisted) {
-            Ok(saved) => announce(entry, Some(who), &saved),
+            Ok(saved) => changed(entry, sync_work, Some(who), &saved),
             Err(error) => {
                 loaded.remove(&id);
                 return Err(error.into());
@@ -134,9 +145,30 @@ impl Hub {
         }
     }
 
+    /// Brings in what other writers stored for a negotiation in memory
+    /// (the sync endpoint, other processes) and announces it; a negotiation
+    /// not in memory will be read whole when first used.
+    pub fn refresh(&mut self, id: DocumentId) {
+        if self.loaded.contains_key(&id)
+            && let Err(error) = self.loaded(id)
+        {
+            tracing::error!(?error, negotiation = %id, "could not bring in stored changes");
+        }
+    }
+
+    /// A receiver of the negotiation's live messages (whatever changed, it hears).
+    pub fn subscribe(&mut self, id: DocumentId) -> Result<broadcast::Receiver<Utf8Bytes>, ApiError> {
+        Ok(self.loaded(id)?.live.subscribe())
+    }
+
+    /// From now on, documents that change are also sent to `work` (for sync peers).
+    pub(crate) fn send_sync_work_to(&mut self, work: UnboundedSender<SyncWork>) {
+        self.sync_work = Some(work);
+    }
+
     fn loaded(&mut self, id: DocumentId) -> Result<&mut Loaded, ApiError> {
-        let Hub { store, loaded, replica } = self;
-        load_into(loaded, store, replica, id)
+        let Hub { store, loaded, replica, sync_work } = self;
+        load_into(loaded, store, replica, sync_work, id)
     }
 }
 
@@ -144,13 +176,14 @@ fn load_into<'a>(
     loaded: &'a mut HashMap<DocumentId, Loaded>,
     store: &Store,
     replica: &str,
+    sync_work: &Option<UnboundedSender<SyncWork>>,
     id: DocumentId,
 ) -> Result<&'a mut Loaded, ApiError> {
     match loaded.entry(id) {
         Entry::Occupied(entry) => {
             let entry = entry.into_mut();
-            let changed = store.refresh(&mut entry.negotiation, &mut entry.persisted)?;
-            announce(entry, None, &changed);
+            let refreshed = store.refresh(&mut entry.negotiation, &mut entry.persisted)?;
+            changed(entry, sync_work, None, &refreshed);
             Ok(entry)
         }
         Entry::Vacant(entry) => {
@@ -162,6 +195,21 @@ fn load_into<'a>(
             Ok(entry.insert(Loaded { negotiation, persisted, live, present: BTreeMap::new() }))
         }
     }
+}
+
+/// Passes on documents that changed: to sync peers and to live subscribers.
+fn changed(
+    entry: &Loaded,
+    sync_work: &Option<UnboundedSender<SyncWork>>,
+    who: Option<&ParticipantCode>,
+    documents: &[DocumentId],
+) {
+    if let Some(work) = sync_work
+        && !documents.is_empty()
+    {
+        let _ = work.send(SyncWork::Changed(entry.negotiation.id(), documents.to_vec()));
+    }
+    announce(entry, who, documents);
 }
 
 /// Tells live subscribers which documents changed (none listening, or

@@ -5,6 +5,8 @@
 //!   proposals, text edits from browsers, stances, adoption, redline,
 //!   compromise, history, export);
 //! - [`live`]: a WebSocket per negotiation pushing every stored change;
+//! - [`sync`]: the automerge-repo endpoint at `/sync` for native and
+//!   JavaScript peers, with the same ownership rule per document;
 //! - [`hub`]: the store and the negotiations in memory; every write is
 //!   applied by accord-core (which knows the rules), made durable in SQLite,
 //!   and only then answered and announced.
@@ -19,6 +21,7 @@ mod json;
 pub mod live;
 pub mod openapi;
 pub mod session;
+pub mod sync;
 
 use std::future::Future;
 
@@ -54,7 +57,10 @@ pub fn app(state: AppState) -> Router {
         .route("/proposals/{id}/comments", post(api::comment))
         .fallback(api::not_found)
         .method_not_allowed_fallback(api::method_not_allowed);
-    Router::new().nest("/api", api).fallback(api::not_found).layer(DefaultBodyLimit::max(MAX_BODY)).with_state(state)
+    Router::new()
+        .nest("/api", api)
+        .route("/sync", get(sync::sync))
+        .fallback(api::not_found).layer(DefaultBodyLimit::max(MAX_BODY)).with_state(state)
 }
 
 /// Serves `state` on `listener` until `shutdown` completes, then finishes
@@ -64,5 +70,7 @@ pub async fn run(
     state: AppState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, app(state)).with_graceful_shutdown(shutdown).await
+    axum::serve(listener, app(state.clone())).with_graceful_shutdown(shutdown).await?;
+    sync::stop(&state).await;
+    Ok(())
 }

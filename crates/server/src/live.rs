@@ -51,7 +51,7 @@ pub async fn live(
 }
 
 /// An `Origin` header, when sent, must name the host the request came to.
-fn check_origin(headers: &HeaderMap) -> Result<(), ApiError> {
+pub(crate) fn check_origin(headers: &HeaderMap) -> Result<(), ApiError> {
     let Some(origin) = headers.get(ORIGIN).and_then(|v| v.to_str().ok()) else { return Ok(()) };
     let host = headers.get(HOST).and_then(|v| v.to_str().ok()).unwrap_or_default();
     let origin_host = origin.split("://").nth(1).unwrap_or(origin);

@@ -5,6 +5,7 @@
 use accord_core::{DocumentId, ParticipantCode};
 use axum::extract::FromRequestParts;
 use axum::http::header::{AUTHORIZATION, COOKIE};
+use axum::http::HeaderMap;
 use axum::http::request::Parts;
 
 use crate::error::ApiError;
@@ -36,19 +37,24 @@ impl FromRequestParts<AppState> for Session {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
-        let token = bearer(parts).or_else(|| cookie(parts)).ok_or_else(ApiError::unauthorized)?;
+        let token = token_of(&parts.headers).ok_or_else(ApiError::unauthorized)?;
         let grant = state.with(|hub| hub.grant(&token))?.ok_or_else(ApiError::unauthorized)?;
         Ok(Session { negotiation: grant.negotiation, participant: grant.participant })
     }
 }
 
-fn bearer(parts: &Parts) -> Option<String> {
-    let value = parts.headers.get(AUTHORIZATION)?.to_str().ok()?;
+/// The token of a request: its Bearer header, else its session cookie.
+pub fn token_of(headers: &HeaderMap) -> Option<String> {
+    bearer(headers).or_else(|| cookie(headers))
+}
+
+fn bearer(headers: &HeaderMap) -> Option<String> {
+    let value = headers.get(AUTHORIZATION)?.to_str().ok()?;
     value.strip_prefix("Bearer ").map(|token| token.trim().to_string())
 }
 
-fn cookie(parts: &Parts) -> Option<String> {
-    parts.headers.get_all(COOKIE).iter().filter_map(|value| value.to_str().ok()).find_map(|header| {
+fn cookie(headers: &HeaderMap) -> Option<String> {
+    headers.get_all(COOKIE).iter().filter_map(|value| value.to_str().ok()).find_map(|header| {
         header.split(';').find_map(|pair| pair.trim().strip_prefix(COOKIE_NAME)?.strip_prefix('=').map(str::to_string))
     })
 }
