@@ -1,5 +1,12 @@
 #!/usr/bin/env bash
-# Runs every test of the workspace: unit, property and end-to-end tests.
+# Runs every test of the workspace: unit, property and end-to-end tests,
+# including the interop test with the official JavaScript automerge-repo
+# client, installed here from the npm registry as tests/js/package-lock.json pins it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
+    echo "the sync interop test needs Node.js and npm (Debian: apt-get install nodejs npm)" >&2
+    exit 1
+fi
+npm ci --prefix tests/js --no-audit --no-fund --loglevel=error
 cargo test --workspace

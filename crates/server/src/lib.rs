@@ -60,7 +60,9 @@ pub fn app(state: AppState) -> Router {
     Router::new()
         .nest("/api", api)
         .route("/sync", get(sync::sync))
-        .fallback(api::not_found).layer(DefaultBodyLimit::max(MAX_BODY)).with_state(state)
+        .fallback(api::not_found)
+        .layer(DefaultBodyLimit::max(MAX_BODY))
+        .with_state(state)
 }
 
 /// Serves `state` on `listener` until `shutdown` completes, then finishes

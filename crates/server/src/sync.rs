@@ -77,7 +77,8 @@ pub async fn start(state: &AppState, dir: &Path) -> Result<(), EndpointError> {
             for document in documents {
                 let Some(synced) = endpoint.open(document).await else { continue };
                 pusher.with(|hub| {
-                    let absorbed = hub.read(negotiation, |n| Ok(n.documents().get(&document).map(|d| synced.absorb(d))));
+                    let absorbed =
+                        hub.read(negotiation, |n| Ok(n.documents().get(&document).map(|d| synced.absorb(d))));
                     if let Ok(Some(count)) = absorbed
                         && count > 0
                     {
@@ -119,14 +120,17 @@ pub async fn sync(
         .get()
         .cloned()
         .ok_or_else(|| ApiError::new(axum::http::StatusCode::SERVICE_UNAVAILABLE, "sync is not running"))?;
-    let upgrade = upgrade
-        .map_err(|_| ApiError::bad_request("this route is the automerge-repo sync WebSocket: open it with a sync client"))?;
+    let upgrade = upgrade.map_err(|_| {
+        ApiError::bad_request("this route is the automerge-repo sync WebSocket: open it with a sync client")
+    })?;
     let peer = Peer { negotiation: grant.negotiation, participant: grant.participant };
-    Ok(upgrade.max_message_size(MAX_SYNC_MESSAGE).max_frame_size(MAX_SYNC_MESSAGE).on_upgrade(move |socket| async move {
-        if let Err(error) = endpoint.accept(socket, &peer) {
-            tracing::warn!(%error, %peer, "sync connection not taken");
-        }
-    }))
+    Ok(upgrade.max_message_size(MAX_SYNC_MESSAGE).max_frame_size(MAX_SYNC_MESSAGE).on_upgrade(
+        move |socket| async move {
+            if let Err(error) = endpoint.accept(socket, &peer) {
+                tracing::warn!(%error, %peer, "sync connection not taken");
+            }
+        },
+    ))
 }
 
 impl SyncSlot {

@@ -61,7 +61,9 @@ pub struct KeyedChunk {
 /// Adds the `key` column to stores made before the sync endpoint existed.
 pub(crate) fn migrate(conn: &Connection) -> Result<(), StoreError> {
     let has_key: bool =
-        conn.query_row("SELECT COUNT(*) > 0 FROM pragma_table_info('chunks') WHERE name = 'key'", [], |row| row.get(0))?;
+        conn.query_row("SELECT COUNT(*) > 0 FROM pragma_table_info('chunks') WHERE name = 'key'", [], |row| {
+            row.get(0)
+        })?;
     if !has_key {
         conn.execute_batch("ALTER TABLE chunks ADD COLUMN key TEXT")?;
     }

@@ -19,8 +19,8 @@ use accord_core::automerge::ChangeHash;
 use accord_core::{DocumentId, Negotiation, ParticipantCode};
 use accord_store::Store;
 use futures::future::BoxFuture;
-use futures::{SinkExt, StreamExt};
-use samod::{BackoffConfig, ConnectionId, DialError, Dialer, DocHandle, PeerId, Repo, Transport};
+use futures::{FutureExt, SinkExt, StreamExt};
+use samod::{BackoffConfig, ConnectionId, DialError, Dialer, DialerEvent, DocHandle, PeerId, Repo, Transport};
 use tokio_tungstenite::tungstenite::Message;
 
 use crate::Peer;
@@ -76,13 +76,19 @@ pub enum SyncError {
 
 /// Syncs the store in `dir` with the server at `server` (its http URL) as
 /// the holder of `token`; `progress` hears what is happening.
-pub async fn sync_store(dir: &Path, server: &str, token: &str, progress: impl Fn(&str)) -> Result<SyncReport, SyncError> {
+pub async fn sync_store(
+    dir: &Path,
+    server: &str,
+    token: &str,
+    progress: impl Fn(&str),
+) -> Result<SyncReport, SyncError> {
     let server = server.trim_end_matches('/');
     let peer = who_am_i(server, token).await?;
     progress(&format!("signed in as {} in negotiation {}", peer.participant, peer.negotiation));
     let before = local_heads(dir, peer.negotiation)?;
     let storage = SyncStorage::open(dir, Unobserved)?;
-    let repo = Repo::build_tokio().with_storage(storage.clone()).with_peer_id(PeerId::from(peer.peer_id())).load().await;
+    let repo =
+        Repo::build_tokio().with_storage(storage.clone()).with_peer_id(PeerId::from(peer.peer_id())).load().await;
     let result = sync_with(&repo, &storage, server, token, &peer, &before, &progress).await;
     repo.stop().await;
     result
@@ -98,10 +104,19 @@ async fn sync_with(
     progress: &impl Fn(&str),
 ) -> Result<SyncReport, SyncError> {
     let url = sync_url(server, token)?;
-    let no_retries = BackoffConfig { max_retries: Some(0), ..BackoffConfig::default() };
-    let dialer = repo.dial(no_retries, Arc::new(TokenDialer { url })).map_err(|_| stopped())?;
-    let established = within("accept the sync connection", dialer.established()).await?;
-    established.map_err(|error| SyncError::Unreachable { url: server.to_string(), reason: error.to_string() })?;
+    let few_retries =
+        BackoffConfig { max_retries: Some(3), initial_delay: Duration::from_millis(200), ..BackoffConfig::default() };
+    let dialer = repo.dial(few_retries, Arc::new(TokenDialer { url })).map_err(|_| stopped())?;
+    let mut events = dialer.events();
+    if let Err(error) = within("accept the sync connection", dialer.established()).await? {
+        let mut reasons = vec![error.to_string()];
+        while let Some(Some(event)) = events.next().now_or_never() {
+            if let DialerEvent::Disconnected { reason } = event {
+                reasons.push(reason);
+            }
+        }
+        return Err(SyncError::Unreachable { url: server.to_string(), reason: reasons.join("; ") });
+    }
     let connection = dialer.connection_id().ok_or_else(stopped)?;
 
     let mut handles: BTreeMap<DocumentId, DocHandle> = BTreeMap::new();
@@ -176,8 +191,10 @@ async fn who_am_i(server: &str, token: &str) -> Result<Peer, SyncError> {
     if !(server.starts_with("http://") || server.starts_with("https://")) {
         return Err(SyncError::BadUrl(server.to_string()));
     }
-    let unreachable = |error: reqwest::Error| SyncError::Unreachable { url: server.to_string(), reason: error.to_string() };
-    let response = reqwest::Client::new().get(format!("{server}/api/me")).bearer_auth(token).send().await.map_err(unreachable)?;
+    let unreachable =
+        |error: reqwest::Error| SyncError::Unreachable { url: server.to_string(), reason: error.to_string() };
+    let response =
+        reqwest::Client::new().get(format!("{server}/api/me")).bearer_auth(token).send().await.map_err(unreachable)?;
     let status = response.status();
     let body: serde_json::Value = response.json().await.map_err(|e| SyncError::Protocol(e.to_string()))?;
     if !status.is_success() {
@@ -189,7 +206,8 @@ async fn who_am_i(server: &str, token: &str) -> Result<Peer, SyncError> {
         return Err(SyncError::Protocol(format!("/api/me lacks negotiation or participant: {body}")));
     };
     let negotiation = negotiation.parse().map_err(|e: accord_core::Error| SyncError::Protocol(e.to_string()))?;
-    let participant: ParticipantCode = participant.parse().map_err(|e: accord_core::Error| SyncError::Protocol(e.to_string()))?;
+    let participant: ParticipantCode =
+        participant.parse().map_err(|e: accord_core::Error| SyncError::Protocol(e.to_string()))?;
     Ok(Peer { negotiation, participant })
 }
 
@@ -241,7 +259,9 @@ impl Dialer for TokenDialer {
                     Err(error) => Some(Err(error)),
                 }
             });
-            let outgoing = sink.with(|bytes: Vec<u8>| async move { Ok::<_, tokio_tungstenite::tungstenite::Error>(Message::Binary(bytes.into())) });
+            let outgoing = sink.with(|bytes: Vec<u8>| async move {
+                Ok::<_, tokio_tungstenite::tungstenite::Error>(Message::Binary(bytes.into()))
+            });
             Ok(Transport::new(Box::pin(incoming), Box::pin(outgoing)))
         })
     }

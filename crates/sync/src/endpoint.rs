@@ -22,9 +22,9 @@ use accord_store::StoreError;
 use futures::stream::{self, BoxStream, StreamExt};
 use samod::{AcceptorHandle, DocHandle, PeerId, Repo, ShareConfig};
 
+use crate::Peer;
 use crate::ids::{from_samod, to_samod};
 use crate::storage::{StorageEvents, SyncStorage};
-use crate::Peer;
 
 /// What a peer may do with one document.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -90,7 +90,10 @@ impl SyncEndpoint {
     /// Serves a WebSocket as `peer`: the peer must say it is `peer` in the
     /// protocol's handshake, or the connection is closed.
     pub fn accept(&self, socket: axum::extract::ws::WebSocket, peer: &Peer) -> Result<(), EndpointError> {
-        self.acceptor.accept_axum(socket, Some(PeerId::from(peer.peer_id()))).map(|_| ()).map_err(|_| EndpointError::Stopped)
+        self.acceptor
+            .accept_axum(socket, Some(PeerId::from(peer.peer_id())))
+            .map(|_| ())
+            .map_err(|_| EndpointError::Stopped)
     }
 
     /// How many peers are connected.

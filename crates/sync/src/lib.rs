@@ -17,5 +17,5 @@ pub mod storage;
 
 pub use client::{SyncError, SyncReport, sync_store};
 pub use endpoint::{DocumentAccess, EndpointError, PeerAccess, SyncEndpoint, SyncedDocument};
-pub use storage::{StorageEvents, SyncStorage};
 pub use ids::Peer;
+pub use storage::{StorageEvents, SyncStorage};

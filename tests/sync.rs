@@ -1,0 +1,228 @@
+//! End-to-end tests of the automerge-repo endpoint at `/sync`: the real
+//! server, the real `accord sync` client on its own stores, raw WebSocket
+//! frames, and the official JavaScript client (`@automerge/automerge-repo`
+//! from npm, installed into tests/js by scripts/test.sh).
+
+mod support;
+
+use std::path::Path;
+use std::process::Command;
+use std::time::Duration;
+
+use futures_util::{SinkExt, StreamExt};
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+use support::{Server, accord, fresh_store, id_of, proposal};
+use tokio_tungstenite::tungstenite::Message;
+
+/// `accord sync` of `store` with the server as `code`; its standard output.
+fn sync(store: &Path, server: &Server, code: &str) -> String {
+    accord(store, &["sync", "--server", &server.base, "--token", server.token(code)])
+}
+
+/// Replaces a proposal's text in a local store, as `code`, without the server.
+fn edit_offline(store: &Path, proposal: &str, code: &str, text: &str) {
+    let file = store.join(format!("edit-{code}.txt"));
+    std::fs::write(&file, text).expect("write text");
+    accord(store, &["edit", "--proposal", proposal, "--as", code, "--text-file", file.to_str().expect("utf-8 path")]);
+}
+
+/// The negotiation as a local store shows it (the same JSON as the server's view).
+fn local_view(store: &Path) -> Value {
+    serde_json::from_str(&accord(store, &["status", "--json"])).expect("status --json")
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn three_sponsors_edit_one_proposal_over_the_api_and_sync_one_offline_and_all_converge() {
+    let server = Server::start("sync-three");
+    let id = server.negotiation().await;
+    let base = "Alpha one. Bravo two. Charlie three.";
+    let path = format!("/api/negotiations/{id}/sections/4/proposals");
+    let body = json!({"label": "Joint", "text": base, "rationale": "one text", "cosponsors": ["UNCTAD", "OHCHR"]});
+    let (status, created) = server.call(Some("DESA"), Method::POST, &path, Some(body)).await;
+    assert_eq!(status, StatusCode::CREATED, "{created}");
+    let joint = created["id"].as_str().expect("id").to_string();
+
+    let ohchr = fresh_store("sync-three-ohchr");
+    let unctad = fresh_store("sync-three-unctad");
+    assert!(sync(&ohchr, &server, "OHCHR").contains("as OHCHR"));
+    sync(&unctad, &server, "UNCTAD");
+
+    // OHCHR goes offline and edits the start.
+    edit_offline(&ohchr, &joint, "OHCHR", &base.replace("Alpha", "Amended"));
+    // DESA edits the middle over the JSON API, from the heads it last saw.
+    let heads = proposal(&server.view().await, 4, "Joint")["heads"].clone();
+    let edit = json!({"text": base.replace("Bravo", "Better"), "base_heads": heads});
+    let (status, edited) =
+        server.call(Some("DESA"), Method::PUT, &format!("/api/proposals/{joint}/text"), Some(edit)).await;
+    assert_eq!(status, StatusCode::OK, "{edited}");
+    // UNCTAD edits the end and syncs at once.
+    edit_offline(&unctad, &joint, "UNCTAD", &base.replace("Charlie", "Closing"));
+    sync(&unctad, &server, "UNCTAD");
+    // OHCHR comes back; UNCTAD syncs once more to receive OHCHR's words.
+    sync(&ohchr, &server, "OHCHR");
+    sync(&unctad, &server, "UNCTAD");
+
+    let view = server.view().await;
+    let expected = base.replace("Alpha", "Amended").replace("Bravo", "Better").replace("Charlie", "Closing");
+    assert_eq!(proposal(&view, 4, "Joint")["text"], expected.as_str());
+    assert_eq!(local_view(&ohchr), view, "OHCHR's copy and the server agree");
+    assert_eq!(local_view(&unctad), view, "UNCTAD's copy and the server agree");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_server_takes_from_a_peer_only_the_documents_it_may_write() {
+    let server = Server::start("sync-rules");
+    let before = server.view().await;
+    let alt1 = id_of(&before, 4, "Alt 1");
+    let desa = fresh_store("sync-rules-desa");
+    sync(&desa, &server, "DESA");
+
+    // DESA's own stance is DESA's to write. Its local copy also gets a stance
+    // forged for UNESCO, an edit of UNSEC's proposal and a section added as
+    // the chair: a local store has no tokens, but the server does.
+    accord(&desa, &["stance", "--proposal", &alt1, "--as", "DESA", "support"]);
+    accord(&desa, &["stance", "--proposal", &alt1, "--as", "UNESCO", "object", "--reason", "forged"]);
+    edit_offline(&desa, &alt1, "UNSEC", "Forged text.");
+    let section_text = desa.join("section.txt");
+    std::fs::write(&section_text, "Forged section.").expect("write");
+    let section_args = ["add-section", "--as", "HLCP", "--number", "6", "--title", "Forged", "--lead", "ITU"];
+    let mut args: Vec<&str> = section_args.to_vec();
+    args.extend(["--text-file", section_text.to_str().expect("utf-8")]);
+    accord(&desa, &args);
+
+    let out = sync(&desa, &server, "DESA");
+    assert_eq!(out.matches("not sent").count(), 3, "UNESCO's document, UNSEC's proposal, the negotiation: {out}");
+
+    let after = server.view().await;
+    let alt1_after = proposal(&after, 4, "Alt 1");
+    assert_eq!(alt1_after["stances"]["DESA"]["stance"], "support", "DESA's own stance arrived");
+    assert_eq!(alt1_after["text"], proposal(&before, 4, "Alt 1")["text"], "UNSEC's text is untouched");
+    assert_eq!(alt1_after["stances"]["UNESCO"], proposal(&before, 4, "Alt 1")["stances"]["UNESCO"]);
+    assert_eq!(after["sections"].as_array().expect("sections").len(), 5, "no section added");
+}
+
+/// The join message of the automerge-repo protocol (CBOR), claiming to be `sender`.
+fn join_message(sender: &str) -> Vec<u8> {
+    let mut cbor = vec![0xa3, 0x64];
+    cbor.extend(b"type");
+    cbor.push(0x64);
+    cbor.extend(b"join");
+    cbor.push(0x68);
+    cbor.extend(b"senderId");
+    let length = u8::try_from(sender.len()).expect("an id under 256 bytes");
+    if length < 24 {
+        cbor.push(0x60 + length);
+    } else {
+        cbor.extend([0x78, length]);
+    }
+    cbor.extend(sender.as_bytes());
+    cbor.extend([0x78, 0x19]);
+    cbor.extend(b"supportedProtocolVersions");
+    cbor.extend([0x81, 0x61, b'1']);
+    cbor
+}
+
+/// Sends `frames` on a sync socket opened with `code`'s token; whether the server then closed it.
+async fn closed_after(server: &Server, code: &str, frames: Vec<Message>) -> bool {
+    let url = format!("{}/sync?token={}", server.base.replacen("http", "ws", 1), server.token(code));
+    let (mut socket, _) = tokio_tungstenite::connect_async(url).await.expect("upgrade");
+    for frame in frames {
+        if socket.send(frame).await.is_err() {
+            return true;
+        }
+    }
+    let until_closed = async {
+        while let Some(message) = socket.next().await {
+            if matches!(message, Err(_) | Ok(Message::Close(_))) {
+                return;
+            }
+        }
+    };
+    tokio::time::timeout(Duration::from_secs(10), until_closed).await.is_ok()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn sync_connections_need_a_token_are_pinned_to_it_and_survive_bad_frames() {
+    let server = Server::start("sync-bad");
+    let before = server.view().await;
+    let client = reqwest::Client::new();
+    for (query, expected) in [("", StatusCode::UNAUTHORIZED), ("?token=nope", StatusCode::UNAUTHORIZED)] {
+        let response = client.get(format!("{}/sync{query}", server.base)).send().await.expect("sent");
+        assert_eq!(response.status(), expected, "/sync{query}");
+    }
+    let plain = client.get(format!("{}/sync?token={}", server.base, server.token("DESA"))).send().await.expect("sent");
+    assert_eq!(plain.status(), StatusCode::BAD_REQUEST, "a GET that is not a WebSocket upgrade");
+
+    let desa_peer = format!("accord:{}:DESA", server.negotiation().await);
+    let itu_peer = format!("accord:{}:ITU", server.negotiation().await);
+    assert!(closed_after(&server, "DESA", vec![Message::binary(join_message(&itu_peer))]).await, "ITU's peer id");
+    assert!(!closed_after_quickly(&server, "DESA", join_message(&desa_peer)).await, "its own peer id is welcome");
+    let bad_frames = [
+        vec![Message::binary(vec![0xff, 0x00, 0x13, 0x37])],
+        vec![Message::binary(join_message(&desa_peer)), Message::binary(b"\xa1\x64type\x64sync".to_vec())],
+        vec![Message::binary(vec![0u8; 17 * 1024 * 1024])],
+    ];
+    for frames in bad_frames {
+        assert!(closed_after(&server, "DESA", frames).await, "a bad frame closes the connection");
+    }
+    let (status, _) = server.call(Some("DESA"), Method::GET, "/api/me", None).await;
+    assert_eq!(status, StatusCode::OK, "the server still serves");
+    assert_eq!(server.view().await, before, "and nothing changed");
+}
+
+/// Whether the server closes a socket within a second of `join` (it should not, for the right peer id).
+async fn closed_after_quickly(server: &Server, code: &str, join: Vec<u8>) -> bool {
+    let url = format!("{}/sync?token={}", server.base.replacen("http", "ws", 1), server.token(code));
+    let (mut socket, _) = tokio_tungstenite::connect_async(url).await.expect("upgrade");
+    socket.send(Message::binary(join)).await.expect("send join");
+    let first = tokio::time::timeout(Duration::from_secs(5), socket.next()).await.expect("an answer to join");
+    assert!(matches!(first, Some(Ok(Message::Binary(_)))), "a peer message answers the join: {first:?}");
+    let closed = tokio::time::timeout(Duration::from_secs(1), socket.next()).await;
+    matches!(closed, Ok(None | Some(Err(_) | Ok(Message::Close(_)))))
+}
+
+/// Runs the official JavaScript client (tests/js/sync-client.mjs); its exit success and JSON report.
+fn js_client(server: &Server, code: &str, proposal: &str, append: &str, expect_ignored: bool) -> (bool, Value) {
+    let js = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/js");
+    assert!(
+        js.join("node_modules/@automerge/automerge-repo").exists(),
+        "the npm client is not installed: run scripts/test.sh, or npm ci --prefix tests/js"
+    );
+    let mut command = Command::new("node");
+    command.arg(js.join("sync-client.mjs"));
+    command.args(["--server", &server.base, "--token", server.token(code), "--proposal", proposal, "--append", append]);
+    if expect_ignored {
+        command.arg("--expect-ignored");
+    }
+    let output = command.output().expect("node runs");
+    let report = String::from_utf8_lossy(&output.stdout);
+    let line = report.lines().last().unwrap_or_default();
+    let parsed = serde_json::from_str(line)
+        .unwrap_or_else(|_| panic!("no JSON report: {report} {}", String::from_utf8_lossy(&output.stderr)));
+    (output.status.success(), parsed)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_official_javascript_client_reads_edits_and_is_held_to_the_same_rules() {
+    let server = Server::start("sync-js");
+    let id = server.negotiation().await;
+    let alt3 = id_of(&server.view().await, 4, "Alt 3");
+
+    let (ok, report) = js_client(&server, "OHCHR", &alt3, " Reviewed by OHCHR.", false);
+    assert!(ok, "OHCHR sponsors Alt 3: {report}");
+    assert_eq!(report["title"], server.view().await["title"], "it read the negotiation document");
+    let text = proposal(&server.view().await, 4, "Alt 3")["text"].as_str().expect("text").to_string();
+    assert!(text.ends_with(" Reviewed by OHCHR."), "the server has the edit: {text}");
+    let cli = serde_json::from_str::<Value>(&accord(&server.store, &["status", "--json"])).expect("json");
+    assert_eq!(proposal(&cli, 4, "Alt 3")["text"], text.as_str(), "so does the CLI, on the server's store");
+
+    let (ok, report) = js_client(&server, "ITU", &alt3, " Hijacked.", true);
+    assert!(ok, "ITU does not sponsor Alt 3: the server ignores its edit: {report}");
+
+    // A second negotiation in the same store: ITU's token does not open it.
+    let other_id = accord(&server.store, &["init", "--title", "Another negotiation", "--chair", "BOSS"]);
+    assert_ne!(other_id, id);
+    let (ok, report) = js_client(&server, "ITU", &other_id, " Nosy.", false);
+    assert!(!ok, "a document outside the token's negotiation is not served: {report}");
+}
