@@ -100,6 +100,17 @@ async fn the_server_takes_from_a_peer_only_the_documents_it_may_write() {
     assert_eq!(alt1_after["text"], proposal(&before, 4, "Alt 1")["text"], "UNSEC's text is untouched");
     assert_eq!(alt1_after["stances"]["UNESCO"], proposal(&before, 4, "Alt 1")["stances"]["UNESCO"]);
     assert_eq!(after["sections"].as_array().expect("sections").len(), 5, "no section added");
+
+    // The chair may write the negotiation document over sync too.
+    let chair = fresh_store("sync-rules-chair");
+    sync(&chair, &server, "HLCP");
+    let mut args: Vec<&str> = section_args.to_vec();
+    args.extend(["--text-file", section_text.to_str().expect("utf-8")]);
+    accord(&chair, &args);
+    let out = sync(&chair, &server, "HLCP");
+    assert!(!out.contains("not sent"), "{out}");
+    let sections = server.view().await["sections"].as_array().expect("sections").len();
+    assert_eq!(sections, 6, "the chair's section arrived");
 }
 
 /// The join message of the automerge-repo protocol (CBOR), claiming to be `sender`.

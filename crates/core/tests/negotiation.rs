@@ -345,3 +345,23 @@ fn a_comment_stays_on_its_passage_while_the_text_changes() {
         assert!(error.to_string().contains("invalid comment") || error.to_string().contains("observer"), "{error}");
     }
 }
+
+#[test]
+fn whole_documents_are_writable_only_by_their_owners_the_rule_sync_applies() {
+    let n = fixture::load("hlcp-cybersecurity").expect("fixture");
+    let view = n.view().expect("view");
+    let alt2 = view.sections[3].proposals.iter().find(|p| p.label == "Alt 2").expect("Alt 2").id;
+    let own = |who: &str| view.participants.iter().find(|p| p.code == code(who)).expect("participant").document;
+    let may = |who: &str, doc| n.may_write(&code(who), &doc).expect("rule");
+
+    assert!(may("HLCP", n.id()) && may("ITU", n.id()), "chair and convenors write the negotiation document");
+    assert!(!may("DESA", n.id()), "a member does not");
+    assert!(may("DESA", own("DESA")) && !may("DESA", own("UNESCO")), "each writes only its own document");
+    assert!(!may("UNU", own("UNU")), "an observer writes nothing, not even its own document");
+    assert!(may("DESA", alt2.0) && may("UNCTAD", alt2.0) && !may("ITU", alt2.0), "sponsors write their proposal");
+    assert!(!may("HLCP", accord_core::DocumentId::derive("test", "stranger")), "unknown documents: no one");
+
+    let referenced = n.referenced_documents().expect("documents");
+    assert!(referenced.contains(&n.id()) && referenced.contains(&own("UNU")) && referenced.contains(&alt2.0));
+    assert!(n.documents().keys().all(|doc| referenced.contains(doc)), "everything held is referenced");
+}
