@@ -177,8 +177,10 @@ async fn sync_connections_need_a_token_are_pinned_to_it_and_survive_bad_frames()
     for frames in bad_frames {
         assert!(closed_after(&server, "DESA", frames).await, "a bad frame closes the connection");
     }
-    let (status, _) = server.call(Some("DESA"), Method::GET, "/api/me", None).await;
+    let (status, health) = server.call(None, Method::GET, "/api/health", None).await;
     assert_eq!(status, StatusCode::OK, "the server still serves");
+    assert_eq!(health["sync"]["running"], true, "{health}");
+    assert_eq!(health["sync"]["storage_failures"], 0, "{health}");
     assert_eq!(server.view().await, before, "and nothing changed");
 }
 

@@ -346,6 +346,21 @@ pub async fn export(
     Ok(([(CONTENT_TYPE, HeaderValue::from_static(content_type))], bytes).into_response())
 }
 
+/// `GET /api/health`: whether the server serves, and the sync endpoint's
+/// state (a storage failure stops sync and is counted here). No sign-in needed.
+#[utoipa::path(get, path = "/api/health", tag = "session", responses((status = 200, description = "The server's state")))]
+pub async fn health(State(state): State<AppState>) -> Json<Value> {
+    let sync = match state.sync_slot().get() {
+        Some(endpoint) => json!({
+            "running": endpoint.storage_failures() == 0,
+            "connections": endpoint.connections(),
+            "storage_failures": endpoint.storage_failures(),
+        }),
+        None => json!({ "running": false, "connections": 0, "storage_failures": 0 }),
+    };
+    Json(json!({ "ok": true, "sync": sync }))
+}
+
 /// Any other path.
 pub async fn not_found() -> ApiError {
     ApiError::not_found("no such route: the API is described at /api/openapi.json")

@@ -39,6 +39,7 @@ pub const MAX_BODY: usize = 256 * 1024;
 pub fn app(state: AppState) -> Router {
     let api = Router::new()
         .route("/openapi.json", get(openapi::openapi_json))
+        .route("/health", get(api::health))
         .route("/session", post(api::sign_in))
         .route("/me", get(api::me))
         .route("/negotiations", get(api::list))

@@ -16,6 +16,7 @@ use crate::api;
         Errors are JSON `{\"error\": ...}`. The live WebSocket is GET /api/negotiations/{id}/live."
     ),
     paths(
+        api::health,
         api::sign_in,
         api::me,
         api::list,
