@@ -8,5 +8,9 @@ if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
     echo "the sync interop test needs Node.js and npm (Debian: apt-get install nodejs npm)" >&2
     exit 1
 fi
+if ! command -v xmllint >/dev/null; then
+    echo "the Akoma Ntoso export test needs xmllint (Debian: apt-get install libxml2-utils)" >&2
+    exit 1
+fi
 npm ci --prefix tests/js --no-audit --no-fund --loglevel=error
 cargo test --workspace

@@ -327,3 +327,34 @@ fn verify_confirms_an_export_and_catches_a_tampered_copy() {
     assert!(std::fs::read_to_string(&html).expect("read").starts_with("<!doctype html"));
     assert!(store.ok(&["verify", &html_text]).contains("matches"));
 }
+
+#[test]
+fn docx_and_akoma_ntoso_exports_verify_and_a_docx_against_an_earlier_export_tracks_what_changed() {
+    let store = Store::with_fixture("verify-docx");
+    let path = |name: &str| store.0.join(name).to_str().expect("path").to_string();
+    let (circulated, draft, since, akn) =
+        (path("circulated.md"), path("draft.docx"), path("since.docx"), path("d.xml"));
+    store.ok(&["export", "-o", &circulated]);
+
+    // After the circulated text, the chair adopts topic 1.
+    let alt1 = proposal_id(&store.status(), 1, "Alt 1");
+    store.ok(&["adopt", "--section", "1", "--proposal", &alt1, "--as", "HLCP"]);
+
+    store.ok(&["export", "--format", "docx", "-o", &draft]);
+    assert!(store.ok(&["verify", &draft]).contains("matches"));
+    store.ok(&["export", "--format", "docx", "--against", &circulated, "-o", &since]);
+    assert!(store.ok(&["verify", &since]).contains("matches"), "verify rebuilds against the same earlier version");
+    store.ok(&["export", "--format", "akn", "-o", &akn]);
+    assert!(store.ok(&["verify", &akn]).contains("matches"));
+
+    let mut bytes = std::fs::read(&draft).expect("read");
+    let at = bytes.windows(5).position(|w| w == b"Topic").expect("a title in the stored zip");
+    bytes[at] = b't';
+    std::fs::write(&draft, bytes).expect("tamper");
+    assert!(store.fails(&["verify", &draft]).contains("does NOT match"));
+
+    let refused = store.fails(&["export", "--format", "md", "--against", &circulated]);
+    assert!(refused.contains("--format docx"), "{refused}");
+    let refused = store.fails(&["export", "--format", "docx", "--against", "yesterday-ish", "-o", &since]);
+    assert!(refused.contains("neither a file, nor a version, nor a time"), "{refused}");
+}

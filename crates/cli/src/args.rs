@@ -247,7 +247,7 @@ pub enum Command {
     },
     /// Export the agreed draft.
     Export {
-        /// The format.
+        /// The format: md, html, akn (Akoma Ntoso 3.0) or docx (Word, with tracked changes).
         #[arg(long, default_value = "md")]
         format: String,
         /// Write to this file instead of standard output.
@@ -256,8 +256,12 @@ pub enum Command {
         /// Refuse unless every section is agreed (the draft goes for approval).
         #[arg(long)]
         for_approval: bool,
+        /// DOCX only: track the changes since an earlier version, given as a file exported
+        /// then (say, the text circulated before the meeting), a version, or a time.
+        #[arg(long, value_name = "REV")]
+        against: Option<String>,
     },
-    /// Check that an exported file matches, byte for byte, the version it names.
+    /// Check that an exported file (md, html, akn, docx) matches the version it names.
     Verify {
         /// The exported file.
         file: PathBuf,

@@ -113,8 +113,9 @@ pub fn run(cli: Cli) -> Result<()> {
             }
             Ok(())
         }
-        Command::Export { format, output, for_approval } => {
-            crate::export::export(&store, wanted, &format, output.as_deref(), for_approval)
+        Command::Export { format, output, for_approval, against } => {
+            let request = crate::export::ExportRequest { format, output, for_approval, against };
+            crate::export::export(&store, wanted, &request)
         }
         Command::Verify { file } => crate::export::verify(&store, wanted, &file),
     }
@@ -284,7 +285,7 @@ pub(crate) fn now() -> Result<Timestamp> {
     }
 }
 
-fn parse_time(text: &str) -> Result<Timestamp> {
+pub(crate) fn parse_time(text: &str) -> Result<Timestamp> {
     let time = humantime::parse_rfc3339_weak(text)
         .map_err(|e| anyhow!("invalid time {text:?}: {e}; write it like 2026-11-03T12:00:00Z"))?;
     Ok(to_timestamp(time))

@@ -3,61 +3,100 @@
 //! still matches that version.
 
 use std::fmt::Write as _;
-use std::path::Path;
+use std::io::{IsTerminal, Write as _};
+use std::path::{Path, PathBuf};
 
-use accord_core::{NegotiationView, SectionView, Version};
+use accord_core::{Negotiation, NegotiationView, SectionView, Version};
+use accord_export::Format;
 use anyhow::{Context, Result, anyhow, bail};
 
-use crate::commands::load;
+use crate::commands::{load, parse_time};
 use crate::store::LocalStore;
 
+/// What `accord export` was asked for.
+pub struct ExportRequest {
+    /// md, html, akn or docx.
+    pub format: String,
+    /// The file to write (standard output when absent).
+    pub output: Option<PathBuf>,
+    /// Refuse while any section is unresolved.
+    pub for_approval: bool,
+    /// Track the changes since this earlier version (a file, a version or a time).
+    pub against: Option<String>,
+}
+
 /// Writes the agreed draft; with `for_approval`, refuses while any section is unresolved.
-pub fn export(
-    store: &LocalStore,
-    wanted: Option<&str>,
-    format: &str,
-    output: Option<&Path>,
-    for_approval: bool,
-) -> Result<()> {
-    let format: accord_export::Format = format.parse().map_err(|e: String| anyhow!(e))?;
+pub fn export(store: &LocalStore, wanted: Option<&str>, request: &ExportRequest) -> Result<()> {
+    let format: Format = request.format.parse().map_err(|e: String| anyhow!(e))?;
     let negotiation = load(store, wanted)?.negotiation;
     let view = negotiation.view()?;
-    if for_approval {
+    if request.for_approval {
         check_all_agreed(&view)?;
     }
-    let bytes = accord_export::export(&view, &negotiation.version(), format);
-    match output {
+    let version = negotiation.version();
+    let bytes = match &request.against {
+        None => accord_export::export(&view, &version, format),
+        Some(_) if format != Format::Docx => bail!("--against shows tracked changes: use it with --format docx"),
+        Some(rev) => {
+            let since = version_at(&negotiation, rev)?;
+            let then = negotiation.at_version(&since)?.view()?;
+            accord_export::export_since(&view, &version, (&then, &since))
+        }
+    };
+    match &request.output {
         Some(path) => {
             std::fs::write(path, &bytes).with_context(|| format!("cannot write {}", path.display()))?;
-            eprintln!(
-                "wrote {} ({} bytes, fingerprint {})",
-                path.display(),
-                bytes.len(),
-                negotiation.version().fingerprint()
-            );
+            eprintln!("wrote {} ({} bytes, fingerprint {})", path.display(), bytes.len(), version.fingerprint());
         }
-        None => {
-            use std::io::Write;
-            std::io::stdout().write_all(&bytes)?;
+        None if format == Format::Docx && std::io::stdout().is_terminal() => {
+            bail!("a DOCX file is binary: write it with -o FILE.docx")
         }
+        None => std::io::stdout().write_all(&bytes)?,
     }
     Ok(())
 }
 
-/// Checks that `file` is, byte for byte, the export of the version it names.
+/// The version `rev` names: that of an earlier export file, a version as
+/// exports print it, or the negotiation as it stood at a time.
+fn version_at(negotiation: &Negotiation, rev: &str) -> Result<Version> {
+    let path = Path::new(rev);
+    if path.is_file() {
+        let bytes = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+        let named = accord_export::file_version(&bytes)
+            .ok_or_else(|| anyhow!("{} names no version: it is not an export of `accord export`", path.display()))?;
+        return Ok(named.version.parse()?);
+    }
+    if let Ok(version) = rev.parse::<Version>() {
+        return Ok(version);
+    }
+    let at = parse_time(rev).map_err(|_| {
+        anyhow!("--against {rev:?} is neither a file, nor a version, nor a time like 2026-11-03T12:00:00Z")
+    })?;
+    Ok(negotiation.as_of(at)?.version())
+}
+
+/// Checks that `file` is the export of the version it names (byte for byte;
+/// for DOCX, part for part with docx-rs's revision numbers set aside).
 pub fn verify(store: &LocalStore, wanted: Option<&str>, file: &Path) -> Result<()> {
-    let text = std::fs::read_to_string(file).with_context(|| format!("cannot read {}", file.display()))?;
-    let version: Version = accord_export::exported_version(&text)
-        .ok_or_else(|| anyhow!("{} names no version: it is not an export of `accord export`", file.display()))?
-        .parse()?;
+    let bytes = std::fs::read(file).with_context(|| format!("cannot read {}", file.display()))?;
+    let named = accord_export::file_version(&bytes)
+        .ok_or_else(|| anyhow!("{} names no version: it is not an export of `accord export`", file.display()))?;
+    let version: Version = named.version.parse()?;
     let negotiation = load(store, wanted)?.negotiation;
-    let then = negotiation
-        .at_version(&version)
-        .with_context(|| format!("{} names a version this store does not hold: sync it first", file.display()))?;
-    let format =
-        if text.starts_with("<!doctype html") { accord_export::Format::Html } else { accord_export::Format::Markdown };
-    let expected = accord_export::export(&then.view()?, &version, format);
-    if expected != text.as_bytes() {
+    let holds = |version: &Version| {
+        negotiation
+            .at_version(version)
+            .with_context(|| format!("{} names a version this store does not hold: sync it first", file.display()))
+    };
+    let then = holds(&version)?.view()?;
+    let expected = match &named.against {
+        None => accord_export::export(&then, &version, accord_export::sniff(&bytes)),
+        Some(against) => {
+            let since: Version = against.parse()?;
+            accord_export::export_since(&then, &version, (&holds(&since)?.view()?, &since))
+        }
+    };
+    if !accord_export::same_export(&bytes, &expected) {
         bail!(
             "{} does NOT match the version it names ({}): it was changed after export",
             file.display(),

@@ -7,10 +7,16 @@
 //! brackets, followed by the approval record (who accepted, who reserved or
 //! objected and why, and the adoption).
 
+mod akn;
+mod docx;
+mod file;
 mod html;
 mod markdown;
 mod record;
 
+pub use akn::akn;
+pub use docx::{AGAINST_PROPERTY, VERSION_PROPERTY, docx};
+pub use file::{FileVersion, file_version, same_export, sniff};
 pub use html::html;
 pub use markdown::markdown;
 pub use record::{ApprovalRecord, approval_record, format_time, section_text};
@@ -27,6 +33,10 @@ pub enum Format {
     Markdown,
     /// A self-contained, printable HTML page.
     Html,
+    /// Akoma Ntoso 3.0 XML.
+    Akn,
+    /// Word, with the changes as tracked changes.
+    Docx,
 }
 
 impl FromStr for Format {
@@ -36,7 +46,9 @@ impl FromStr for Format {
         match s {
             "md" | "markdown" => Ok(Format::Markdown),
             "html" => Ok(Format::Html),
-            other => Err(format!("unknown export format {other:?}: available formats: md, html")),
+            "akn" | "xml" => Ok(Format::Akn),
+            "docx" => Ok(Format::Docx),
+            other => Err(format!("unknown export format {other:?}: available formats: md, html, akn, docx")),
         }
     }
 }
@@ -46,6 +58,8 @@ impl fmt::Display for Format {
         f.write_str(match self {
             Format::Markdown => "md",
             Format::Html => "html",
+            Format::Akn => "akn",
+            Format::Docx => "docx",
         })
     }
 }
@@ -56,7 +70,19 @@ pub fn export(view: &accord_core::NegotiationView, version: &Version, format: Fo
     match format {
         Format::Markdown => markdown(view, version).into_bytes(),
         Format::Html => html(view, version).into_bytes(),
+        Format::Akn => akn(view, version).into_bytes(),
+        Format::Docx => docx(view, version, None),
     }
+}
+
+/// Exports `view` as DOCX with the tracked changes made since `since` (a
+/// view at an earlier version) rather than those from the base texts.
+pub fn export_since(
+    view: &accord_core::NegotiationView,
+    version: &Version,
+    since: (&accord_core::NegotiationView, &Version),
+) -> Vec<u8> {
+    docx(view, version, Some(since))
 }
 
 /// The version a file says it was exported from, if it says so.

@@ -35,3 +35,8 @@ fn markdown_export_of_the_fixture_matches_its_golden_file() {
 fn html_export_of_the_fixture_matches_its_golden_file() {
     check(Format::Html, "hlcp-cybersecurity.html");
 }
+
+#[test]
+fn akoma_ntoso_export_of_the_fixture_matches_its_golden_file() {
+    check(Format::Akn, "hlcp-cybersecurity.akn.xml");
+}

@@ -327,7 +327,7 @@ pub async fn history(
 
 /// `GET /api/negotiations/{id}/export?format=md`.
 #[utoipa::path(get, path = "/api/negotiations/{id}/export", tag = "reading",
-    params(("id" = String, Path), ("format" = Option<String>, Query, description = "md or html")), responses((status = 200, description = "The agreed draft"), (status = 400, description = "Unknown format")))]
+    params(("id" = String, Path), ("format" = Option<String>, Query, description = "md, html, akn or docx")), responses((status = 200, description = "The agreed draft"), (status = 400, description = "Unknown format")))]
 pub async fn export(
     State(state): State<AppState>,
     session: Session,
@@ -342,6 +342,8 @@ pub async fn export(
     let content_type = match format {
         accord_export::Format::Markdown => "text/markdown; charset=utf-8",
         accord_export::Format::Html => "text/html; charset=utf-8",
+        accord_export::Format::Akn => "application/akn+xml; charset=utf-8",
+        accord_export::Format::Docx => "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
     };
     Ok(([(CONTENT_TYPE, HeaderValue::from_static(content_type))], bytes).into_response())
 }
