@@ -526,3 +526,30 @@ async fn the_api_is_described_by_openapi() {
     let text_body = &doc["components"]["schemas"]["TextBody"]["properties"];
     assert!(text_body["base_heads"].is_object(), "{text_body}");
 }
+
+#[tokio::test]
+async fn every_export_format_is_served_with_its_content_type_and_verifies() {
+    let server = Server::start("exports");
+    let id = server.negotiation().await;
+    let client = Client::new();
+    for (format, content_type) in [
+        ("md", "text/markdown"),
+        ("html", "text/html"),
+        ("akn", "application/akn+xml"),
+        ("docx", "application/vnd.openxmlformats-officedocument.wordprocessingml.document"),
+    ] {
+        let response = client
+            .get(format!("{}/api/negotiations/{id}/export?format={format}", server.base))
+            .bearer_auth(server.token("ITU"))
+            .send()
+            .await
+            .expect("sent");
+        assert_eq!(response.status(), StatusCode::OK, "{format}");
+        let served = response.headers()["content-type"].to_str().expect("ascii").to_string();
+        assert!(served.starts_with(content_type), "{format}: {served}");
+        let file = server.store.join(format!("served.{format}"));
+        std::fs::write(&file, response.bytes().await.expect("body")).expect("write");
+        let checked = accord(&server.store, &["verify", file.to_str().expect("utf-8")]);
+        assert!(checked.contains("matches"), "{format}: {checked}");
+    }
+}
