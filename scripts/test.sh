@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Runs every test of the workspace: unit, property and end-to-end tests,
-# including the interop test with the official JavaScript automerge-repo
-# client, installed here from the npm registry as tests/js/package-lock.json pins it.
+# including the browser tests (chromium) and the interop test with the
+# official JavaScript automerge-repo client, installed here from the npm
+# registry as tests/js/package-lock.json pins it. Screenshots of the UI land
+# in target/browser-artifacts.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
@@ -10,6 +12,10 @@ if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
 fi
 if ! command -v xmllint >/dev/null; then
     echo "the Akoma Ntoso export test needs xmllint (Debian: apt-get install libxml2-utils)" >&2
+    exit 1
+fi
+if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; then
+    echo "the browser tests need Debian's chromium and chromedriver (apt-get install chromium chromium-driver)" >&2
     exit 1
 fi
 npm ci --prefix tests/js --no-audit --no-fund --loglevel=error

@@ -27,7 +27,7 @@ pub fn serve(mut store: LocalStore, dir: &Path, addr: &str, demo: bool) -> Resul
         let local = listener.local_addr()?;
         println!("listening on http://{local}");
         for (code, role, token) in &invitations {
-            println!("  sign in as {code:<7} ({role:<8}): token {token}");
+            println!("  sign in as {code:<7} ({role:<8}): http://{local}/#token={token}  token {token}");
         }
         std::io::stdout().flush()?;
         let state = AppState::new(inner, replica);

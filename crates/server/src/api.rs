@@ -310,6 +310,30 @@ pub async fn compromise(
     Ok(Json(json!(section.compromise())))
 }
 
+/// The most points a convergence chart gets (spread over the section's history).
+const CONVERGENCE_POINTS: usize = 60;
+
+/// `GET /api/negotiations/{id}/sections/{number}/convergence`: the section over time.
+#[utoipa::path(get, path = "/api/negotiations/{id}/sections/{number}/convergence", tag = "reading",
+    params(("id" = String, Path), ("number" = u32, Path)), responses((status = 200, description = "Points in time: text gap, accepting members, objections, status"), (status = 404, description = "No such section")))]
+pub async fn convergence(
+    State(state): State<AppState>,
+    session: Session,
+    Path((id, number)): Path<(String, String)>,
+) -> Result<Json<Value>, ApiError> {
+    let id = negotiation_id(&session, &id)?;
+    let number = section_number(&number)?;
+    let points = state.with(|hub| {
+        hub.read(id, |n| {
+            if n.view()?.section(number).is_none() {
+                return Err(ApiError::not_found(format!("no section {number}")));
+            }
+            Ok(accord_core::convergence::history(n, number, CONVERGENCE_POINTS)?)
+        })
+    })?;
+    Ok(Json(json!(points)))
+}
+
 /// `GET /api/negotiations/{id}/history?section=N`.
 #[utoipa::path(get, path = "/api/negotiations/{id}/history", tag = "reading",
     params(("id" = String, Path), ("section" = Option<u32>, Query)), responses((status = 200, description = "Attributed changes, oldest first")))]

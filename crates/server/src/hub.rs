@@ -116,12 +116,13 @@ impl Hub {
 
     /// Subscribes `who` to a negotiation's live messages, tells everyone who
     /// is present now if `who` just arrived, and returns the view to start from: taken under the
-    /// same lock as the subscription, so no change falls between the two.
+    /// same lock as the subscription, so no change falls between the two. Also returns the
+    /// channel's sender, to relay what clients say (where their cursor is).
     pub fn join(
         &mut self,
         id: DocumentId,
         who: &ParticipantCode,
-    ) -> Result<(broadcast::Receiver<Utf8Bytes>, NegotiationView), ApiError> {
+    ) -> Result<(broadcast::Receiver<Utf8Bytes>, broadcast::Sender<Utf8Bytes>, NegotiationView), ApiError> {
         let entry = self.loaded(id)?;
         let view = entry.negotiation.view()?;
         let receiver = entry.live.subscribe();
@@ -130,7 +131,7 @@ impl Hub {
         if *sockets == 1 {
             announce_presence(entry);
         }
-        Ok((receiver, view))
+        Ok((receiver, entry.live.clone(), view))
     }
 
     /// Ends one live socket of `who`.

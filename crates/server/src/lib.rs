@@ -7,6 +7,7 @@
 //! - [`live`]: a WebSocket per negotiation pushing every stored change;
 //! - [`sync`]: the automerge-repo endpoint at `/sync` for native and
 //!   JavaScript peers, with the same ownership rule per document;
+//! - [`web`]: the browser UI (static files from web/, built into the binary);
 //! - [`hub`]: the store and the negotiations in memory; every write is
 //!   applied by accord-core (which knows the rules), made durable in SQLite,
 //!   and only then answered and announced.
@@ -22,6 +23,7 @@ pub mod live;
 pub mod openapi;
 pub mod session;
 pub mod sync;
+pub mod web;
 
 use std::future::Future;
 
@@ -48,6 +50,7 @@ pub fn app(state: AppState) -> Router {
         .route("/negotiations/{id}/sections/{number}/adopt", post(api::adopt))
         .route("/negotiations/{id}/sections/{number}/redline", get(api::redline))
         .route("/negotiations/{id}/sections/{number}/compromise", get(api::compromise))
+        .route("/negotiations/{id}/sections/{number}/convergence", get(api::convergence))
         .route("/negotiations/{id}/history", get(api::history))
         .route("/negotiations/{id}/export", get(api::export))
         .route("/negotiations/{id}/live", get(live::live))
@@ -61,6 +64,8 @@ pub fn app(state: AppState) -> Router {
     Router::new()
         .nest("/api", api)
         .route("/sync", get(sync::sync))
+        .route("/", get(web::index))
+        .route("/assets/{file}", get(web::asset))
         .fallback(api::not_found)
         .layer(DefaultBodyLimit::max(MAX_BODY))
         .with_state(state)

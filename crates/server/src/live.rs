@@ -2,9 +2,11 @@
 //! that first sends the current view, then every change as it is stored
 //! and who is connected, as JSON text messages: `{"type": "view", "view"}`,
 //! `{"type": "changed", "by", "documents", "proposals": [{id, text, heads}]}`,
-//! `{"type": "presence", "present": [codes]}`.
+//! `{"type": "presence", "present": [codes]}`, and where co-editors' cursors
+//! are: a client sends `{"type": "cursor", "proposal", "start", "end"}` and
+//! everyone receives it with `"who"` added.
 
-use accord_core::DocumentId;
+use accord_core::{DocumentId, ParticipantCode, ProposalId};
 use axum::extract::ws::rejection::WebSocketUpgradeRejection;
 use axum::extract::ws::{Message, Utf8Bytes, WebSocket, WebSocketUpgrade};
 use axum::extract::{Path, State};
@@ -21,7 +23,7 @@ use crate::error::ApiError;
 use crate::hub::AppState;
 use crate::session::Session;
 
-/// Largest message a client may send on the live socket (it has nothing to say yet).
+/// Largest message a client may send on the live socket (a cursor position).
 const MAX_CLIENT_MESSAGE: usize = 4096;
 
 /// How often the server pings a live client; three silent intervals close it.
@@ -43,9 +45,9 @@ pub async fn live(
         upgrade.map_err(|_| ApiError::bad_request("this route is a WebSocket: open it with a WebSocket client"))?;
     Ok(upgrade.max_message_size(MAX_CLIENT_MESSAGE).on_upgrade(move |socket| async move {
         let who = session.participant;
-        let Ok((receiver, view)) = state.with(|hub| hub.join(id, &who)) else { return };
+        let Ok((receiver, relay, view)) = state.with(|hub| hub.join(id, &who)) else { return };
         let first = json!({ "type": "view", "view": view }).to_string();
-        forward(socket, first, receiver, id).await;
+        forward(socket, first, receiver, Relay { sender: relay, who: who.clone() }, id).await;
         state.with(|hub| hub.leave(id, &who));
     }))
 }
@@ -61,10 +63,43 @@ pub(crate) fn check_origin(headers: &HeaderMap) -> Result<(), ApiError> {
     Ok(())
 }
 
+/// Passes what a client says about itself on to everyone on the negotiation.
+struct Relay {
+    sender: tokio::sync::broadcast::Sender<Utf8Bytes>,
+    who: ParticipantCode,
+}
+
+impl Relay {
+    /// Relays a client's `{"type": "cursor", "proposal": ID or null, "start", "end"}` as
+    /// the same with `who`; anything else a client sends is ignored.
+    fn client_said(&self, text: &str) {
+        let Some(cursor) = cursor(text) else { return };
+        let message =
+            json!({ "type": "cursor", "who": self.who, "proposal": cursor.0, "start": cursor.1, "end": cursor.2 });
+        let _ = self.sender.send(Utf8Bytes::from(message.to_string()));
+    }
+}
+
+/// A valid cursor message: the proposal (none: out of any editor) and the selection.
+fn cursor(text: &str) -> Option<(Option<ProposalId>, u32, u32)> {
+    let value: serde_json::Value = serde_json::from_str(text).ok()?;
+    if value.get("type")?.as_str()? != "cursor" {
+        return None;
+    }
+    let proposal = match value.get("proposal")? {
+        serde_json::Value::Null => None,
+        id => Some(id.as_str()?.parse::<ProposalId>().ok()?),
+    };
+    let at = |key: &str| value.get(key).and_then(serde_json::Value::as_u64).and_then(|n| u32::try_from(n).ok());
+    let (start, end) = (at("start").unwrap_or(0), at("end").unwrap_or(0));
+    (start <= end).then_some((proposal, start, end))
+}
+
 async fn forward(
     socket: WebSocket,
     first: String,
     mut changes: tokio::sync::broadcast::Receiver<Utf8Bytes>,
+    relay: Relay,
     id: DocumentId,
 ) {
     let (mut sender, mut incoming) = socket.split();
@@ -85,6 +120,11 @@ async fn forward(
             },
             message = incoming.next() => match message {
                 Some(Ok(Message::Close(_))) | None | Some(Err(_)) => return,
+                Some(Ok(Message::Text(text))) => {
+                    last_heard = Instant::now();
+                    relay.client_said(&text);
+                    continue;
+                }
                 Some(Ok(_)) => {
                     last_heard = Instant::now();
                     continue;

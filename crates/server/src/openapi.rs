@@ -30,6 +30,7 @@ use crate::api;
         api::adopt,
         api::redline,
         api::compromise,
+        api::convergence,
         api::history,
         api::export
     ),

@@ -1,0 +1,327 @@
+//! End-to-end tests of the browser UI in a real browser: Debian's chromium
+//! driven through chromedriver (both installed by .ci/run) with fantoccini,
+//! against the real server on 127.0.0.1:0. Every test fails on a console
+//! error; screenshots go to target/browser-artifacts for a reviewer.
+
+mod support;
+
+use std::net::TcpListener;
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use fantoccini::{Client, ClientBuilder, Locator};
+use serde_json::{Value, json};
+use support::{Server, id_of, proposal};
+
+/// Browser tests run one at a time: each starts browsers, and the machine is small.
+static ONE_AT_A_TIME: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
+const WAIT: Duration = Duration::from_secs(20);
+
+/// A chromedriver on a free port.
+struct Driver {
+    child: Child,
+    url: String,
+}
+
+impl Driver {
+    async fn start() -> Driver {
+        let port = TcpListener::bind("127.0.0.1:0").expect("a free port").local_addr().expect("addr").port();
+        let child = Command::new("chromedriver")
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("chromedriver runs (apt-get install chromium chromium-driver; .ci/run does)");
+        let url = format!("http://127.0.0.1:{port}");
+        let started = Instant::now();
+        while reqwest::get(format!("{url}/status")).await.is_err() {
+            assert!(started.elapsed() < WAIT, "chromedriver did not start");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        Driver { child, url }
+    }
+
+    /// A new headless chromium at 1280x800, recording the console.
+    async fn browser(&self) -> Client {
+        let capabilities = json!({
+            "browserName": "chrome",
+            "goog:chromeOptions": {
+                "binary": "/usr/bin/chromium",
+                "args": ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--window-size=1280,800"]
+            },
+            "goog:loggingPrefs": { "browser": "ALL" }
+        });
+        let serde_json::Value::Object(capabilities) = capabilities else { unreachable!("an object") };
+        ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
+            .capabilities(capabilities)
+            .connect(&self.url)
+            .await
+            .expect("a browser session")
+    }
+
+    /// Console messages of level SEVERE (errors) since the last call.
+    async fn console_errors(&self, browser: &Client) -> Vec<String> {
+        let session = browser.session_id().await.expect("session").expect("an id");
+        let logs: Value = reqwest::Client::new()
+            .post(format!("{}/session/{session}/se/log", self.url))
+            .json(&json!({ "type": "browser" }))
+            .send()
+            .await
+            .expect("log request")
+            .json()
+            .await
+            .expect("json");
+        logs["value"]
+            .as_array()
+            .map(|entries| {
+                entries
+                    .iter()
+                    .filter(|e| e["level"] == "SEVERE")
+                    .map(|e| e["message"].as_str().unwrap_or_default().to_string())
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    async fn assert_no_console_errors(&self, browser: &Client, who: &str) {
+        let errors = self.console_errors(browser).await;
+        assert!(errors.is_empty(), "{who}'s browser logged errors: {errors:#?}");
+    }
+}
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Opens the sign-in link of `code` and waits until the page says who is signed in.
+async fn sign_in(browser: &Client, server: &Server, code: &str) {
+    browser.goto(&format!("{}/#token={}", server.base, server.token(code))).await.expect("open the link");
+    wait_for_text(browser, "#identity", code).await;
+}
+
+async fn wait_for_text(browser: &Client, css: &str, wanted: &str) -> String {
+    let started = Instant::now();
+    loop {
+        if let Ok(element) = browser.find(Locator::Css(css)).await
+            && let Ok(text) = element.text().await
+            && text.contains(wanted)
+        {
+            return text;
+        }
+        assert!(started.elapsed() < WAIT, "{css} never showed {wanted:?}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+async fn go(browser: &Client, server: &Server, route: &str, wait_css: &str) {
+    browser.goto(&format!("{}/#{route}", server.base)).await.expect("navigate");
+    browser.wait().at_most(WAIT).for_element(Locator::Css(wait_css)).await.expect("the screen renders");
+}
+
+async fn editor_value(browser: &Client, proposal: &str) -> String {
+    let script = "return document.querySelector(arguments[0]).value";
+    let value = browser.execute(script, vec![json!(format!("textarea[data-focus-key=\"editor-{proposal}\"]"))]).await;
+    value.expect("read the editor").as_str().expect("a string").to_string()
+}
+
+async fn screenshot_from_top(browser: &Client, name: &str) {
+    browser.execute("window.scrollTo(0, 0)", vec![]).await.expect("scroll to the top");
+    screenshot(browser, name).await;
+}
+
+async fn screenshot(browser: &Client, name: &str) {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../target/browser-artifacts");
+    std::fs::create_dir_all(&dir).expect("artifact dir");
+    let png = browser.screenshot().await.expect("screenshot");
+    assert!(png.starts_with(b"\x89PNG"), "a PNG");
+    std::fs::write(dir.join(format!("{name}.png")), png).expect("write screenshot");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn two_sponsors_typing_into_one_proposal_at_once_end_with_the_same_merged_text() {
+    let _turn = ONE_AT_A_TIME.lock().await;
+    let server = Server::start("browser-coedit");
+    let driver = Driver::start().await;
+    let alt2 = id_of(&server.view().await, 4, "Alt 2");
+    let (desa, unctad) = (driver.browser().await, driver.browser().await);
+    sign_in(&desa, &server, "DESA").await;
+    sign_in(&unctad, &server, "UNCTAD").await;
+    let editor = format!("textarea[data-focus-key=\"editor-{alt2}\"]");
+    go(&desa, &server, "/section/4", &editor).await;
+    go(&unctad, &server, "/section/4", &editor).await;
+    let before = editor_value(&desa, &alt2).await;
+
+    // DESA types at the end, UNCTAD at the start, at the same time.
+    let put_caret = "const e = document.querySelector(arguments[0]); e.focus(); const at = arguments[1] ? e.value.length : 0; e.setSelectionRange(at, at);";
+    desa.execute(put_caret, vec![json!(editor), json!(true)]).await.expect("caret at the end");
+    unctad.execute(put_caret, vec![json!(editor), json!(false)]).await.expect("caret at the start");
+    let (desa_area, unctad_area) = (
+        desa.find(Locator::Css(&editor)).await.expect("editor"),
+        unctad.find(Locator::Css(&editor)).await.expect("editor"),
+    );
+    let (typed_desa, typed_unctad) = (" Reviewed jointly by DESA.", "UNCTAD adds this opening. ");
+    let (a, b) = tokio::join!(desa_area.send_keys(typed_desa), unctad_area.send_keys(typed_unctad));
+    a.expect("DESA types");
+    b.expect("UNCTAD types");
+
+    let started = Instant::now();
+    let merged = loop {
+        let (in_desa, in_unctad) = (editor_value(&desa, &alt2).await, editor_value(&unctad, &alt2).await);
+        let server_text = proposal(&server.view().await, 4, "Alt 2")["text"].as_str().expect("text").to_string();
+        if in_desa == in_unctad
+            && in_desa == server_text
+            && in_desa.contains(typed_desa)
+            && in_desa.contains(typed_unctad)
+        {
+            break in_desa;
+        }
+        assert!(
+            started.elapsed() < WAIT,
+            "no agreement:\nDESA:   {in_desa:?}\nUNCTAD: {in_unctad:?}\nserver: {server_text:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    };
+    assert_eq!(merged, format!("{typed_unctad}{before}{typed_desa}"), "both edits, each where it was typed");
+    let shown = wait_for_text(&desa, ".co-editors", "UNCTAD").await;
+    assert!(shown.contains("near"), "DESA sees where UNCTAD is editing: {shown}");
+    wait_for_text(&desa, "#identity", "UNCTAD").await;
+    driver.assert_no_console_errors(&desa, "DESA").await;
+    driver.assert_no_console_errors(&unctad, "UNCTAD").await;
+    desa.close().await.expect("close");
+    unctad.close().await.expect("close");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_objection_reaches_the_chairs_register_and_once_lifted_the_chair_adopts() {
+    let _turn = ONE_AT_A_TIME.lock().await;
+    let server = Server::start("browser-adopt");
+    let driver = Driver::start().await;
+    let alt1 = id_of(&server.view().await, 1, "Alt 1");
+    let (wbg, chair) = (driver.browser().await, driver.browser().await);
+    sign_in(&wbg, &server, "WBG").await;
+    sign_in(&chair, &server, "HLCP").await;
+
+    let form = r#"form[aria-label="Your stance on Alt 1"]"#.to_string();
+    go(&wbg, &server, "/section/1", &form).await;
+    let reason = "The plan needs a budget line first.";
+    record_stance(&wbg, &form, "object", reason).await;
+    wait_for_text(&wbg, "#toast", "Object").await;
+
+    go(&chair, &server, "/desk", "table.register").await;
+    let register = wait_for_text(&chair, "table.register", reason).await;
+    assert!(register.contains("WBG"), "{register}");
+
+    record_stance(&wbg, &form, "support", "").await;
+    wait_for_text(&wbg, "#toast", "Support").await;
+
+    let adopt = format!("section[aria-labelledby=\"desk-1\"] button[aria-describedby=\"state-{alt1}\"]");
+    let started = Instant::now();
+    loop {
+        let state =
+            chair.find(Locator::Css(&format!("#state-{alt1}"))).await.expect("state").text().await.expect("text");
+        if state.contains("Consensus rule met") {
+            break;
+        }
+        assert!(started.elapsed() < WAIT, "the desk never showed the rule met: {state}");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    chair.find(Locator::Css(&adopt)).await.expect("adopt button").click().await.expect("click");
+    let question = chair.get_alert_text().await.expect("a confirmation");
+    assert!(question.contains("consensus rule is met"), "{question}");
+    chair.accept_alert().await.expect("confirm");
+
+    go(&chair, &server, "/", "ol.cards").await;
+    let card = wait_for_text(&chair, "a[href=\"#/section/1\"]", "agreed").await;
+    assert!(card.contains("Adopted by HLCP"), "{card}");
+    assert_eq!(server.view().await["sections"][0]["status"], "agreed", "the server agrees");
+    driver.assert_no_console_errors(&wbg, "WBG").await;
+    driver.assert_no_console_errors(&chair, "HLCP").await;
+    wbg.close().await.expect("close");
+    chair.close().await.expect("close");
+}
+
+async fn record_stance(browser: &Client, form: &str, stance: &str, reason: &str) {
+    let radio = format!("{form} input[value=\"{stance}\"]");
+    browser.find(Locator::Css(&radio)).await.expect("the stance choice").click().await.expect("choose");
+    let area = browser.find(Locator::Css(&format!("{form} textarea"))).await.expect("reason box");
+    area.clear().await.expect("clear");
+    if !reason.is_empty() {
+        area.send_keys(reason).await.expect("type the reason");
+    }
+    browser
+        .find(Locator::Css(&format!("{form} button[type=submit]")))
+        .await
+        .expect("submit")
+        .click()
+        .await
+        .expect("submit");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_observer_sees_no_controls_and_the_server_refuses_it_anyway() {
+    let _turn = ONE_AT_A_TIME.lock().await;
+    let server = Server::start("browser-observer");
+    let driver = Driver::start().await;
+    let view = server.view().await;
+    let alt1 = id_of(&view, 4, "Alt 1");
+    let unu = driver.browser().await;
+    sign_in(&unu, &server, "UNU").await;
+    go(&unu, &server, "/section/4", "table.matrix").await;
+    for control in ["textarea.editor", "form.stance-form", ".comment-add"] {
+        assert!(unu.find(Locator::Css(control)).await.is_err(), "an observer has no {control}");
+    }
+    let identity = unu.find(Locator::Css("#identity")).await.expect("identity").text().await.expect("text");
+    assert!(identity.contains("UNU") && identity.contains("observer"), "{identity}");
+    driver.assert_no_console_errors(&unu, "UNU").await;
+    let forced = unu
+        .execute_async(
+            "const done = arguments[arguments.length - 1];
+             fetch(`/api/proposals/${arguments[0]}/stances/UNU`, {method: 'PUT', headers: {'content-type': 'application/json'}, body: JSON.stringify({stance: 'support', reason: ''})})
+               .then(r => r.json().then(body => done([r.status, body.error])));",
+            vec![json!(alt1)],
+        )
+        .await
+        .expect("fetch from the page");
+    assert_eq!(forced[0], 403, "{forced}");
+    assert_eq!(server.view().await, view, "nothing changed");
+    let errors = driver.console_errors(&unu).await;
+    assert!(errors.iter().all(|e| e.contains("403 (Forbidden)")), "only the forced request failed: {errors:#?}");
+    unu.close().await.expect("close");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn screenshots_of_the_overview_a_redline_and_the_chairs_desk() {
+    let _turn = ONE_AT_A_TIME.lock().await;
+    let server = Server::start("browser-screens");
+    let driver = Driver::start().await;
+    let alt2 = id_of(&server.view().await, 4, "Alt 2");
+    let chair = driver.browser().await;
+    sign_in(&chair, &server, "HLCP").await;
+
+    go(&chair, &server, "/", "ol.cards").await;
+    let cards = chair.find_all(Locator::Css("ol.cards a.section-card")).await.expect("cards");
+    assert_eq!(cards.len(), 5, "a card per section");
+    wait_for_text(&chair, ".deadline", "Consultation").await;
+    screenshot_from_top(&chair, "overview").await;
+
+    go(&chair, &server, "/section/4", "table.matrix").await;
+    let mode = format!("select[data-focus-key=\"mode-{alt2}\"]");
+    chair.find(Locator::Css(&mode)).await.expect("mode switch").select_by_value("base").await.expect("redline");
+    chair.wait().at_most(WAIT).for_element(Locator::Css(".redline ins")).await.expect("insertions marked");
+    chair.wait().at_most(WAIT).for_element(Locator::Css(".redline del")).await.expect("deletions marked");
+    let stale = chair.find_all(Locator::Css("table.matrix td.stale")).await.expect("cells");
+    assert!(!stale.is_empty(), "stale stances are marked in the matrix");
+    screenshot(&chair, "section-4-redline").await;
+
+    go(&chair, &server, "/desk", "table.register").await;
+    chair.wait().at_most(WAIT).for_element(Locator::Css("svg.chart polyline")).await.expect("a convergence chart");
+    chair.wait().at_most(WAIT).for_element(Locator::Css("mark.bracket")).await.expect("a bracketed draft");
+    screenshot_from_top(&chair, "chairs-desk").await;
+    driver.assert_no_console_errors(&chair, "HLCP").await;
+    chair.close().await.expect("close");
+}

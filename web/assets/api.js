@@ -1,0 +1,49 @@
+// The JSON API, as functions. Every error answer is {"error": "..."}: it
+// becomes an ApiError whose message is the server's, shown as is.
+
+export class ApiError extends Error {
+  constructor(status, message) {
+    super(message);
+    this.status = status;
+  }
+}
+
+async function call(method, path, body) {
+  const options = { method, credentials: "same-origin", headers: {} };
+  if (body !== undefined) {
+    options.headers["content-type"] = "application/json";
+    options.body = JSON.stringify(body);
+  }
+  let response;
+  try {
+    response = await fetch(path, options);
+  } catch {
+    throw new ApiError(0, "the server cannot be reached");
+  }
+  const text = await response.text();
+  let data = null;
+  try { data = text ? JSON.parse(text) : null; } catch { data = text; }
+  if (!response.ok) {
+    const message = data && typeof data === "object" && data.error ? data.error : `${response.status} ${response.statusText}`;
+    throw new ApiError(response.status, message);
+  }
+  return data;
+}
+
+const enc = encodeURIComponent;
+
+export const api = {
+  signIn: (token) => call("POST", "/api/session", { token }),
+  me: () => call("GET", "/api/me"),
+  view: (id) => call("GET", `/api/negotiations/${enc(id)}`),
+  propose: (id, section, body) => call("POST", `/api/negotiations/${enc(id)}/sections/${section}/proposals`, body),
+  editText: (proposal, text, baseHeads) => call("PUT", `/api/proposals/${enc(proposal)}/text`, { text, base_heads: baseHeads }),
+  stance: (proposal, code, stance, reason) => call("PUT", `/api/proposals/${enc(proposal)}/stances/${enc(code)}`, { stance, reason }),
+  withdraw: (proposal) => call("POST", `/api/proposals/${enc(proposal)}/withdraw`),
+  comment: (proposal, start, end, text) => call("POST", `/api/proposals/${enc(proposal)}/comments`, { start, end, text }),
+  adopt: (id, section, proposal) => call("POST", `/api/negotiations/${enc(id)}/sections/${section}/adopt`, { proposal }),
+  redline: (id, section, from, to) => call("GET", `/api/negotiations/${enc(id)}/sections/${section}/redline?from=${enc(from)}&to=${enc(to)}`),
+  compromise: (id, section) => call("GET", `/api/negotiations/${enc(id)}/sections/${section}/compromise`),
+  convergence: (id, section) => call("GET", `/api/negotiations/${enc(id)}/sections/${section}/convergence`),
+  exportUrl: (id, format) => `/api/negotiations/${enc(id)}/export?format=${enc(format)}`,
+};

@@ -1,0 +1,218 @@
+// Accord in the browser: sign-in, the live connection, and the router.
+//
+// One state object holds who you are, the negotiation view (the same JSON
+// as `accord status --json`), who is here and where co-editors' cursors
+// are. The live socket keeps it current: `changed` messages update open
+// editors at once and refetch the view; every screen is re-rendered from
+// the state, keeping focus and caret where they were.
+
+import { api, ApiError } from "./api.js";
+import { h, replaceKeepingFocus } from "./dom.js";
+import { renderOverview } from "./overview.js";
+import { renderSection } from "./section.js";
+import { renderDesk } from "./desk.js";
+import { editors } from "./editor.js";
+
+const state = {
+  me: null,
+  view: null,
+  present: [],
+  cursors: new Map(),
+  socket: null,
+};
+
+const main = document.getElementById("main");
+
+/** What screens may do: read the state, call the API, and ask for updates. */
+const app = {
+  state,
+  api,
+  refresh: scheduleRefresh,
+  render,
+  toast,
+  sendCursor(proposal, start, end) {
+    if (state.socket && state.socket.readyState === WebSocket.OPEN) {
+      state.socket.send(JSON.stringify({ type: "cursor", proposal, start, end }));
+    }
+  },
+  chairs() {
+    return state.me && (state.me.role === "chair" || state.me.role === "convenor");
+  },
+  member() {
+    return state.me && state.me.role !== "observer";
+  },
+};
+
+async function boot() {
+  window.addEventListener("hashchange", render);
+  const token = tokenFromLink();
+  if (token) {
+    try {
+      await api.signIn(token);
+    } catch (error) {
+      return renderSignIn(error.message);
+    }
+  }
+  try {
+    state.me = await api.me();
+  } catch (error) {
+    if (error instanceof ApiError && error.status === 401) return renderSignIn();
+    return fatal(error);
+  }
+  await loadView();
+  connectLive();
+  render();
+}
+
+/** A sign-in link is `/#token=T`; the token is taken out of the address at once. */
+function tokenFromLink() {
+  const match = location.hash.match(/token=([^&]+)/);
+  if (!match) return null;
+  history.replaceState(null, "", `${location.pathname}#/`);
+  return decodeURIComponent(match[1]);
+}
+
+function renderSignIn(problem) {
+  document.getElementById("identity").replaceChildren();
+  const input = h("input", { id: "token", name: "token", type: "password", autocomplete: "off", required: true, "aria-describedby": "token-help" });
+  const form = h("form", { class: "card signin", onsubmit: async (event) => {
+    event.preventDefault();
+    try {
+      await api.signIn(input.value.trim());
+      location.hash = "#/";
+      await boot();
+    } catch (error) {
+      renderSignIn(error.message);
+    }
+  } },
+    h("h1", {}, "Sign in to Accord"),
+    h("label", { for: "token" }, "Your sign-in token"),
+    input,
+    h("p", { id: "token-help", class: "muted" }, "The chair issues it with ", h("code", {}, "accord invite --as CODE"), ", or open the link it printed."),
+    problem ? h("p", { class: "error", role: "alert" }, problem) : null,
+    h("button", { type: "submit", class: "primary" }, "Sign in"),
+  );
+  main.replaceChildren(form);
+  input.focus();
+}
+
+async function loadView() {
+  state.view = await api.view(state.me.negotiation);
+}
+
+let refreshTimer = null;
+/** Refetches the view soon (changes come in bursts while people type). */
+function scheduleRefresh(delay = 120) {
+  clearTimeout(refreshTimer);
+  refreshTimer = setTimeout(async () => {
+    try {
+      await loadView();
+      render();
+    } catch (error) {
+      toast(error.message, true);
+    }
+  }, delay);
+}
+
+let retry = 500;
+function connectLive() {
+  const scheme = location.protocol === "https:" ? "wss" : "ws";
+  const socket = new WebSocket(`${scheme}://${location.host}/api/negotiations/${encodeURIComponent(state.me.negotiation)}/live`);
+  state.socket = socket;
+  socket.addEventListener("open", () => {
+    retry = 500;
+    banner(null);
+  });
+  socket.addEventListener("message", (event) => onLive(JSON.parse(event.data)));
+  socket.addEventListener("close", () => {
+    state.socket = null;
+    banner("Live updates paused: reconnecting…");
+    setTimeout(connectLive, retry);
+    retry = Math.min(retry * 2, 10_000);
+  });
+}
+
+function onLive(message) {
+  switch (message.type) {
+    case "view":
+      state.view = message.view;
+      render();
+      break;
+    case "changed":
+      for (const proposal of message.proposals || []) {
+        const editor = editors.get(proposal.id);
+        if (editor) editor.remote(proposal.text, proposal.heads);
+      }
+      scheduleRefresh();
+      break;
+    case "presence":
+      state.present = message.present || [];
+      renderIdentity();
+      break;
+    case "cursor":
+      if (state.me && message.who === state.me.participant) break;
+      state.cursors.set(message.who, { proposal: message.proposal, start: message.start, end: message.end });
+      for (const editor of editors.values()) editor.showOthers(state.cursors);
+      break;
+    case "lagged":
+      scheduleRefresh(0);
+      break;
+  }
+}
+
+function renderIdentity() {
+  const me = state.me;
+  if (!me) return;
+  const others = state.present.filter((code) => code !== me.participant);
+  const parts = [h("span", { class: "who", title: me.name }, h("strong", {}, me.participant), " · ", me.role)];
+  if (others.length) {
+    parts.push(h("span", { class: "present", "aria-label": `Here now: ${others.join(", ")}` },
+      "Here: ", others.map((code) => h("span", { class: "dot", title: `${code} is here` }, code))));
+  }
+  document.getElementById("identity").replaceChildren(...parts);
+}
+
+function renderNav() {
+  const links = [["#/", "Overview"]];
+  if (app.chairs()) links.push(["#/desk", "Chair's desk"]);
+  const current = location.hash || "#/";
+  document.getElementById("nav").replaceChildren(
+    ...links.map(([href, label]) => h("a", { href, "aria-current": current === href ? "page" : null }, label)),
+  );
+}
+
+function render() {
+  if (!state.me || !state.view) return;
+  renderIdentity();
+  renderNav();
+  const route = location.hash.replace(/^#/, "") || "/";
+  const section = route.match(/^\/section\/(\d+)$/);
+  let content;
+  if (section) content = renderSection(app, Number(section[1]));
+  else if (route === "/desk") content = renderDesk(app);
+  else content = renderOverview(app);
+  document.title = `${state.view.title} · Accord`;
+  replaceKeepingFocus(main, content);
+}
+
+let toastTimer = null;
+function toast(message, isError = false) {
+  const el = document.getElementById("toast");
+  el.textContent = message;
+  el.className = isError ? "error" : "";
+  el.hidden = false;
+  clearTimeout(toastTimer);
+  toastTimer = setTimeout(() => { el.hidden = true; }, isError ? 8000 : 3000);
+}
+
+function banner(message) {
+  const el = document.getElementById("banner");
+  el.textContent = message || "";
+  el.hidden = !message;
+}
+
+function fatal(error) {
+  main.replaceChildren(h("div", { class: "card" }, h("h1", {}, "Accord cannot start"), h("p", { class: "error", role: "alert" }, error.message)));
+}
+
+boot();

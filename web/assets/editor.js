@@ -1,0 +1,141 @@
+// Co-editing a proposal's text in place.
+//
+// The browser sends its whole text with the heads it was based on; the
+// server applies it as a change concurrent with whatever landed since and
+// answers the merged text and new heads (DESIGN.md, "editing from the
+// browser"). So the editor only keeps: the text and heads it last agreed
+// with the server, one request in flight, and the keys typed meanwhile,
+// which it replays onto the merged text when the answer comes. Other
+// sponsors' words arrive on the live socket and are merged in the same
+// way; the caret stays where it was relative to the words around it.
+
+import { h, mapPosition, splice } from "./dom.js";
+
+/** Open editors by proposal id (the live socket feeds them). */
+export const editors = new Map();
+
+const SEND_AFTER_MS = 200;
+
+export class ProposalEditor {
+  constructor(app, proposal) {
+    this.app = app;
+    this.id = proposal.id;
+    this.baseText = proposal.text;
+    this.baseHeads = proposal.heads;
+    this.inflight = false;
+    this.timer = null;
+    this.area = h("textarea", {
+      class: "editor",
+      rows: Math.max(6, Math.ceil(proposal.text.length / 90) + 2),
+      "aria-label": `Text of ${proposal.label} (you sponsor it: your edits are shared live)`,
+      "data-focus-key": `editor-${proposal.id}`,
+      spellcheck: "true",
+    });
+    this.area.value = proposal.text;
+    this.state = h("span", { class: "save-state", "aria-live": "polite" }, "Saved");
+    this.others = h("span", { class: "co-editors" });
+    this.element = h("div", { class: "editor-box" }, this.area, h("div", { class: "editor-foot" }, this.state, this.others));
+    this.area.addEventListener("input", () => this.typed());
+    for (const event of ["select", "keyup", "click", "focus"]) this.area.addEventListener(event, () => this.cursorMoved());
+    this.area.addEventListener("blur", () => app.sendCursor(null, 0, 0));
+    editors.set(this.id, this);
+  }
+
+  /** The editor for a proposal, kept across re-renders so typing is never interrupted. */
+  static for(app, proposal) {
+    const existing = editors.get(proposal.id);
+    if (existing) {
+      existing.update(proposal);
+      return existing;
+    }
+    return new ProposalEditor(app, proposal);
+  }
+
+  get dirty() {
+    return this.area.value !== this.baseText;
+  }
+
+  typed() {
+    this.state.textContent = "Editing…";
+    clearTimeout(this.timer);
+    this.timer = setTimeout(() => this.send(), SEND_AFTER_MS);
+  }
+
+  async send() {
+    if (this.inflight || !this.dirty) return;
+    this.inflight = true;
+    this.state.textContent = "Saving…";
+    const sent = this.area.value;
+    try {
+      const answer = await this.app.api.editText(this.id, sent, this.baseHeads);
+      this.settle(sent, answer.text, answer.heads);
+      this.state.textContent = "Saved";
+    } catch (error) {
+      this.state.textContent = "Not saved";
+      this.app.toast(`Your edit was not saved: ${error.message}`, true);
+    } finally {
+      this.inflight = false;
+    }
+    if (this.dirty) this.typed();
+    else this.app.refresh();
+  }
+
+  /** The server merged `sent` into `merged`; replay what was typed since onto it. */
+  settle(sent, merged, heads) {
+    const typedSince = splice(sent, this.area.value);
+    const start = mapPosition(sent, merged, typedSince.start);
+    const end = mapPosition(sent, merged, typedSince.end);
+    const next = merged.slice(0, start) + typedSince.insert + merged.slice(end);
+    this.baseText = merged;
+    this.baseHeads = heads;
+    this.replaceText(next);
+  }
+
+  /** Text that arrived on the live socket. Ignored while our own edit is under way: its answer brings it. */
+  remote(text, heads) {
+    if (sameHeads(heads, this.baseHeads) || this.inflight || this.dirty) return;
+    this.baseText = text;
+    this.baseHeads = heads;
+    this.replaceText(text);
+  }
+
+  /** A fresh view of the proposal (after a re-render). */
+  update(proposal) {
+    this.area.setAttribute("aria-label", `Text of ${proposal.label} (you sponsor it: your edits are shared live)`);
+    this.remote(proposal.text, proposal.heads);
+  }
+
+  replaceText(next) {
+    const old = this.area.value;
+    if (old === next) return;
+    const focused = document.activeElement === this.area;
+    const [start, end] = [this.area.selectionStart, this.area.selectionEnd];
+    this.area.value = next;
+    if (focused) this.area.setSelectionRange(mapPosition(old, next, start), mapPosition(old, next, end));
+  }
+
+  cursorMoved() {
+    clearTimeout(this.cursorTimer);
+    this.cursorTimer = setTimeout(() => {
+      if (document.activeElement === this.area) this.app.sendCursor(this.id, this.area.selectionStart, this.area.selectionEnd);
+    }, 120);
+  }
+
+  /** Shows who else is in this text and where. */
+  showOthers(cursors) {
+    const here = [...cursors.entries()].filter(([, c]) => c.proposal === this.id);
+    this.others.replaceChildren(...here.map(([who, c]) => {
+      const text = this.area.value;
+      const at = Math.min(c.start, text.length);
+      const near = text.slice(Math.max(0, at - 18), at).replace(/\s+/g, " ");
+      return h("span", { class: "co-editor", title: `${who} is editing at character ${at}` },
+        h("span", { class: "dot" }, who), near ? ` near “…${near}”` : " at the start");
+    }));
+  }
+}
+
+function sameHeads(a, b) {
+  if (!a || !b || a.length !== b.length) return false;
+  const sorted = [...b].sort();
+  return [...a].sort().every((head, i) => head === sorted[i]);
+}
