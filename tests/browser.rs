@@ -190,6 +190,22 @@ async fn two_sponsors_typing_into_one_proposal_at_once_end_with_the_same_merged_
     let shown = wait_for_text(&desa, ".co-editors", "UNCTAD").await;
     assert!(shown.contains("near"), "DESA sees where UNCTAD is editing: {shown}");
     wait_for_text(&desa, "#identity", "UNCTAD").await;
+
+    // DESA's edit was saved and the screen re-rendered since: DESA's caret is still in the
+    // editor, so further keys land there without clicking again.
+    let active = desa.active_element().await.expect("the focused element");
+    let focused = active.attr("data-focus-key").await.expect("attribute");
+    assert_eq!(focused.as_deref(), Some(format!("editor-{alt2}").as_str()), "the editor kept focus across re-renders");
+    active.send_keys(" Then more.").await.expect("keep typing");
+    let started = Instant::now();
+    loop {
+        let text = proposal(&server.view().await, 4, "Alt 2")["text"].as_str().expect("text").to_string();
+        if text.ends_with("DESA. Then more.") {
+            break;
+        }
+        assert!(started.elapsed() < WAIT, "the keys typed after a re-render did not reach the server: {text:?}");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
     driver.assert_no_console_errors(&desa, "DESA").await;
     driver.assert_no_console_errors(&unctad, "UNCTAD").await;
     desa.close().await.expect("close");

@@ -195,8 +195,19 @@ async fn closed_after_quickly(server: &Server, code: &str, join: Vec<u8>) -> boo
     matches!(closed, Ok(None | Some(Err(_) | Ok(Message::Close(_)))))
 }
 
+/// How the JavaScript client is run.
+#[derive(Clone, Copy, PartialEq)]
+enum Js {
+    /// Edit; the server must take it.
+    Edit,
+    /// Edit; the server must ignore it.
+    ExpectIgnored,
+    /// First list the proposal as sponsored in one's own participant document, then edit.
+    Claim,
+}
+
 /// Runs the official JavaScript client (tests/js/sync-client.mjs); its exit success and JSON report.
-fn js_client(server: &Server, code: &str, proposal: &str, append: &str, expect_ignored: bool) -> (bool, Value) {
+fn js_client(server: &Server, code: &str, proposal: &str, append: &str, mode: Js) -> (bool, Value) {
     let js = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/js");
     assert!(
         js.join("node_modules/@automerge/automerge-repo").exists(),
@@ -205,8 +216,14 @@ fn js_client(server: &Server, code: &str, proposal: &str, append: &str, expect_i
     let mut command = Command::new("node");
     command.arg(js.join("sync-client.mjs"));
     command.args(["--server", &server.base, "--token", server.token(code), "--proposal", proposal, "--append", append]);
-    if expect_ignored {
-        command.arg("--expect-ignored");
+    match mode {
+        Js::Edit => {}
+        Js::ExpectIgnored => {
+            command.arg("--expect-ignored");
+        }
+        Js::Claim => {
+            command.arg("--claim");
+        }
     }
     let output = command.output().expect("node runs");
     let report = String::from_utf8_lossy(&output.stdout);
@@ -222,7 +239,7 @@ async fn the_official_javascript_client_reads_edits_and_is_held_to_the_same_rule
     let id = server.negotiation().await;
     let alt3 = id_of(&server.view().await, 4, "Alt 3");
 
-    let (ok, report) = js_client(&server, "OHCHR", &alt3, " Reviewed by OHCHR.", false);
+    let (ok, report) = js_client(&server, "OHCHR", &alt3, " Reviewed by OHCHR.", Js::Edit);
     assert!(ok, "OHCHR sponsors Alt 3: {report}");
     assert_eq!(report["title"], server.view().await["title"], "it read the negotiation document");
     let text = proposal(&server.view().await, 4, "Alt 3")["text"].as_str().expect("text").to_string();
@@ -230,12 +247,22 @@ async fn the_official_javascript_client_reads_edits_and_is_held_to_the_same_rule
     let cli = serde_json::from_str::<Value>(&accord(&server.store, &["status", "--json"])).expect("json");
     assert_eq!(proposal(&cli, 4, "Alt 3")["text"], text.as_str(), "so does the CLI, on the server's store");
 
-    let (ok, report) = js_client(&server, "ITU", &alt3, " Hijacked.", true);
+    let (ok, report) = js_client(&server, "ITU", &alt3, " Hijacked.", Js::ExpectIgnored);
     assert!(ok, "ITU does not sponsor Alt 3: the server ignores its edit: {report}");
 
     // A second negotiation in the same store: ITU's token does not open it.
     let other_id = accord(&server.store, &["init", "--title", "Another negotiation", "--chair", "BOSS"]);
     assert_ne!(other_id, id);
-    let (ok, report) = js_client(&server, "ITU", &other_id, " Nosy.", false);
+    let (ok, report) = js_client(&server, "ITU", &other_id, " Nosy.", Js::Edit);
     assert!(!ok, "a document outside the token's negotiation is not served: {report}");
+    assert!(report["error"].as_str().unwrap_or_default().contains("unavailable"), "{report}");
+
+    // Listing it as sponsored in ITU's own document (which ITU may write) does not open it either.
+    let before = accord(&server.store, &["status", "--json", "--negotiation", &other_id]);
+    let (ok, report) = js_client(&server, "ITU", &other_id, " Nosy.", Js::Claim);
+    assert!(!ok, "a claimed document of another negotiation is not served: {report}");
+    assert!(report["error"].as_str().unwrap_or_default().contains("unavailable"), "{report}");
+    let after = accord(&server.store, &["status", "--json", "--negotiation", &other_id]);
+    assert_eq!(before, after, "the other negotiation is unchanged");
+    server.view().await;
 }

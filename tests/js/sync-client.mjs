@@ -8,7 +8,7 @@
 //
 // Usage:
 //   node tests/js/sync-client.mjs --server http://127.0.0.1:PORT --token TOKEN \
-//        --proposal PROPOSAL_ID --append " some words" [--expect-ignored]
+//        --proposal PROPOSAL_ID --append " some words" [--expect-ignored] [--claim]
 //
 // Prints one JSON line on stdout. Exit codes: 0 success, 1 failure,
 // 2 bad usage or /api/me refused.
@@ -83,7 +83,7 @@ function usage(message) {
   if (message) log(message)
   process.stderr.write(
     "usage: node sync-client.mjs --server http://HOST:PORT --token TOKEN " +
-      "--proposal PROPOSAL_ID --append TEXT [--expect-ignored]\n",
+      "--proposal PROPOSAL_ID --append TEXT [--expect-ignored] [--claim]\n",
   )
   process.exit(2)
 }
@@ -102,6 +102,7 @@ function parseArgs(argv) {
       case "--proposal": opts.proposal = value(); break
       case "--append": opts.append = value(); break
       case "--expect-ignored": opts.expectIgnored = true; break
+      case "--claim": opts.claim = true; break
       case "--help": case "-h": usage(); break
       default: usage(`unknown argument ${arg}`)
     }
@@ -207,6 +208,18 @@ async function main() {
   if (scalar(neg?.kind) !== "negotiation") throw new Error(`negotiation document has kind ${JSON.stringify(neg?.kind)}`)
   result.title = scalar(neg.title)
   result.participants = Object.keys(neg.participants ?? {}).sort()
+
+  // c2. --claim: list the proposal as sponsored in our own participant document (a peer may
+  // write that document), trying to be let into a document that is not ours to write.
+  if (opts.claim) {
+    const { status, body } = await getJson(`${server}/api/negotiations/${encodeURIComponent(negotiationId)}`, opts.token)
+    if (status !== 200) throw new Error(`GET the negotiation answered ${status}: ${body}`)
+    const own = JSON.parse(body).participants.find((p) => p.code === me.participant)
+    const ownHandle = await findDoc(`automerge:${stripPrefix(own.document)}`, "own participant document", TIMEOUT_MS)
+    ownHandle.change((doc) => { doc[`sponsor:${proposalId}`] = 4 })
+    log(`claimed ${proposalId} in ${own.document}`)
+    await new Promise((resolve) => setTimeout(resolve, 1000))
+  }
 
   // d. proposal document
   const propHandle = await findDoc(`automerge:${proposalId}`, "proposal document", TIMEOUT_MS)

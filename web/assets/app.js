@@ -16,6 +16,9 @@ import { editors } from "./editor.js";
 const state = {
   me: null,
   view: null,
+  /** View fetches started, and the number of the one shown (editors ignore views older than their last save). */
+  viewRequests: 0,
+  viewNumber: 0,
   present: [],
   cursors: new Map(),
   socket: null,
@@ -45,6 +48,11 @@ const app = {
 
 async function boot() {
   window.addEventListener("hashchange", render);
+  // The skip link moves focus to the content; it must not change the route.
+  document.querySelector(".skip").addEventListener("click", (event) => {
+    event.preventDefault();
+    main.focus();
+  });
   const token = tokenFromLink();
   if (token) {
     try {
@@ -97,7 +105,12 @@ function renderSignIn(problem) {
 }
 
 async function loadView() {
-  state.view = await api.view(state.me.negotiation);
+  const number = ++state.viewRequests;
+  const view = await api.view(state.me.negotiation);
+  if (number > state.viewNumber) {
+    state.view = view;
+    state.viewNumber = number;
+  }
 }
 
 let refreshTimer = null;
@@ -135,18 +148,23 @@ function connectLive() {
 function onLive(message) {
   switch (message.type) {
     case "view":
+      // (Re)connected: the server may have restarted, so its change counter too.
       state.view = message.view;
+      state.viewNumber = ++state.viewRequests;
+      for (const editor of editors.values()) editor.seq = 0;
       render();
       break;
     case "changed":
       for (const proposal of message.proposals || []) {
         const editor = editors.get(proposal.id);
-        if (editor) editor.remote(proposal.text, proposal.heads);
+        if (editor) editor.remote(proposal.text, proposal.heads, message.seq);
       }
       scheduleRefresh();
       break;
     case "presence":
       state.present = message.present || [];
+      for (const who of [...state.cursors.keys()]) if (!state.present.includes(who)) state.cursors.delete(who);
+      for (const editor of editors.values()) editor.showOthers(state.cursors);
       renderIdentity();
       break;
     case "cursor":
@@ -187,12 +205,12 @@ function render() {
   renderNav();
   const route = location.hash.replace(/^#/, "") || "/";
   const section = route.match(/^\/section\/(\d+)$/);
-  let content;
-  if (section) content = renderSection(app, Number(section[1]));
-  else if (route === "/desk") content = renderDesk(app);
-  else content = renderOverview(app);
   document.title = `${state.view.title} · Accord`;
-  replaceKeepingFocus(main, content);
+  replaceKeepingFocus(main, () => {
+    if (section) return renderSection(app, Number(section[1]));
+    if (route === "/desk") return renderDesk(app);
+    return renderOverview(app);
+  });
 }
 
 let toastTimer = null;

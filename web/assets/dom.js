@@ -58,18 +58,22 @@ export function countdown(deadline, now = Date.now()) {
   return left >= 0 ? `closes in ${span}` : `closed ${span} ago`;
 }
 
-/** Replaces the children of `container`, keeping focus, caret and scroll where they were. */
-export function replaceKeepingFocus(container, content) {
+/** Replaces the children of `container` with what `build()` makes, keeping focus, caret
+ *  and scroll where they were. Focus is noted before building: building may move a
+ *  focused element (a live editor) into the new, detached content. */
+export function replaceKeepingFocus(container, build) {
   const active = document.activeElement;
   const key = active && active.dataset ? active.dataset.focusKey : undefined;
   const selection = active && "selectionStart" in active ? [active.selectionStart, active.selectionEnd] : null;
   const scroll = window.scrollY;
-  container.replaceChildren(content);
+  container.replaceChildren(build());
   if (key) {
     const again = container.querySelector(`[data-focus-key="${CSS.escape(key)}"]`);
     if (again) {
       again.focus({ preventScroll: true });
-      if (selection && "setSelectionRange" in again) {
+      // The same element moved (a live editor) keeps its own selection, which the build
+      // may have mapped through new text; a new element gets the one noted before.
+      if (again !== active && selection && "setSelectionRange" in again) {
         try { again.setSelectionRange(selection[0], selection[1]); } catch { /* not a text control */ }
       }
     }

@@ -24,6 +24,12 @@ export class ProposalEditor {
     this.baseHeads = proposal.heads;
     this.inflight = false;
     this.timer = null;
+    /** The server's change counter as of our last saved edit: older live texts are ignored. */
+    this.seq = 0;
+    /** The first view fetched after our last save: older views are ignored. */
+    this.freshFrom = 0;
+    /** Delay before retrying after the server could not be reached. */
+    this.retryMs = 0;
     this.area = h("textarea", {
       class: "editor",
       rows: Math.max(6, Math.ceil(proposal.text.length / 90) + 2),
@@ -58,7 +64,7 @@ export class ProposalEditor {
   typed() {
     this.state.textContent = "Editing…";
     clearTimeout(this.timer);
-    this.timer = setTimeout(() => this.send(), SEND_AFTER_MS);
+    this.timer = setTimeout(() => this.send(), SEND_AFTER_MS + this.retryMs);
   }
 
   async send() {
@@ -68,11 +74,11 @@ export class ProposalEditor {
     const sent = this.area.value;
     try {
       const answer = await this.app.api.editText(this.id, sent, this.baseHeads);
-      this.settle(sent, answer.text, answer.heads);
+      this.settle(sent, answer.text, answer.heads, answer.seq);
       this.state.textContent = "Saved";
+      this.retryMs = 0;
     } catch (error) {
-      this.state.textContent = "Not saved";
-      this.app.toast(`Your edit was not saved: ${error.message}`, true);
+      this.failed(error);
     } finally {
       this.inflight = false;
     }
@@ -80,8 +86,25 @@ export class ProposalEditor {
     else this.app.refresh();
   }
 
+  /** A refusal (4xx) will not change on retry: the text goes back to the server's.
+   *  Otherwise (server unreachable, 5xx) the edit is kept and retried, less and less often. */
+  failed(error) {
+    if (error.status >= 400 && error.status < 500) {
+      this.state.textContent = "Not saved";
+      this.app.toast(`Your edit was refused: ${error.message}`, true);
+      this.replaceText(this.baseText);
+      this.retryMs = 0;
+      return;
+    }
+    this.retryMs = Math.min(Math.max(this.retryMs * 2, 1000), 30_000);
+    this.state.textContent = `Not saved yet: retrying in ${Math.round(this.retryMs / 1000)} s`;
+    if (this.retryMs === 1000) this.app.toast(`Your edit is not saved yet: ${error.message}`, true);
+  }
+
   /** The server merged `sent` into `merged`; replay what was typed since onto it. */
-  settle(sent, merged, heads) {
+  settle(sent, merged, heads, seq) {
+    this.seq = Math.max(this.seq, seq || 0);
+    this.freshFrom = this.app.state.viewRequests + 1;
     const typedSince = splice(sent, this.area.value);
     const start = mapPosition(sent, merged, typedSince.start);
     const end = mapPosition(sent, merged, typedSince.end);
@@ -91,27 +114,31 @@ export class ProposalEditor {
     this.replaceText(next);
   }
 
-  /** Text that arrived on the live socket. Ignored while our own edit is under way: its answer brings it. */
-  remote(text, heads) {
+  /** Text that arrived on the live socket (`seq`: the server's change counter). Ignored while
+   *  our own edit is under way (its answer brings it) and when older than our last save. */
+  remote(text, heads, seq) {
+    if (seq !== undefined && seq <= this.seq) return;
     if (sameHeads(heads, this.baseHeads) || this.inflight || this.dirty) return;
     this.baseText = text;
     this.baseHeads = heads;
     this.replaceText(text);
   }
 
-  /** A fresh view of the proposal (after a re-render). */
+  /** The proposal as the view shows it (after a re-render); a view older than our last save is ignored. */
   update(proposal) {
     this.area.setAttribute("aria-label", `Text of ${proposal.label} (you sponsor it: your edits are shared live)`);
+    if (this.app.state.viewNumber < this.freshFrom) return;
     this.remote(proposal.text, proposal.heads);
   }
 
+  /** Sets the text, the selection following the words around it (also while the
+   *  editor is being moved by a re-render and so not focused for a moment). */
   replaceText(next) {
     const old = this.area.value;
     if (old === next) return;
-    const focused = document.activeElement === this.area;
     const [start, end] = [this.area.selectionStart, this.area.selectionEnd];
     this.area.value = next;
-    if (focused) this.area.setSelectionRange(mapPosition(old, next, start), mapPosition(old, next, end));
+    this.area.setSelectionRange(mapPosition(old, next, start), mapPosition(old, next, end));
   }
 
   cursorMoved() {

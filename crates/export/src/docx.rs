@@ -12,11 +12,11 @@
 //!   shows instead how its text changed since that earlier version.
 //!
 //! The changes come from [`accord_core::redline`] (words, then punctuation),
-//! so they match what `accord redline` shows. docx-rs numbers revisions
-//! from a counter of its own, so two builds differ in those numbers only;
-//! [`crate::same_export`] compares DOCX files with them set aside.
+//! so they match what `accord redline` shows. The file is reproducible (the
+//! revisions are renumbered after docx-rs, whose counter is process-wide),
+//! so `accord verify` compares it byte for byte.
 
-use std::io::Cursor;
+use std::io::{Cursor, Read, Write};
 
 use accord_core::redline::{SegmentKind, redline};
 use accord_core::{NegotiationView, ParticipantCode, ProposalView, SectionView, Timestamp, Version};
@@ -24,10 +24,13 @@ use docx_rs::{BreakType, Delete, Docx, Insert, Paragraph, Run, Style, StyleType}
 
 use crate::record::{approval_record, format_time, section_text};
 
-/// The custom document property naming the version exported.
+/// The custom document property naming the version exported, followed by
+/// [`AGAINST`] and the version the changes are shown against, if any. One
+/// property only: docx-rs keeps them in a hash map, so two would come out
+/// in any order and the file would not be reproducible.
 pub const VERSION_PROPERTY: &str = "accord-version";
-/// The custom document property naming the version the changes are shown against, if any.
-pub const AGAINST_PROPERTY: &str = "accord-against";
+/// What separates the two versions in [`VERSION_PROPERTY`] (versions hold no spaces).
+pub const AGAINST: &str = " against ";
 
 /// Who and when a set of tracked changes is attributed to.
 struct Attribution {
@@ -39,8 +42,12 @@ struct Attribution {
 /// `since` (a view at `since_version`), the tracked changes are those made
 /// since then instead of those from the base texts.
 pub fn docx(view: &NegotiationView, version: &Version, since: Option<(&NegotiationView, &Version)>) -> Vec<u8> {
+    let named = match since {
+        Some((_, since_version)) => format!("{version}{AGAINST}{since_version}"),
+        None => version.to_string(),
+    };
     let mut doc = styled()
-        .custom_property(VERSION_PROPERTY, version.to_string())
+        .custom_property(VERSION_PROPERTY, named)
         .add_paragraph(plain(&view.title).style("Title"))
         .add_paragraph(plain(&summary(view, since.map(|(_, v)| v))));
     for section in &view.sections {
@@ -51,9 +58,6 @@ pub fn docx(view: &NegotiationView, version: &Version, since: Option<(&Negotiati
         };
         doc = record_paragraphs(doc, section);
     }
-    if let Some((_, since_version)) = since {
-        doc = doc.custom_property(AGAINST_PROPERTY, since_version.to_string());
-    }
     let footer = format!(
         "Fingerprint: {} (the exact document versions this draft was made from; check a copy with accord verify FILE).",
         version.fingerprint()
@@ -61,7 +65,52 @@ pub fn docx(view: &NegotiationView, version: &Version, since: Option<(&Negotiati
     doc = doc.add_paragraph(plain(&footer).size(16));
     let mut bytes = Cursor::new(Vec::new());
     doc.build().pack(&mut bytes).expect("packing a document in memory cannot fail");
-    bytes.into_inner()
+    renumbered(&bytes.into_inner())
+}
+
+/// The package again with the revisions numbered 0, 1, 2... in order:
+/// docx-rs numbers them from a process-wide counter, so without this two
+/// exports of one version would differ (and two exports at once could share
+/// numbers). Entries keep their names, order and contents otherwise, stored
+/// with a fixed date, so the file depends only on what it shows.
+fn renumbered(packed: &[u8]) -> Vec<u8> {
+    let mut archive = zip::ZipArchive::new(Cursor::new(packed)).expect("docx-rs writes a valid zip");
+    let mut out = zip::ZipWriter::new(Cursor::new(Vec::new()));
+    let options = zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Stored);
+    for index in 0..archive.len() {
+        let mut entry = archive.by_index(index).expect("an entry of a zip just written");
+        let name = entry.name().to_string();
+        if entry.is_dir() {
+            out.add_directory(name, options).expect("writing a zip in memory cannot fail");
+            continue;
+        }
+        let mut contents = Vec::new();
+        entry.read_to_end(&mut contents).expect("reading a zip in memory cannot fail");
+        if name == "word/document.xml" {
+            contents = without_revision_numbers(&contents);
+        }
+        out.start_file(name, options).expect("writing a zip in memory cannot fail");
+        out.write_all(&contents).expect("writing a zip in memory cannot fail");
+    }
+    out.finish().expect("writing a zip in memory cannot fail").into_inner()
+}
+
+/// A part with every `w:id="N"` numbered again in order of appearance.
+fn without_revision_numbers(part: &[u8]) -> Vec<u8> {
+    const MARK: &[u8] = b" w:id=\"";
+    let mut out = Vec::with_capacity(part.len());
+    let mut rest = part;
+    let mut counter = 0usize;
+    while let Some(at) = rest.windows(MARK.len()).position(|w| w == MARK) {
+        out.extend_from_slice(&rest[..at + MARK.len()]);
+        rest = &rest[at + MARK.len()..];
+        let digits = rest.iter().take_while(|b| b.is_ascii_digit()).count();
+        out.extend_from_slice(counter.to_string().as_bytes());
+        counter += 1;
+        rest = &rest[digits..];
+    }
+    out.extend_from_slice(rest);
+    out
 }
 
 fn styled() -> Docx {
@@ -125,9 +174,18 @@ fn changes_since(doc: Docx, section: &SectionView, earlier: Option<&SectionView>
             let sponsors = section.proposals.iter().find(|p| p.id == adoption.proposal).map(|p| p.sponsors.as_slice());
             Attribution { author: authors(sponsors.unwrap_or_default()), date: rfc3339(adoption.at) }
         }
-        _ => Attribution { author: "Accord (draft)".into(), date: rfc3339(Timestamp(0)) },
+        _ => Attribution { author: "Accord (draft)".into(), date: rfc3339(latest_time(section)) },
     };
     tracked(doc, &before, &section_text(section), &by)
+}
+
+/// The last moment the section's view records (a proposal made, a stance taken, the
+/// adoption): when its draft last changed, as far as the version shows.
+fn latest_time(section: &SectionView) -> Timestamp {
+    let proposals = section.proposals.iter().map(|p| p.created_at);
+    let stances = section.proposals.iter().flat_map(|p| p.stances.values().filter_map(|s| s.at));
+    let adoption = section.adoption.iter().map(|a| a.at);
+    proposals.chain(stances).chain(adoption).max().unwrap_or(Timestamp(0))
 }
 
 fn record_paragraphs(mut doc: Docx, section: &SectionView) -> Docx {
@@ -213,5 +271,17 @@ fn rfc3339(at: Timestamp) -> String {
     match shown.as_bytes().get(4) {
         Some(b'-') => format!("{}T{}:00Z", &shown[..10], &shown[11..16]),
         _ => "1970-01-01T00:00:00Z".to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::without_revision_numbers;
+
+    #[test]
+    fn revisions_are_numbered_in_order_and_nothing_else_changes() {
+        let a = br#"<w:ins w:id="7" w:author="DESA"><w:del w:id="12" w:author="DESA">"#;
+        let expected = br#"<w:ins w:id="0" w:author="DESA"><w:del w:id="1" w:author="DESA">"#;
+        assert_eq!(without_revision_numbers(a), expected.to_vec());
     }
 }

@@ -1,15 +1,14 @@
 //! Reading an exported file back: which format it is, which version it
 //! names, and whether it is the same export as a fresh one (`accord verify`).
 //!
-//! Text formats name their version in a comment and must match byte for
-//! byte. A DOCX is a zip: it names its version in a custom document
-//! property, and two builds of the same draft differ only in the revision
-//! numbers docx-rs counts globally, so DOCX files are compared part by part
-//! with those numbers set aside.
+//! Text formats name their version in a comment; a DOCX (a zip) in a
+//! custom document property. Every export is reproducible, so a file
+//! matches its version only if it is byte for byte what the export of that
+//! version gives.
 
 use std::io::{Cursor, Read};
 
-use crate::{AGAINST_PROPERTY, Format, VERSION_PROPERTY, exported_version};
+use crate::{AGAINST, Format, VERSION_PROPERTY, exported_version};
 
 /// The versions an export names.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -38,9 +37,12 @@ pub fn file_version(bytes: &[u8]) -> Option<FileVersion> {
     match sniff(bytes) {
         Format::Docx => {
             let custom = String::from_utf8(zip_part(bytes, "docProps/custom.xml")?).ok()?;
-            Some(FileVersion {
-                version: custom_property(&custom, VERSION_PROPERTY)?,
-                against: custom_property(&custom, AGAINST_PROPERTY),
+            let named = custom_property(&custom, VERSION_PROPERTY)?;
+            Some(match named.split_once(AGAINST) {
+                Some((version, against)) => {
+                    FileVersion { version: version.to_string(), against: Some(against.to_string()) }
+                }
+                None => FileVersion { version: named, against: None },
             })
         }
         _ => {
@@ -50,30 +52,10 @@ pub fn file_version(bytes: &[u8]) -> Option<FileVersion> {
     }
 }
 
-/// Whether `file` is the same export as `fresh` (built again from the version it names).
+/// Whether `file` is, byte for byte, the same export as `fresh` (built again
+/// from the version it names). Every format is reproducible, DOCX included.
 pub fn same_export(file: &[u8], fresh: &[u8]) -> bool {
-    match (sniff(file), sniff(fresh)) {
-        (Format::Docx, Format::Docx) => same_parts(file, fresh).unwrap_or(false),
-        _ => file == fresh,
-    }
-}
-
-fn same_parts(a: &[u8], b: &[u8]) -> Option<bool> {
-    let (mut a, mut b) = (zip::ZipArchive::new(Cursor::new(a)).ok()?, zip::ZipArchive::new(Cursor::new(b)).ok()?);
-    let mut names: Vec<String> = a.file_names().map(str::to_string).collect();
-    let mut others: Vec<String> = b.file_names().map(str::to_string).collect();
-    names.sort();
-    others.sort();
-    if names != others {
-        return Some(false);
-    }
-    for name in names {
-        let (part_a, part_b) = (read_part(&mut a, &name)?, read_part(&mut b, &name)?);
-        if without_revision_numbers(&part_a) != without_revision_numbers(&part_b) {
-            return Some(false);
-        }
-    }
-    Some(true)
+    file == fresh
 }
 
 fn zip_part(bytes: &[u8], name: &str) -> Option<Vec<u8>> {
@@ -85,24 +67,6 @@ fn read_part(archive: &mut zip::ZipArchive<Cursor<&[u8]>>, name: &str) -> Option
     let mut bytes = Vec::new();
     part.read_to_end(&mut bytes).ok()?;
     Some(bytes)
-}
-
-/// A part with every `w:id="N"` numbered again in order of appearance.
-fn without_revision_numbers(part: &[u8]) -> Vec<u8> {
-    const MARK: &[u8] = b" w:id=\"";
-    let mut out = Vec::with_capacity(part.len());
-    let mut rest = part;
-    let mut counter = 0usize;
-    while let Some(at) = rest.windows(MARK.len()).position(|w| w == MARK) {
-        out.extend_from_slice(&rest[..at + MARK.len()]);
-        rest = &rest[at + MARK.len()..];
-        let digits = rest.iter().take_while(|b| b.is_ascii_digit()).count();
-        out.extend_from_slice(counter.to_string().as_bytes());
-        counter += 1;
-        rest = &rest[digits..];
-    }
-    out.extend_from_slice(rest);
-    out
 }
 
 /// The value of a custom document property (`docProps/custom.xml`); values
@@ -118,15 +82,6 @@ fn custom_property(custom: &str, name: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn revision_numbers_are_set_aside_and_nothing_else() {
-        let a = br#"<w:ins w:id="7" w:author="DESA"><w:del w:id="12" w:author="DESA">"#;
-        let b = br#"<w:ins w:id="40" w:author="DESA"><w:del w:id="41" w:author="DESA">"#;
-        let c = br#"<w:ins w:id="40" w:author="ITU"><w:del w:id="41" w:author="DESA">"#;
-        assert_eq!(without_revision_numbers(a), without_revision_numbers(b));
-        assert_ne!(without_revision_numbers(a), without_revision_numbers(c));
-    }
 
     #[test]
     fn formats_are_told_by_their_first_bytes() {

@@ -15,7 +15,7 @@ mod markdown;
 mod record;
 
 pub use akn::akn;
-pub use docx::{AGAINST_PROPERTY, VERSION_PROPERTY, docx};
+pub use docx::{AGAINST, VERSION_PROPERTY, docx};
 pub use file::{FileVersion, file_version, same_export, sniff};
 pub use html::html;
 pub use markdown::markdown;

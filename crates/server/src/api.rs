@@ -143,13 +143,14 @@ pub async fn edit_text(
                 .map_err(|_| ApiError::bad_request(format!("base_heads: {h:?} is not a change hash")))
         })
         .collect::<Result<Vec<_>, _>>()?;
-    let (text, heads) = state.with(|hub| {
-        hub.write(session.negotiation, &session.participant, |n, by| {
+    let (text, heads, seq) = state.with(|hub| {
+        let (text, heads) = hub.write(session.negotiation, &session.participant, |n, by| {
             n.edit_proposal_at(&proposal, &heads, &body.text, by)
-        })
+        })?;
+        Ok::<_, ApiError>((text, heads, hub.change_count(session.negotiation)))
     })?;
     let heads: Vec<String> = heads.iter().map(ToString::to_string).collect();
-    Ok(Json(json!({ "text": text, "heads": heads })))
+    Ok(Json(json!({ "text": text, "heads": heads, "seq": seq })))
 }
 
 /// The body of a stance.

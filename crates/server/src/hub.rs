@@ -43,6 +43,9 @@ struct Loaded {
     live: broadcast::Sender<Utf8Bytes>,
     /// Open live sockets per participant: who is here now.
     present: BTreeMap<ParticipantCode, usize>,
+    /// How many times the negotiation changed since it was loaded: `changed`
+    /// messages and write answers carry it, so a browser can tell which is newer.
+    seq: u64,
 }
 
 impl AppState {
@@ -79,6 +82,17 @@ impl Hub {
     /// Who `token` signs in.
     pub fn grant(&self, token: &str) -> Result<Option<Grant>, ApiError> {
         Ok(self.store.grant(token)?)
+    }
+
+    /// How many changes the negotiation in memory has had since it was loaded (see
+    /// `changed` messages); read as is, without bringing in other writers' changes.
+    pub fn change_count(&self, id: DocumentId) -> u64 {
+        self.loaded.get(&id).map(|entry| entry.seq).unwrap_or(0)
+    }
+
+    /// The negotiation a stored document belongs to (`None`: not stored yet).
+    pub fn stored_negotiation(&self, document: DocumentId) -> Result<Option<DocumentId>, ApiError> {
+        Ok(self.store.negotiation_of(document)?)
     }
 
     /// Reads a negotiation.
@@ -193,21 +207,23 @@ fn load_into<'a>(
             }
             let (negotiation, persisted) = store.load(id, replica)?;
             let (live, _) = broadcast::channel(LIVE_BACKLOG);
-            Ok(entry.insert(Loaded { negotiation, persisted, live, present: BTreeMap::new() }))
+            Ok(entry.insert(Loaded { negotiation, persisted, live, present: BTreeMap::new(), seq: 0 }))
         }
     }
 }
 
 /// Passes on documents that changed: to sync peers and to live subscribers.
 fn changed(
-    entry: &Loaded,
+    entry: &mut Loaded,
     sync_work: &Option<UnboundedSender<SyncWork>>,
     who: Option<&ParticipantCode>,
     documents: &[DocumentId],
 ) {
-    if let Some(work) = sync_work
-        && !documents.is_empty()
-    {
+    if documents.is_empty() {
+        return;
+    }
+    entry.seq += 1;
+    if let Some(work) = sync_work {
         let _ = work.send(SyncWork::Changed(entry.negotiation.id(), documents.to_vec()));
     }
     announce(entry, who, documents);
@@ -232,7 +248,7 @@ fn announce(entry: &Loaded, who: Option<&ParticipantCode>, changed: &[DocumentId
             Some(serde_json::json!({ "id": id, "text": text, "heads": heads }))
         })
         .collect();
-    let message = serde_json::json!({ "type": "changed", "by": who, "documents": changed, "proposals": proposals });
+    let message = serde_json::json!({ "type": "changed", "seq": entry.seq, "by": who, "documents": changed, "proposals": proposals });
     let _ = entry.live.send(Utf8Bytes::from(message.to_string()));
 }
 

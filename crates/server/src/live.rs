@@ -47,7 +47,7 @@ pub async fn live(
         let who = session.participant;
         let Ok((receiver, relay, view)) = state.with(|hub| hub.join(id, &who)) else { return };
         let first = json!({ "type": "view", "view": view }).to_string();
-        forward(socket, first, receiver, Relay { sender: relay, who: who.clone() }, id).await;
+        forward(socket, first, receiver, Relay { sender: relay, who: who.clone(), last: None }, id).await;
         state.with(|hub| hub.leave(id, &who));
     }))
 }
@@ -63,17 +63,26 @@ pub(crate) fn check_origin(headers: &HeaderMap) -> Result<(), ApiError> {
     Ok(())
 }
 
+/// The least time between two cursor messages relayed for one socket (a client
+/// that sends more often loses the extra ones: they would only crowd the channel).
+const CURSOR_EVERY: Duration = Duration::from_millis(50);
+
 /// Passes what a client says about itself on to everyone on the negotiation.
 struct Relay {
     sender: tokio::sync::broadcast::Sender<Utf8Bytes>,
     who: ParticipantCode,
+    last: Option<Instant>,
 }
 
 impl Relay {
     /// Relays a client's `{"type": "cursor", "proposal": ID or null, "start", "end"}` as
     /// the same with `who`; anything else a client sends is ignored.
-    fn client_said(&self, text: &str) {
+    fn client_said(&mut self, text: &str) {
+        if self.last.is_some_and(|last| last.elapsed() < CURSOR_EVERY) {
+            return;
+        }
         let Some(cursor) = cursor(text) else { return };
+        self.last = Some(Instant::now());
         let message =
             json!({ "type": "cursor", "who": self.who, "proposal": cursor.0, "start": cursor.1, "end": cursor.2 });
         let _ = self.sender.send(Utf8Bytes::from(message.to_string()));
@@ -99,7 +108,7 @@ async fn forward(
     socket: WebSocket,
     first: String,
     mut changes: tokio::sync::broadcast::Receiver<Utf8Bytes>,
-    relay: Relay,
+    mut relay: Relay,
     id: DocumentId,
 ) {
     let (mut sender, mut incoming) = socket.split();

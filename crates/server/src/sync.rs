@@ -148,6 +148,11 @@ struct HubAccess {
 impl PeerAccess for HubAccess {
     fn access(&self, peer: &Peer, document: DocumentId) -> DocumentAccess {
         let decided = self.state.with(|hub| {
+            // A document stored under another negotiation is never the peer's, whatever
+            // its own negotiation's documents say (a participant document may list any id).
+            if hub.stored_negotiation(document)?.is_some_and(|stored| stored != peer.negotiation) {
+                return Ok(DocumentAccess::Deny);
+            }
             hub.read(peer.negotiation, |negotiation| {
                 if negotiation.document_role(&document)?.is_none() {
                     return Ok(DocumentAccess::Deny);
@@ -165,10 +170,14 @@ impl PeerAccess for HubAccess {
         let Ok(receiver) = self.state.with(|hub| hub.subscribe(negotiation)) else {
             return stream::empty().boxed();
         };
+        // Only stored changes can change who may write what (not presence, not cursors).
         stream::unfold(receiver, |mut receiver| async move {
-            match receiver.recv().await {
-                Ok(_) | Err(RecvError::Lagged(_)) => Some(((), receiver)),
-                Err(RecvError::Closed) => None,
+            loop {
+                match receiver.recv().await {
+                    Ok(message) if !message.as_str().contains(r#""type":"changed""#) => continue,
+                    Ok(_) | Err(RecvError::Lagged(_)) => return Some(((), receiver)),
+                    Err(RecvError::Closed) => return None,
+                }
             }
         })
         .boxed()

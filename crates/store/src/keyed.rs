@@ -65,15 +65,22 @@ pub(crate) fn migrate(conn: &Connection) -> Result<(), StoreError> {
             row.get(0)
         })?;
     if !has_key {
-        conn.execute_batch("ALTER TABLE chunks ADD COLUMN key TEXT")?;
+        match conn.execute_batch("ALTER TABLE chunks ADD COLUMN key TEXT") {
+            // Another process opening the same old store added it first.
+            Err(error) if error.to_string().contains("duplicate column") => {}
+            other => other?,
+        }
     }
     conn.execute_batch("CREATE INDEX IF NOT EXISTS chunks_by_key ON chunks (document, key)")?;
     Ok(())
 }
 
 /// The key of a chunk written by compaction in place of chunks up to `seq`.
+/// An incremental, not a snapshot: samod reads a document's snapshots, then
+/// its incrementals, so a compaction between the two reads must leave what
+/// it wrote where the second read looks.
 pub(crate) fn compacted_key(seq: i64) -> String {
-    format!("snapshot/compacted-{seq}")
+    format!("incremental/compacted-{seq}")
 }
 
 /// The name under which an unnamed chunk is offered.

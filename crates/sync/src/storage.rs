@@ -5,7 +5,9 @@
 //! returns and the rest of Accord sees it with `Store::refresh`. samod's
 //! trait has no way to report an error, so a failure is logged, counted,
 //! and reported to whoever built the storage ([`StorageEvents::failed`]),
-//! which stops syncing rather than pretend.
+//! which stops syncing rather than pretend; from the first failure on, the
+//! storage itself puts and deletes nothing more (samod would take the failed
+//! put for done and delete what it superseded).
 //!
 //! Each chunk row records its negotiation. A document already stored knows
 //! it; a new one (a participant's first stance, a proposal made offline)
@@ -14,7 +16,7 @@
 
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 use accord_core::DocumentId;
@@ -52,6 +54,9 @@ struct Inner {
     /// Documents samod has loaded (and so holds in memory from now on).
     loaded: Mutex<HashSet<DocumentId>>,
     failures: AtomicU64,
+    /// Set by the first failure: from then on nothing is put or deleted (samod takes a
+    /// failed put for done, and would go on to delete what that put superseded).
+    failed: AtomicBool,
     events: Box<dyn StorageEvents>,
 }
 
@@ -66,6 +71,7 @@ impl SyncStorage {
                 registered: Mutex::default(),
                 loaded: Mutex::default(),
                 failures: AtomicU64::new(0),
+                failed: AtomicBool::new(false),
                 events: Box::new(events),
             }),
         })
@@ -160,11 +166,16 @@ impl Inner {
         };
         let registered = lock(&self.registered).get(&document).copied();
         let negotiation = match store.negotiation_of(document)? {
+            Some(stored) if registered.is_some_and(|claimed| claimed != stored) => {
+                tracing::warn!(%document, %stored, "sync refused a write to a document of another negotiation");
+                return Ok(());
+            }
             Some(negotiation) => negotiation,
             None => match registered {
                 Some(negotiation) => negotiation,
                 None => {
-                    // Kept, not lost, but outside any negotiation until one claims it.
+                    // The share policy registers every document it lets a peer write, so this
+                    // is a peer writing what it was never given; kept aside for inspection.
                     tracing::warn!(%document, "sync stored a document no negotiation references");
                     return store.put_sync_value(&format!("unclaimed/{key}"), &bytes);
                 }
@@ -186,6 +197,7 @@ impl Inner {
     }
 
     fn report(&self, what: &str, key: &StorageKey, error: &StoreError) {
+        self.failed.store(true, Ordering::SeqCst);
         self.failures.fetch_add(1, Ordering::Relaxed);
         tracing::error!(%error, %key, store = %self.dir.display(), "sync storage could not {what}");
         self.events.failed(error);
@@ -215,6 +227,10 @@ impl Storage for SyncStorage {
 
     async fn put(&self, key: StorageKey, data: Vec<u8>) {
         self.blocking(move |inner| {
+            if inner.failed.load(Ordering::SeqCst) {
+                tracing::error!(%key, "sync storage failed earlier: not storing");
+                return;
+            }
             if let Err(error) = inner.put(&key, data) {
                 inner.report("store", &key, &error);
             }
@@ -224,6 +240,10 @@ impl Storage for SyncStorage {
 
     async fn delete(&self, key: StorageKey) {
         self.blocking(move |inner| {
+            if inner.failed.load(Ordering::SeqCst) {
+                tracing::error!(%key, "sync storage failed earlier: not deleting");
+                return;
+            }
             if let Err(error) = inner.delete(&key) {
                 inner.report("delete", &key, &error);
             }
