@@ -188,8 +188,17 @@ async fn two_sponsors_typing_into_one_proposal_at_once_end_with_the_same_merged_
     };
     assert_eq!(merged, format!("{typed_unctad}{before}{typed_desa}"), "both edits, each where it was typed");
     let shown = wait_for_text(&desa, ".co-editors", "UNCTAD").await;
-    assert!(shown.contains("near"), "DESA sees where UNCTAD is editing: {shown}");
+    let unctad_caret =
+        unctad.execute("return document.querySelector(arguments[0]).selectionStart", vec![json!(editor)]);
+    let unctad_caret = unctad_caret.await.expect("caret").as_u64().expect("a number") as usize;
+    let before_caret: String = merged.chars().take(unctad_caret).collect();
+    let near: String = before_caret.chars().rev().take(10).collect::<Vec<_>>().into_iter().rev().collect();
+    assert!(shown.contains(near.trim()), "DESA sees where UNCTAD is editing ({near:?}): {shown}");
     wait_for_text(&desa, "#identity", "UNCTAD").await;
+    desa.execute("document.querySelector(arguments[0]).scrollIntoView({block: 'center'})", vec![json!(editor)])
+        .await
+        .expect("scroll to the editor");
+    screenshot(&desa, "co-editing").await;
 
     // DESA's edit was saved and the screen re-rendered since: DESA's caret is still in the
     // editor, so further keys land there without clicking again.

@@ -139,6 +139,7 @@ export class ProposalEditor {
     const [start, end] = [this.area.selectionStart, this.area.selectionEnd];
     this.area.value = next;
     this.area.setSelectionRange(mapPosition(old, next, start), mapPosition(old, next, end));
+    this.showOthers(this.app.state.cursors);
   }
 
   cursorMoved() {
