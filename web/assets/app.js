@@ -46,13 +46,20 @@ const app = {
   },
 };
 
+let listening = false;
+
 async function boot() {
-  window.addEventListener("hashchange", render);
-  // The skip link moves focus to the content; it must not change the route.
-  document.querySelector(".skip").addEventListener("click", (event) => {
-    event.preventDefault();
-    main.focus();
-  });
+  if (!listening) {
+    listening = true;
+    window.addEventListener("hashchange", render);
+    // The skip link moves focus to the content; it must not change the route.
+    document.querySelector(".skip").addEventListener("click", (event) => {
+      event.preventDefault();
+      main.focus();
+    });
+    // The consultation countdown moves on even when nothing changes.
+    setInterval(render, 60_000);
+  }
   const token = tokenFromLink();
   if (token) {
     try {
