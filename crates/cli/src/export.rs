@@ -61,10 +61,7 @@ pub fn export(store: &LocalStore, wanted: Option<&str>, request: &ExportRequest)
 fn version_at(negotiation: &Negotiation, rev: &str) -> Result<Version> {
     let path = Path::new(rev);
     if path.is_file() {
-        let bytes = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
-        let named = accord_export::file_version(&bytes)
-            .ok_or_else(|| anyhow!("{} names no version: it is not an export of `accord export`", path.display()))?;
-        return Ok(named.version.parse()?);
+        return Ok(read_export(path)?.1.version.parse()?);
     }
     if let Ok(version) = rev.parse::<Version>() {
         return Ok(version);
@@ -75,12 +72,17 @@ fn version_at(negotiation: &Negotiation, rev: &str) -> Result<Version> {
     Ok(negotiation.as_of(at)?.version())
 }
 
-/// Checks that `file` is the export of the version it names (byte for byte;
-/// for DOCX, part for part with docx-rs's revision numbers set aside).
-pub fn verify(store: &LocalStore, wanted: Option<&str>, file: &Path) -> Result<()> {
-    let bytes = std::fs::read(file).with_context(|| format!("cannot read {}", file.display()))?;
+/// An exported file and the version(s) it names.
+fn read_export(path: &Path) -> Result<(Vec<u8>, accord_export::FileVersion)> {
+    let bytes = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
     let named = accord_export::file_version(&bytes)
-        .ok_or_else(|| anyhow!("{} names no version: it is not an export of `accord export`", file.display()))?;
+        .ok_or_else(|| anyhow!("{} names no version: it is not an export of `accord export`", path.display()))?;
+    Ok((bytes, named))
+}
+
+/// Checks that `file` is, byte for byte, the export of the version it names.
+pub fn verify(store: &LocalStore, wanted: Option<&str>, file: &Path) -> Result<()> {
+    let (bytes, named) = read_export(file)?;
     let version: Version = named.version.parse()?;
     let negotiation = load(store, wanted)?.negotiation;
     let holds = |version: &Version| {

@@ -11,8 +11,8 @@ use std::time::SystemTime;
 use accord_core::{Attribution, DocumentId, Negotiation, NegotiationView, ParticipantCode, ProposalId, Timestamp};
 use accord_store::{Grant, Persisted, Store};
 use axum::extract::ws::Utf8Bytes;
-use tokio::sync::broadcast;
 use tokio::sync::mpsc::UnboundedSender;
+use tokio::sync::{broadcast, watch};
 
 use crate::error::ApiError;
 use crate::sync::{SyncSlot, SyncWork};
@@ -44,8 +44,9 @@ struct Loaded {
     /// Open live sockets per participant: who is here now.
     present: BTreeMap<ParticipantCode, usize>,
     /// How many times the negotiation changed since it was loaded: `changed`
-    /// messages and write answers carry it, so a browser can tell which is newer.
-    seq: u64,
+    /// messages and write answers carry it, so a browser can tell which is newer;
+    /// the sync share policy watches it.
+    seq: watch::Sender<u64>,
 }
 
 impl AppState {
@@ -87,7 +88,7 @@ impl Hub {
     /// How many changes the negotiation in memory has had since it was loaded (see
     /// `changed` messages); read as is, without bringing in other writers' changes.
     pub fn change_count(&self, id: DocumentId) -> u64 {
-        self.loaded.get(&id).map(|entry| entry.seq).unwrap_or(0)
+        self.loaded.get(&id).map(|entry| *entry.seq.borrow()).unwrap_or(0)
     }
 
     /// The negotiation a stored document belongs to (`None`: not stored yet).
@@ -171,9 +172,9 @@ impl Hub {
         }
     }
 
-    /// A receiver of the negotiation's live messages (whatever changed, it hears).
-    pub fn subscribe(&mut self, id: DocumentId) -> Result<broadcast::Receiver<Utf8Bytes>, ApiError> {
-        Ok(self.loaded(id)?.live.subscribe())
+    /// Wakes whenever the negotiation's stored documents change (not presence, not cursors).
+    pub fn watch_changes(&mut self, id: DocumentId) -> Result<watch::Receiver<u64>, ApiError> {
+        Ok(self.loaded(id)?.seq.subscribe())
     }
 
     /// From now on, documents that change are also sent to `work` (for sync peers).
@@ -207,7 +208,8 @@ fn load_into<'a>(
             }
             let (negotiation, persisted) = store.load(id, replica)?;
             let (live, _) = broadcast::channel(LIVE_BACKLOG);
-            Ok(entry.insert(Loaded { negotiation, persisted, live, present: BTreeMap::new(), seq: 0 }))
+            let seq = watch::Sender::new(0);
+            Ok(entry.insert(Loaded { negotiation, persisted, live, present: BTreeMap::new(), seq }))
         }
     }
 }
@@ -222,7 +224,7 @@ fn changed(
     if documents.is_empty() {
         return;
     }
-    entry.seq += 1;
+    entry.seq.send_modify(|seq| *seq += 1);
     if let Some(work) = sync_work {
         let _ = work.send(SyncWork::Changed(entry.negotiation.id(), documents.to_vec()));
     }
@@ -248,7 +250,7 @@ fn announce(entry: &Loaded, who: Option<&ParticipantCode>, changed: &[DocumentId
             Some(serde_json::json!({ "id": id, "text": text, "heads": heads }))
         })
         .collect();
-    let message = serde_json::json!({ "type": "changed", "seq": entry.seq, "by": who, "documents": changed, "proposals": proposals });
+    let message = serde_json::json!({ "type": "changed", "seq": *entry.seq.borrow(), "by": who, "documents": changed, "proposals": proposals });
     let _ = entry.live.send(Utf8Bytes::from(message.to_string()));
 }
 

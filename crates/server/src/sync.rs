@@ -28,7 +28,6 @@ use axum::extract::{Query, State};
 use axum::http::HeaderMap;
 use axum::response::Response;
 use futures_util::stream::{self, BoxStream, StreamExt};
-use tokio::sync::broadcast::error::RecvError;
 use tokio::sync::mpsc;
 
 use crate::error::ApiError;
@@ -74,17 +73,22 @@ pub async fn start(state: &AppState, dir: &Path) -> Result<(), EndpointError> {
     let pusher = state.clone();
     tokio::spawn(async move {
         while let Some(SyncWork::Changed(negotiation, documents)) = work_rx.recv().await {
+            let mut synced = Vec::new();
             for document in documents {
-                let Some(synced) = endpoint.open(document).await else { continue };
-                pusher.with(|hub| {
-                    let absorbed =
-                        hub.read(negotiation, |n| Ok(n.documents().get(&document).map(|d| synced.absorb(d))));
-                    if let Ok(Some(count)) = absorbed
-                        && count > 0
-                    {
-                        tracing::debug!(%document, count, "changes sent on to sync peers");
-                    }
-                });
+                if let Some(held) = endpoint.open(document).await {
+                    synced.push((document, held));
+                }
+            }
+            if synced.is_empty() {
+                continue;
+            }
+            let absorbed = pusher.with(|hub| {
+                hub.read(negotiation, |n| {
+                    Ok(synced.iter().filter_map(|(id, held)| Some(held.absorb(n.documents().get(id)?))).sum::<usize>())
+                })
+            });
+            if let Ok(count) = absorbed {
+                tracing::debug!(%negotiation, count, "changes sent on to sync peers");
             }
         }
     });
@@ -167,20 +171,12 @@ impl PeerAccess for HubAccess {
     }
 
     fn changes(&self, negotiation: DocumentId) -> BoxStream<'static, ()> {
-        let Ok(receiver) = self.state.with(|hub| hub.subscribe(negotiation)) else {
+        let Ok(receiver) = self.state.with(|hub| hub.watch_changes(negotiation)) else {
             return stream::empty().boxed();
         };
-        // Only stored changes can change who may write what (not presence, not cursors).
-        stream::unfold(receiver, |mut receiver| async move {
-            loop {
-                match receiver.recv().await {
-                    Ok(message) if !message.as_str().contains(r#""type":"changed""#) => continue,
-                    Ok(_) | Err(RecvError::Lagged(_)) => return Some(((), receiver)),
-                    Err(RecvError::Closed) => return None,
-                }
-            }
-        })
-        .boxed()
+        // Stored changes only (not presence, not cursors); a burst wakes it once.
+        stream::unfold(receiver, |mut receiver| async move { receiver.changed().await.ok().map(|()| ((), receiver)) })
+            .boxed()
     }
 }
 

@@ -58,7 +58,7 @@ pub enum SyncError {
         reason: String,
     },
     /// The server refused the token.
-    #[error("the server refused the token ({0})")]
+    #[error("the server refused the token ({0}); ask the chair for a new one (accord invite --as CODE)")]
     Refused(String),
     /// The server answered something unexpected.
     #[error("unexpected answer from the server: {0}")]
@@ -132,15 +132,18 @@ async fn sync_with(
                 handles.insert(*id, handle);
             }
         }
+        let found: Vec<&DocHandle> = wave.iter().filter_map(|id| handles.get(id)).collect();
+        for handle in &found {
+            within("send its changes", handle.we_have_their_changes(connection)).await?;
+        }
+        // Holding all the server has of this wave, the negotiation says who may write what.
         let negotiation = negotiation_of(peer.negotiation, &handles)?;
         for id in &wave {
             let Some(handle) = handles.get(id) else { continue };
-            within("send its changes", handle.we_have_their_changes(connection)).await?;
             if negotiation.may_write(&peer.participant, id)? {
                 within("take our changes", handle.they_have_our_changes(connection)).await?;
             }
         }
-        let negotiation = negotiation_of(peer.negotiation, &handles)?;
         wave = negotiation.referenced_documents()?.into_iter().filter(|id| !asked.contains(id)).collect();
     }
     report(peer, &handles, before, connection)
