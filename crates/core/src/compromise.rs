@@ -1,23 +1,30 @@
-//! Compromise draft: the base text with every live proposal merged in,
-//! three-way, at word level.
+//! Compromise draft: every live proposal of a section in one text, what
+//! they all say outside the brackets and where they differ, each wording in
+//! brackets the UN way: `[Alt 1 (UNSEC): ... / Alt 2 (DESA, UNCTAD): ...]`.
 //!
-//! Each proposal is diffed against the base into edits (a base range and
-//! its replacement). Edits that do not collide are all applied; identical
-//! edits made by several proposals count once; edits whose base ranges
-//! overlap or are separated by whitespace only form a collision, shown the
-//! UN way: `[Alt 1 (UNSEC): ... / Alt 2 (DESA, UNCTAD): ...]`, with words
-//! shared by every alternative kept outside the brackets.
-
-use std::ops::Range;
+//! It is faithful by construction (ARCHITECTURE.md, invariant 7): text
+//! outside brackets is in every live proposal; every bracket lists every
+//! live proposal exactly once (proposals with the same wording there share
+//! one option); picking a proposal's option in every bracket rebuilds its
+//! text exactly. It is *not* a three-way merge: a change one proposal makes
+//! to the base text is that proposal's position, not an agreed edit, so it
+//! is bracketed against the others' wording (which may be the base's).
+//!
+//! How: texts are cut into whole words, whitespace runs and marks (so a
+//! bracket never splits a word); the words every proposal keeps from the base are the
+//! anchors; between two anchors each proposal has a wording, one text if
+//! all are equal, else a bracket, aligned once more on the first
+//! proposal's wording to pull out words they all share. Brackets separated
+//! only by whitespace or punctuation are merged.
 
 use serde::Serialize;
 use similar::DiffOp;
 
 use crate::ParticipantCode;
-use crate::redline::{diff_tokens, tokens};
+use crate::redline::{diff_tokens, whole_words};
 use crate::view::SectionView;
 
-/// A proposal as the merge sees it.
+/// A proposal as the compromise sees it.
 #[derive(Clone, Debug)]
 pub struct MergeInput<'a> {
     /// Its label, e.g. "Alt 2".
@@ -28,12 +35,12 @@ pub struct MergeInput<'a> {
     pub text: &'a str,
 }
 
-/// The merged draft.
+/// The compromise draft.
 #[derive(Clone, PartialEq, Debug, Serialize)]
 pub struct Compromise {
-    /// The draft as text, collisions in brackets.
+    /// The draft as text, disagreements in brackets.
     pub text: String,
-    /// The draft as runs of merged text and bracketed alternatives.
+    /// The draft as runs of common text and bracketed alternatives.
     pub parts: Vec<CompromisePart>,
     /// How many brackets remain.
     pub brackets: usize,
@@ -43,27 +50,45 @@ pub struct Compromise {
 #[derive(Clone, PartialEq, Debug, Serialize)]
 #[serde(tag = "kind", rename_all = "lowercase")]
 pub enum CompromisePart {
-    /// Merged text every proposal's edits agree on.
+    /// Text every live proposal has here.
     Text {
         /// The text.
         text: String,
     },
-    /// A collision: the proposals' competing wordings.
+    /// A disagreement: every live proposal's wording here.
     Alternatives {
-        /// One entry per distinct wording.
+        /// One entry per distinct wording, in the order of the proposals.
         alternatives: Vec<Alternative>,
     },
 }
 
-/// One competing wording inside brackets.
+/// One wording inside brackets.
 #[derive(Clone, PartialEq, Debug, Serialize)]
 pub struct Alternative {
     /// The labels of the proposals with this wording.
     pub labels: Vec<String>,
     /// Their sponsors.
     pub sponsors: Vec<ParticipantCode>,
-    /// The wording.
+    /// The wording, exactly as in those proposals (possibly empty).
     pub text: String,
+}
+
+impl Compromise {
+    /// The text of the proposal labelled `label`: common text plus its
+    /// option in every bracket; `None` if no bracket lists it.
+    pub fn rebuild(&self, label: &str) -> Option<String> {
+        let mut text = String::new();
+        for part in &self.parts {
+            match part {
+                CompromisePart::Text { text: common } => text.push_str(common),
+                CompromisePart::Alternatives { alternatives } => {
+                    let option = alternatives.iter().find(|a| a.labels.iter().any(|l| l == label))?;
+                    text.push_str(&option.text);
+                }
+            }
+        }
+        Some(text)
+    }
 }
 
 impl SectionView {
@@ -77,229 +102,185 @@ impl SectionView {
     }
 }
 
-/// One proposal's replacement of a base range.
-#[derive(Clone, Debug)]
-struct Edit<'t> {
-    range: Range<usize>,
-    replacement: Vec<&'t str>,
-    proposals: Vec<usize>,
-}
-
-/// Merges `proposals` into `base`.
+/// The compromise draft of `proposals`, aligned on `base`; the base text
+/// itself when there is no proposal.
 pub fn compromise(base: &str, proposals: &[MergeInput<'_>]) -> Compromise {
-    let base_tokens = tokens(base);
-    let proposal_tokens: Vec<Vec<&str>> = proposals.iter().map(|p| tokens(p.text)).collect();
-    let edits = collect_edits(&base_tokens, &proposal_tokens);
-    let mut builder = Builder::default();
-    let mut position = 0;
-    for cluster in clusters(&base_tokens, edits) {
-        let range = cluster_range(&cluster);
-        builder.text(&base_tokens[position..range.start]);
-        let wordings = wordings(&base_tokens, range.clone(), &cluster);
-        builder.collision(wordings, proposals);
-        position = range.end;
+    if proposals.is_empty() {
+        return finish(vec![Run::Common(whole_words(base))], proposals);
     }
-    builder.text(&base_tokens[position..]);
-    builder.finish()
+    let texts: Vec<Vec<&str>> = proposals.iter().map(|p| whole_words(p.text)).collect();
+    let slices: Vec<&[&str]> = texts.iter().map(Vec::as_slice).collect();
+    let runs = merge_adjacent(align(&whole_words(base), &slices, true));
+    finish(runs, proposals)
 }
 
-/// Every proposal's edits, identical ones merged, sorted by base position.
-fn collect_edits<'t>(base: &[&'t str], proposals: &[Vec<&'t str>]) -> Vec<Edit<'t>> {
-    let mut edits: Vec<Edit<'t>> = Vec::new();
-    for (index, theirs) in proposals.iter().enumerate() {
-        for op in diff_tokens(base, theirs) {
-            if matches!(op, DiffOp::Equal { .. }) {
-                continue;
+/// A run of the draft while it is built: words all proposals share, or
+/// each proposal's wording (by proposal index).
+#[derive(Clone, Debug, PartialEq)]
+enum Run<'t> {
+    Common(Vec<&'t str>),
+    Differ(Vec<Vec<&'t str>>),
+}
+
+/// Aligns `texts` on the words of `pivot` that every text keeps (in order):
+/// common runs at those words, and each text's words between them. With
+/// `refine`, a run where texts differ is aligned once more on the first
+/// text's wording, to find the words they share that the pivot lacks.
+fn align<'t>(pivot: &[&'t str], texts: &[&[&'t str]], refine: bool) -> Vec<Run<'t>> {
+    let positions: Vec<Vec<Option<usize>>> = texts.iter().map(|text| matches(pivot, text)).collect();
+    let mut runs = Vec::new();
+    let mut cursors = vec![0usize; texts.len()];
+    for anchor in (0..pivot.len()).filter(|&i| positions.iter().all(|p| p[i].is_some())) {
+        let ends: Vec<usize> = positions.iter().map(|p| p[anchor].unwrap_or_default()).collect();
+        push_between(&mut runs, texts, &cursors, &ends, refine);
+        push_common(&mut runs, &[pivot[anchor]]);
+        cursors = ends.iter().map(|end| end + 1).collect();
+    }
+    let ends: Vec<usize> = texts.iter().map(|text| text.len()).collect();
+    push_between(&mut runs, texts, &cursors, &ends, refine);
+    runs
+}
+
+/// For each word of `pivot`, where `text` has it (the diff's equal runs).
+fn matches(pivot: &[&str], text: &[&str]) -> Vec<Option<usize>> {
+    let mut found = vec![None; pivot.len()];
+    for op in diff_tokens(pivot, text) {
+        if let DiffOp::Equal { old_index, new_index, len } = op {
+            for offset in 0..len {
+                found[old_index + offset] = Some(new_index + offset);
             }
-            let replacement = theirs[op.new_range()].to_vec();
-            match edits.iter_mut().find(|e| e.range == op.old_range() && e.replacement == replacement) {
-                Some(same) => same.proposals.push(index),
-                None => edits.push(Edit { range: op.old_range(), replacement, proposals: vec![index] }),
-            }
-        }
-    }
-    edits.sort_by_key(|e| (e.range.start, e.range.end));
-    edits
-}
-
-/// Groups edits whose base ranges collide.
-fn clusters<'t>(base: &[&str], edits: Vec<Edit<'t>>) -> Vec<Vec<Edit<'t>>> {
-    let mut clusters: Vec<Vec<Edit<'t>>> = Vec::new();
-    for edit in edits {
-        match clusters.last_mut() {
-            Some(cluster) if collides(base, &cluster_range(cluster), &edit.range) => cluster.push(edit),
-            _ => clusters.push(vec![edit]),
-        }
-    }
-    clusters
-}
-
-/// Edits collide when their ranges overlap or only whitespace separates
-/// them (`b` starts at or after `a`), as adjacent hunks do in a three-way
-/// merge of lines: a clause added right after a rewritten phrase is as
-/// likely meant for the old phrase as for the new one.
-fn collides(base: &[&str], a: &Range<usize>, b: &Range<usize>) -> bool {
-    if b.start < a.end {
-        return true;
-    }
-    base[a.end..b.start].iter().all(|token| token.trim().is_empty())
-}
-
-fn cluster_range(cluster: &[Edit<'_>]) -> Range<usize> {
-    let start = cluster.iter().map(|e| e.range.start).min().unwrap_or(0);
-    let end = cluster.iter().map(|e| e.range.end).max().unwrap_or(start);
-    start..end
-}
-
-/// A wording of a collision: the proposals (by index) that have it, and its tokens.
-type Wording<'t> = (Vec<usize>, Vec<&'t str>);
-
-/// Each involved proposal's wording of the cluster's base range, identical
-/// wordings merged.
-fn wordings<'t>(base: &[&'t str], range: Range<usize>, cluster: &[Edit<'t>]) -> Vec<Wording<'t>> {
-    let mut involved: Vec<usize> = cluster.iter().flat_map(|e| e.proposals.iter().copied()).collect();
-    involved.sort_unstable();
-    involved.dedup();
-    let mut found: Vec<Wording<'t>> = Vec::new();
-    for index in involved {
-        let wording = apply_within(base, range.clone(), cluster, index);
-        match found.iter_mut().find(|(_, w)| same_words(w, &wording)) {
-            Some((indexes, _)) => indexes.push(index),
-            None => found.push((vec![index], wording)),
         }
     }
     found
 }
 
-/// Whether two wordings differ in whitespace at most.
-fn same_words(a: &[&str], b: &[&str]) -> bool {
-    fn words<'t>(tokens: &[&'t str]) -> Vec<&'t str> {
-        tokens.iter().map(|t| t.trim()).filter(|t| !t.is_empty()).collect()
+/// Each text's words from its cursor to its end: common if all are the same.
+fn push_between<'t>(runs: &mut Vec<Run<'t>>, texts: &[&[&'t str]], starts: &[usize], ends: &[usize], refine: bool) {
+    let wordings: Vec<&[&'t str]> = texts.iter().zip(starts.iter().zip(ends)).map(|(t, (s, e))| &t[*s..*e]).collect();
+    if wordings.iter().all(|w| w.is_empty()) {
+        return;
     }
-    words(a) == words(b)
-}
-
-/// The base tokens of `range` with proposal `index`'s edits in it applied.
-fn apply_within<'t>(base: &[&'t str], range: Range<usize>, cluster: &[Edit<'t>], index: usize) -> Vec<&'t str> {
-    let mut out = Vec::new();
-    let mut position = range.start;
-    for edit in cluster.iter().filter(|e| e.proposals.contains(&index)) {
-        out.extend_from_slice(&base[position..edit.range.start]);
-        out.extend_from_slice(&edit.replacement);
-        position = edit.range.end;
-    }
-    out.extend_from_slice(&base[position..range.end]);
-    out
-}
-
-/// Accumulates runs of the draft.
-#[derive(Default)]
-struct Builder {
-    parts: Vec<CompromisePart>,
-}
-
-impl Builder {
-    fn text(&mut self, tokens: &[&str]) {
-        if tokens.is_empty() {
-            return;
-        }
-        match self.parts.last_mut() {
-            Some(CompromisePart::Text { text }) => text.extend(tokens.iter().copied()),
-            _ => self.parts.push(CompromisePart::Text { text: tokens.concat() }),
-        }
-    }
-
-    /// Adds a collision: words every wording shares at its start and end
-    /// stay outside the brackets; a single wording is plain text.
-    fn collision(&mut self, wordings: Vec<Wording<'_>>, proposals: &[MergeInput<'_>]) {
-        if let [(_, only)] = wordings.as_slice() {
-            self.text(only);
-            return;
-        }
-        let token_lists: Vec<&[&str]> = wordings.iter().map(|(_, w)| w.as_slice()).collect();
-        let (prefix, suffix) = shared_ends(&token_lists);
-        let first = token_lists[0];
-        self.text(&first[..prefix]);
-        let alternatives = wordings
-            .iter()
-            .map(|(indexes, tokens)| alternative(indexes, &tokens[prefix..tokens.len() - suffix], proposals))
-            .collect();
-        self.parts.push(CompromisePart::Alternatives { alternatives });
-        self.text(&first[first.len() - suffix..]);
-    }
-
-    fn finish(self) -> Compromise {
-        let mut text = String::new();
-        let mut previous: Option<&CompromisePart> = None;
-        for part in &self.parts {
-            let rendered = render(part);
-            if needs_space(previous, part) && !text.is_empty() && !text.ends_with(char::is_whitespace) {
-                text.push(' ');
+    if wordings.iter().all(|w| *w == wordings[0]) {
+        push_common(runs, wordings[0]);
+    } else if refine && !wordings[0].is_empty() {
+        for run in align(wordings[0], &wordings, false) {
+            match run {
+                Run::Common(words) => push_common(runs, &words),
+                differ => runs.push(differ),
             }
-            text.push_str(&rendered);
-            previous = Some(part);
         }
-        let brackets = self.parts.iter().filter(|p| matches!(p, CompromisePart::Alternatives { .. })).count();
-        Compromise { text, parts: self.parts, brackets }
+    } else {
+        runs.push(Run::Differ(wordings.iter().map(|w| w.to_vec()).collect()));
     }
 }
 
-/// Alternatives are shown trimmed, so whitespace they began (or ended)
-/// with must stay outside the bracket, or it runs into the next word.
-fn needs_space(previous: Option<&CompromisePart>, part: &CompromisePart) -> bool {
-    let spaced = |alternatives: &[Alternative], edge: fn(&str) -> bool| alternatives.iter().any(|a| edge(&a.text));
-    match (previous, part) {
-        (_, CompromisePart::Alternatives { alternatives }) => {
-            spaced(alternatives, |t| t.starts_with(char::is_whitespace))
-        }
-        (Some(CompromisePart::Alternatives { alternatives }), CompromisePart::Text { text }) => {
-            spaced(alternatives, |t| t.ends_with(char::is_whitespace)) && !text.starts_with(char::is_whitespace)
-        }
-        _ => false,
+fn push_common<'t>(runs: &mut Vec<Run<'t>>, words: &[&'t str]) {
+    match runs.last_mut() {
+        Some(Run::Common(common)) => common.extend_from_slice(words),
+        _ => runs.push(Run::Common(words.to_vec())),
     }
 }
 
-/// The lengths of the token prefix and suffix all lists share (not overlapping).
-fn shared_ends(lists: &[&[&str]]) -> (usize, usize) {
-    let shortest = lists.iter().map(|l| l.len()).min().unwrap_or(0);
-    let first = lists[0];
-    let prefix = (0..shortest).take_while(|&i| lists.iter().all(|l| l[i] == first[i])).count();
-    let suffix = (0..shortest - prefix)
-        .take_while(|&i| lists.iter().all(|l| l[l.len() - 1 - i] == first[first.len() - 1 - i]))
-        .count();
-    (prefix, suffix)
+/// Merges brackets that only whitespace or punctuation separates (and
+/// brackets that touch): one disagreement reads better than two with a
+/// comma between them.
+fn merge_adjacent(runs: Vec<Run<'_>>) -> Vec<Run<'_>> {
+    let mut merged: Vec<Run<'_>> = Vec::new();
+    for run in runs {
+        let Run::Differ(next) = run else {
+            merged.push(run);
+            continue;
+        };
+        let separator = match merged.as_slice() {
+            [.., Run::Differ(_), Run::Common(between)] if !has_word(between) => merged.pop(),
+            [.., Run::Differ(_)] => Some(Run::Common(Vec::new())),
+            _ => None,
+        };
+        match (separator, merged.last_mut()) {
+            (Some(Run::Common(between)), Some(Run::Differ(previous))) => {
+                for (wording, more) in previous.iter_mut().zip(next) {
+                    wording.extend_from_slice(&between);
+                    wording.extend(more);
+                }
+            }
+            _ => merged.push(Run::Differ(next)),
+        }
+    }
+    merged
 }
 
-fn alternative(indexes: &[usize], tokens: &[&str], proposals: &[MergeInput<'_>]) -> Alternative {
+fn has_word(words: &[&str]) -> bool {
+    words.iter().any(|w| w.chars().any(char::is_alphanumeric))
+}
+
+/// The draft from its runs: wordings grouped into options, the text rendered.
+fn finish(runs: Vec<Run<'_>>, proposals: &[MergeInput<'_>]) -> Compromise {
+    let parts: Vec<CompromisePart> = runs
+        .into_iter()
+        .map(|run| match run {
+            Run::Common(words) => CompromisePart::Text { text: words.concat() },
+            Run::Differ(wordings) => CompromisePart::Alternatives { alternatives: options(&wordings, proposals) },
+        })
+        .collect();
+    let brackets = parts.iter().filter(|p| matches!(p, CompromisePart::Alternatives { .. })).count();
+    Compromise { text: render(&parts), parts, brackets }
+}
+
+/// One option per distinct wording, listing every proposal that has it.
+fn options(wordings: &[Vec<&str>], proposals: &[MergeInput<'_>]) -> Vec<Alternative> {
+    let mut options: Vec<(String, Vec<usize>)> = Vec::new();
+    for (index, wording) in wordings.iter().enumerate() {
+        let text = wording.concat();
+        match options.iter_mut().find(|(known, _)| *known == text) {
+            Some((_, indexes)) => indexes.push(index),
+            None => options.push((text, vec![index])),
+        }
+    }
+    options.into_iter().map(|(text, indexes)| alternative(&indexes, text, proposals)).collect()
+}
+
+fn alternative(indexes: &[usize], text: String, proposals: &[MergeInput<'_>]) -> Alternative {
     let mut sponsors: Vec<ParticipantCode> = Vec::new();
-    for index in indexes {
-        for sponsor in proposals[*index].sponsors {
-            if !sponsors.contains(sponsor) {
-                sponsors.push(sponsor.clone());
+    for sponsor in indexes.iter().flat_map(|i| proposals[*i].sponsors) {
+        if !sponsors.contains(sponsor) {
+            sponsors.push(sponsor.clone());
+        }
+    }
+    Alternative { labels: indexes.iter().map(|i| proposals[*i].label.to_string()).collect(), sponsors, text }
+}
+
+/// The draft as one text. Options are shown trimmed, so whitespace an
+/// option begins or ends with is kept outside its bracket.
+fn render(parts: &[CompromisePart]) -> String {
+    let mut text = String::new();
+    let mut space_after = false;
+    for part in parts {
+        match part {
+            CompromisePart::Text { text: common } => {
+                if space_after && !common.starts_with(char::is_whitespace) && !text.ends_with(char::is_whitespace) {
+                    text.push(' ');
+                }
+                text.push_str(common);
+                space_after = false;
+            }
+            CompromisePart::Alternatives { alternatives } => {
+                let spaced = alternatives.iter().any(|a| a.text.starts_with(char::is_whitespace));
+                if spaced && !text.is_empty() && !text.ends_with(char::is_whitespace) {
+                    text.push(' ');
+                }
+                let rendered: Vec<String> = alternatives.iter().map(render_option).collect();
+                text.push_str(&format!("[{}]", rendered.join(" / ")));
+                space_after = alternatives.iter().any(|a| a.text.ends_with(char::is_whitespace));
             }
         }
     }
-    Alternative {
-        labels: indexes.iter().map(|i| proposals[*i].label.to_string()).collect(),
-        sponsors,
-        text: tokens.concat(),
-    }
+    text
 }
 
-fn render(part: &CompromisePart) -> String {
-    match part {
-        CompromisePart::Text { text } => text.clone(),
-        CompromisePart::Alternatives { alternatives } => {
-            let rendered: Vec<String> = alternatives.iter().map(render_alternative).collect();
-            format!("[{}]", rendered.join(" / "))
-        }
-    }
-}
-
-fn render_alternative(alternative: &Alternative) -> String {
-    let sponsors: Vec<&str> = alternative.sponsors.iter().map(ParticipantCode::as_str).collect();
-    let text = if alternative.text.trim().is_empty() { "(none)" } else { alternative.text.trim() };
-    format!("{} ({}): {}", alternative.labels.join(", "), sponsors.join(", "), text)
+fn render_option(option: &Alternative) -> String {
+    let sponsors: Vec<&str> = option.sponsors.iter().map(ParticipantCode::as_str).collect();
+    let text = if option.text.trim().is_empty() { "(no text)" } else { option.text.trim() };
+    format!("{} ({}): {}", option.labels.join(", "), sponsors.join(", "), text)
 }
 
 #[cfg(test)]
@@ -324,7 +305,15 @@ mod tests {
     }
 
     #[test]
-    fn edits_in_different_places_are_both_applied() {
+    fn one_proposal_is_its_own_text() {
+        let a = codes(&["ITU"]);
+        let result = merge("Agencies report yearly.", &[("Alt 1", &a, "Agencies report twice a year.")]);
+        assert_eq!(result.text, "Agencies report twice a year.");
+        assert_eq!(result.brackets, 0);
+    }
+
+    #[test]
+    fn edits_one_proposal_makes_alone_are_bracketed_not_applied() {
         let (a, b) = (codes(&["ITU"]), codes(&["DESA"]));
         let result = merge(
             "Agencies coordinate their work and report yearly.",
@@ -333,20 +322,25 @@ mod tests {
                 ("Alt 2", &b, "Agencies coordinate their work and report twice a year."),
             ],
         );
-        assert_eq!(result.text, "Agencies closely coordinate their work and report twice a year.");
-        assert_eq!(result.brackets, 0);
+        assert_eq!(
+            result.text,
+            "Agencies [Alt 1 (ITU): closely / Alt 2 (DESA): (no text)] coordinate their work and report \
+             [Alt 1 (ITU): yearly / Alt 2 (DESA): twice a year]."
+        );
+        assert_eq!(result.brackets, 2);
     }
 
     #[test]
-    fn identical_edits_count_once() {
+    fn identical_edits_are_common_text() {
         let (a, b) = (codes(&["ITU"]), codes(&["DESA"]));
         let result =
             merge("support to states", &[("Alt 1", &a, "support for states"), ("Alt 2", &b, "support for states")]);
         assert_eq!(result.text, "support for states");
+        assert_eq!(result.brackets, 0);
     }
 
     #[test]
-    fn colliding_edits_are_bracketed_with_their_sponsors() {
+    fn competing_wordings_are_bracketed_with_their_sponsors() {
         let (a, b) = (codes(&["UNSEC"]), codes(&["DESA", "UNCTAD"]));
         let result = merge(
             "The system will support member states in cybersecurity.",
@@ -359,25 +353,48 @@ mod tests {
             result.text,
             "The system will [Alt 1 (UNSEC): coordinate internally / Alt 2 (DESA, UNCTAD): support member states and all stakeholders] in cybersecurity."
         );
-        assert_eq!(result.brackets, 1);
         let CompromisePart::Alternatives { alternatives } = &result.parts[1] else { panic!("expected a bracket") };
         assert_eq!(alternatives[1].sponsors, codes(&["DESA", "UNCTAD"]));
     }
 
     #[test]
-    fn two_insertions_at_one_point_collide() {
-        let (a, b) = (codes(&["ITU"]), codes(&["OHCHR"]));
-        let result =
-            merge("Protect users.", &[("Alt 1", &a, "Protect all users."), ("Alt 2", &b, "Protect vulnerable users.")]);
-        assert_eq!(result.text, "Protect [Alt 1 (ITU): all / Alt 2 (OHCHR): vulnerable] users.");
+    fn a_proposal_keeping_the_base_wording_is_listed_with_it() {
+        let (a, b, c) = (codes(&["ITU"]), codes(&["OHCHR"]), codes(&["DESA"]));
+        let result = merge(
+            "Protect users.",
+            &[("Alt 1", &a, "Protect all users."), ("Alt 2", &b, "Protect vulnerable users."), ("Alt 3", &c, "Protect users.")],
+        );
+        assert_eq!(result.text, "Protect [Alt 1 (ITU): all / Alt 2 (OHCHR): vulnerable / Alt 3 (DESA): (no text)] users.");
+        for (label, text) in [("Alt 1", "Protect all users."), ("Alt 2", "Protect vulnerable users."), ("Alt 3", "Protect users.")] {
+            assert_eq!(result.rebuild(label).as_deref(), Some(text));
+        }
     }
 
     #[test]
-    fn a_deletion_colliding_with_a_rewrite_shows_none() {
+    fn proposals_with_one_wording_share_an_option() {
+        let (a, b, c) = (codes(&["ITU"]), codes(&["OHCHR"]), codes(&["DESA"]));
+        let result = merge(
+            "Act now.",
+            &[("Alt 1", &a, "Act today."), ("Alt 2", &b, "Act later."), ("Alt 3", &c, "Act today.")],
+        );
+        assert_eq!(result.text, "Act [Alt 1, Alt 3 (ITU, DESA): today / Alt 2 (OHCHR): later].");
+    }
+
+    #[test]
+    fn brackets_separated_by_punctuation_merge() {
         let (a, b) = (codes(&["ITU"]), codes(&["DESA"]));
-        let result =
-            merge("Act now, with care.", &[("Alt 1", &a, "Act now."), ("Alt 2", &b, "Act now, with great care.")]);
-        assert_eq!(result.brackets, 1);
-        assert!(result.text.contains("Alt 1 (ITU): (none)"), "{}", result.text);
+        let result = merge("red, green blue", &[("Alt 1", &a, "rouge, vert blue"), ("Alt 2", &b, "rot, grün blue")]);
+        assert_eq!(result.brackets, 1, "{}", result.text);
+        assert_eq!(result.text, "[Alt 1 (ITU): rouge, vert / Alt 2 (DESA): rot, grün] blue");
+    }
+
+    #[test]
+    fn words_every_proposal_adds_stay_outside_the_brackets() {
+        let (a, b) = (codes(&["ITU"]), codes(&["DESA"]));
+        let result = merge(
+            "Act now.",
+            &[("Alt 1", &a, "Act now, with great care."), ("Alt 2", &b, "Act now, with some care.")],
+        );
+        assert_eq!(result.text, "Act now, with [Alt 1 (ITU): great / Alt 2 (DESA): some] care.");
     }
 }

@@ -83,8 +83,16 @@ impl Redline {
 
 /// The redline from `old` to `new`: whitespace-separated words are diffed
 /// first, then each replaced run again at token level, so a changed comma
-/// shows as a comma while the whole diff costs about one word diff.
+/// shows as a comma while the whole diff costs about one word diff; then
+/// short unchanged runs between changes are folded in (see [`readable`]).
 pub fn redline(old: &str, new: &str) -> Redline {
+    let exact = exact_redline(old, new);
+    Redline { segments: readable(exact.segments), similarity: exact.similarity }
+}
+
+/// The redline before folding: every shared token shown as shared. The
+/// text gap measures texts with it, so readability rules never move it.
+pub fn exact_redline(old: &str, new: &str) -> Redline {
     let (old_words, new_words) = (words(old), words(new));
     let mut segments: Vec<Segment> = Vec::new();
     for op in &diff_tokens(&old_words, &new_words) {
@@ -102,13 +110,38 @@ pub fn redline(old: &str, new: &str) -> Redline {
 
 /// How far apart two texts are: 0 identical, 1 no word in common.
 pub fn distance(a: &str, b: &str) -> f64 {
-    1.0 - redline(a, b).similarity
+    1.0 - exact_redline(a, b).similarity
 }
 
 /// Cuts a text into word, whitespace and punctuation tokens; concatenated
 /// they give back the text.
 pub fn tokens(text: &str) -> Vec<&str> {
     cut(text, TokenClass::of)
+}
+
+/// Cuts a text into whole words (a mark between two letters or digits,
+/// as in "co-operation", "l'avis" or "3.5", belongs to the word), whitespace
+/// runs and other single marks: the units a compromise brackets, so a
+/// bracket never splits a word but can leave a comma outside.
+pub(crate) fn whole_words(text: &str) -> Vec<&str> {
+    let fine = tokens(text);
+    let is_word = |token: &str| token.starts_with(|c: char| TokenClass::of(c) == TokenClass::Word);
+    let mut out: Vec<&str> = Vec::with_capacity(fine.len());
+    let mut start = 0;
+    let mut index = 0;
+    while index < fine.len() {
+        let mut end = start + fine[index].len();
+        if is_word(fine[index]) {
+            while index + 2 < fine.len() && TokenClass::is_joiner(fine[index + 1]) && is_word(fine[index + 2]) {
+                end += fine[index + 1].len() + fine[index + 2].len();
+                index += 2;
+            }
+        }
+        out.push(&text[start..end]);
+        start = end;
+        index += 1;
+    }
+    out
 }
 
 /// Cuts a text into runs of non-whitespace and runs of whitespace.
@@ -157,6 +190,65 @@ fn refine(segments: &mut Vec<Segment>, old: &str, new: &str) {
     }
 }
 
+/// The most words an unchanged run between two changes may have and still
+/// be folded into them.
+const FOLDED_WORDS: usize = 2;
+
+/// Folds short unchanged runs between two changes (at most
+/// [`FOLDED_WORDS`] words, no sentence or paragraph boundary) into one
+/// deletion and one insertion, as Word's Compare shows a rewritten clause:
+/// `[-drawn from the-]{+and capacity of the+}` rather than words
+/// alternating. Long unchanged runs always stay visible. Exact: the folded
+/// run is in both the deletion and the insertion.
+fn readable(segments: Vec<Segment>) -> Vec<Segment> {
+    let mut out: Vec<Segment> = Vec::with_capacity(segments.len());
+    let (mut deleted, mut inserted) = (String::new(), String::new());
+    let count = segments.len();
+    for (index, segment) in segments.into_iter().enumerate() {
+        let changing = !deleted.is_empty() || !inserted.is_empty();
+        match segment.kind {
+            SegmentKind::Delete => deleted.push_str(&segment.text),
+            SegmentKind::Insert => inserted.push_str(&segment.text),
+            SegmentKind::Equal if changing && index + 1 < count && foldable(&segment.text) => {
+                deleted.push_str(&segment.text);
+                inserted.push_str(&segment.text);
+            }
+            SegmentKind::Equal => {
+                flush(&mut out, &mut deleted, &mut inserted);
+                out.push(segment);
+            }
+        }
+    }
+    flush(&mut out, &mut deleted, &mut inserted);
+    out
+}
+
+fn flush(out: &mut Vec<Segment>, deleted: &mut String, inserted: &mut String) {
+    for (kind, text) in [(SegmentKind::Delete, deleted), (SegmentKind::Insert, inserted)] {
+        if !text.is_empty() {
+            out.push(Segment { kind, text: std::mem::take(text) });
+        }
+    }
+}
+
+/// Whether an unchanged run is short enough to fold: few words, and no
+/// sentence or paragraph ends in it.
+fn foldable(text: &str) -> bool {
+    let words = tokens(text).iter().filter(|t| t.starts_with(|c: char| TokenClass::of(c) == TokenClass::Word)).count();
+    words <= FOLDED_WORDS && !ends_sentence(text)
+}
+
+fn ends_sentence(text: &str) -> bool {
+    let mut chars = text.chars().peekable();
+    while let Some(ch) = chars.next() {
+        let next_is_space = chars.peek().is_none_or(|c| c.is_whitespace());
+        if ch == '\n' || (matches!(ch, '.' | '!' | '?' | ';' | ':') && next_is_space) {
+            return true;
+        }
+    }
+    false
+}
+
 /// The diff of two token lists with the fixed algorithm.
 pub(crate) fn diff_tokens(old: &[&str], new: &[&str]) -> Vec<DiffOp> {
     capture_diff_slices(ALGORITHM, old, new)
@@ -170,6 +262,11 @@ enum TokenClass {
 }
 
 impl TokenClass {
+    /// A mark that joins the letters or digits around it into one word.
+    fn is_joiner(token: &str) -> bool {
+        matches!(token, "-" | "'" | "\u{2019}" | "\u{2011}" | "." | "," | "/")
+    }
+
     fn of(ch: char) -> Self {
         if ch.is_alphanumeric() || ch == '_' {
             TokenClass::Word
@@ -250,6 +347,35 @@ mod tests {
     }
 
     #[test]
+    fn a_rewritten_clause_reads_as_one_deletion_and_one_insertion() {
+        check(
+            "expertise drawn from the mandates and activities documented in the compendium.",
+            "expertise and capacity development, as the United Nations already does.",
+            "expertise [-drawn from the mandates and activities documented in the compendium-]\
+             {+and capacity development, as the United Nations already does+}.",
+        );
+    }
+
+    #[test]
+    fn a_short_unchanged_run_between_changes_is_folded() {
+        check("we shall act now", "they shall react now", "[-we shall act-]{+they shall react+} now");
+    }
+
+    #[test]
+    fn three_unchanged_words_between_changes_stay_visible() {
+        check(
+            "alpha one two three omega",
+            "beta one two three gamma",
+            "[-alpha-]{+beta+} one two three [-omega-]{+gamma+}",
+        );
+    }
+
+    #[test]
+    fn a_sentence_boundary_is_never_folded() {
+        check("Act now. Then rest.", "React now. Then sleep.", "[-Act-]{+React+} now. Then [-rest-]{+sleep+}.");
+    }
+
+        #[test]
     fn distance_is_zero_for_equal_and_one_for_disjoint_texts() {
         assert_eq!(distance("a b c", "a b c"), 0.0);
         assert_eq!(distance("alpha beta", "gamma delta"), 1.0);
