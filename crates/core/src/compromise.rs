@@ -362,10 +362,19 @@ mod tests {
         let (a, b, c) = (codes(&["ITU"]), codes(&["OHCHR"]), codes(&["DESA"]));
         let result = merge(
             "Protect users.",
-            &[("Alt 1", &a, "Protect all users."), ("Alt 2", &b, "Protect vulnerable users."), ("Alt 3", &c, "Protect users.")],
+            &[
+                ("Alt 1", &a, "Protect all users."),
+                ("Alt 2", &b, "Protect vulnerable users."),
+                ("Alt 3", &c, "Protect users."),
+            ],
         );
-        assert_eq!(result.text, "Protect [Alt 1 (ITU): all / Alt 2 (OHCHR): vulnerable / Alt 3 (DESA): (no text)] users.");
-        for (label, text) in [("Alt 1", "Protect all users."), ("Alt 2", "Protect vulnerable users."), ("Alt 3", "Protect users.")] {
+        assert_eq!(
+            result.text,
+            "Protect [Alt 1 (ITU): all / Alt 2 (OHCHR): vulnerable / Alt 3 (DESA): (no text)] users."
+        );
+        for (label, text) in
+            [("Alt 1", "Protect all users."), ("Alt 2", "Protect vulnerable users."), ("Alt 3", "Protect users.")]
+        {
             assert_eq!(result.rebuild(label).as_deref(), Some(text));
         }
     }
@@ -373,10 +382,8 @@ mod tests {
     #[test]
     fn proposals_with_one_wording_share_an_option() {
         let (a, b, c) = (codes(&["ITU"]), codes(&["OHCHR"]), codes(&["DESA"]));
-        let result = merge(
-            "Act now.",
-            &[("Alt 1", &a, "Act today."), ("Alt 2", &b, "Act later."), ("Alt 3", &c, "Act today.")],
-        );
+        let result =
+            merge("Act now.", &[("Alt 1", &a, "Act today."), ("Alt 2", &b, "Act later."), ("Alt 3", &c, "Act today.")]);
         assert_eq!(result.text, "Act [Alt 1, Alt 3 (ITU, DESA): today / Alt 2 (OHCHR): later].");
     }
 
@@ -391,10 +398,8 @@ mod tests {
     #[test]
     fn words_every_proposal_adds_stay_outside_the_brackets() {
         let (a, b) = (codes(&["ITU"]), codes(&["DESA"]));
-        let result = merge(
-            "Act now.",
-            &[("Alt 1", &a, "Act now, with great care."), ("Alt 2", &b, "Act now, with some care.")],
-        );
+        let result =
+            merge("Act now.", &[("Alt 1", &a, "Act now, with great care."), ("Alt 2", &b, "Act now, with some care.")]);
         assert_eq!(result.text, "Act now, with [Alt 1 (ITU): great / Alt 2 (DESA): some] care.");
     }
 }

@@ -16,6 +16,7 @@
 
 pub mod attribution;
 pub mod authorization;
+pub mod authorship;
 pub mod comment;
 pub mod compromise;
 pub mod consensus;

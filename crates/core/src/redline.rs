@@ -375,7 +375,7 @@ mod tests {
         check("Act now. Then rest.", "React now. Then sleep.", "[-Act-]{+React+} now. Then [-rest-]{+sleep+}.");
     }
 
-        #[test]
+    #[test]
     fn distance_is_zero_for_equal_and_one_for_disjoint_texts() {
         assert_eq!(distance("a b c", "a b c"), 0.0);
         assert_eq!(distance("alpha beta", "gamma delta"), 1.0);

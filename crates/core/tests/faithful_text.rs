@@ -9,8 +9,36 @@ use proptest::prelude::*;
 
 /// Words, punctuation and whitespace of the kind drafts are made of.
 const PIECES: &[&str] = &[
-    "the", "States", "Member", "organizations", "will", "shall", "support", "upon", "request", "and", "of", "UN",
-    "co-operation", "l'avis", "3.5", "and/or", "coopération", "2026", ",", ".", ";", ":", "(", ")", " ", " ", " ", "  ", "\n", "\n\n",
+    "the",
+    "States",
+    "Member",
+    "organizations",
+    "will",
+    "shall",
+    "support",
+    "upon",
+    "request",
+    "and",
+    "of",
+    "UN",
+    "co-operation",
+    "l'avis",
+    "3.5",
+    "and/or",
+    "coopération",
+    "2026",
+    ",",
+    ".",
+    ";",
+    ":",
+    "(",
+    ")",
+    " ",
+    " ",
+    " ",
+    "  ",
+    "\n",
+    "\n\n",
 ];
 
 fn piece() -> impl Strategy<Value = String> {
@@ -53,14 +81,15 @@ fn apply(base: &str, edits: &[Edit]) -> String {
 }
 
 fn alternatives() -> impl Strategy<Value = (String, Vec<String>)> {
-    text(40).prop_flat_map(|base| {
-        let alternative = prop::collection::vec(edit(), 0..5);
-        (Just(base), prop::collection::vec(alternative, 2..=6))
-    })
-    .prop_map(|(base, edits)| {
-        let texts = edits.iter().map(|e| apply(&base, e)).collect();
-        (base, texts)
-    })
+    text(40)
+        .prop_flat_map(|base| {
+            let alternative = prop::collection::vec(edit(), 0..5);
+            (Just(base), prop::collection::vec(alternative, 2..=6))
+        })
+        .prop_map(|(base, edits)| {
+            let texts = edits.iter().map(|e| apply(&base, e)).collect();
+            (base, texts)
+        })
 }
 
 fn sponsors() -> Vec<ParticipantCode> {
