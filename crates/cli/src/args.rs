@@ -202,6 +202,14 @@ pub enum Command {
         /// The new text: a proposal id (default: every live proposal in turn).
         #[arg(long)]
         to: Option<String>,
+        /// Instead of --from: what changed in the --to proposal since REV (an
+        /// export file, a version, or a time like 2026-11-03T12:00:00Z), each
+        /// change with who made it and when.
+        #[arg(long, value_name = "REV", conflicts_with = "from", requires = "to")]
+        since: Option<String>,
+        /// Print the runs as JSON (with who made each change).
+        #[arg(long)]
+        json: bool,
         /// When to colour the output.
         #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
         color: ColorChoice,

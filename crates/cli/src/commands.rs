@@ -5,6 +5,7 @@ use std::io::{IsTerminal, Read};
 use std::path::Path;
 use std::time::SystemTime;
 
+use accord_core::authorship::Since;
 use accord_core::redline::redline;
 use accord_core::{
     Attribution, DocumentId, Negotiation, NegotiationView, NewParticipant, NewProposal, ParticipantCode, ProposalId,
@@ -19,11 +20,12 @@ use crate::store::{Loaded, LocalStore};
 /// How many moments `accord convergence` shows at most (the latest ones).
 const CONVERGENCE_POINTS: usize = 200;
 
-/// Runs the parsed command line.
-pub fn run(cli: Cli) -> Result<()> {
+/// Runs the parsed command line; its exit status on success (0, or what
+/// `accord verify` found).
+pub fn run(cli: Cli) -> Result<u8> {
     let mut store = LocalStore::open(&cli.store)?;
     let wanted = cli.negotiation.as_deref();
-    match cli.command {
+    let done = match cli.command {
         Command::Init { fixture, title, chair, chair_name } => init(&mut store, fixture, title, chair, chair_name),
         Command::Serve { addr, demo } => crate::serve::serve(store, &cli.store, &addr, demo),
         Command::Sync { server, token } => crate::serve::sync(&cli.store, &server, &token),
@@ -78,7 +80,13 @@ pub fn run(cli: Cli) -> Result<()> {
             n.adopt(section, &id, &attribution(&actor)?)?;
             Ok(format!("section {section} agreed: adopted {}", label_of(n, &id)?))
         }),
-        Command::Redline { section, from, to, color } => show_redline(&store, wanted, section, &from, to, color),
+        Command::Redline { section, from: _, to, since: Some(since), json, color } => {
+            let to = to.ok_or_else(|| anyhow!("--since needs --to PROPOSAL"))?;
+            show_changes_since(&store, wanted, section, &to, &since, json, use_color(color))
+        }
+        Command::Redline { section, from, to, since: None, json, color } => {
+            show_redline(&store, wanted, section, &from, to, json, use_color(color))
+        }
         Command::Compromise { section, json } => {
             let view = load(&store, wanted)?.negotiation.view()?;
             let compromise = section_of(&view, section)?.compromise();
@@ -117,8 +125,9 @@ pub fn run(cli: Cli) -> Result<()> {
             let request = crate::export::ExportRequest { format, output, for_approval, against };
             crate::export::export(&store, wanted, &request)
         }
-        Command::Verify { file } => crate::export::verify(&store, wanted, &file),
-    }
+        Command::Verify { file } => return Ok(crate::export::verify(&store, wanted, &file)?.status()),
+    };
+    done.map(|()| 0)
 }
 
 fn init(
@@ -164,7 +173,8 @@ fn show_redline(
     number: u32,
     from: &str,
     to: Option<String>,
-    color: ColorChoice,
+    json: bool,
+    color: bool,
 ) -> Result<()> {
     let view = load(store, wanted)?.negotiation.view()?;
     let section = section_of(&view, number)?;
@@ -181,11 +191,40 @@ fn show_redline(
     if targets.is_empty() {
         bail!("section {number} has no live proposal to compare: name one with --to ID");
     }
-    let color = use_color(color);
     for id in targets {
         let proposal = view.proposal(&id).ok_or_else(|| anyhow!("unknown proposal {id}"))?;
-        println!("── {} → {} ({})", from_label, proposal.label, proposal.id);
-        println!("{}\n", render::redline(&redline(&old, &proposal.text), color));
+        let redline = redline(&old, &proposal.text);
+        if json {
+            println!("{}", serde_json::to_string_pretty(&redline)?);
+            continue;
+        }
+        println!("{}", render::safe(&format!("── {} → {} ({})", from_label, proposal.label, proposal.id)));
+        println!("{}\n", render::redline(&redline, color));
+    }
+    Ok(())
+}
+
+/// The changes made to proposal `to` since `rev`, each with who made it.
+fn show_changes_since(
+    store: &LocalStore,
+    wanted: Option<&str>,
+    number: u32,
+    to: &str,
+    rev: &str,
+    json: bool,
+    color: bool,
+) -> Result<()> {
+    let negotiation = load(store, wanted)?.negotiation;
+    let view = negotiation.view()?;
+    let proposal = proposal_in(section_of(&view, number)?, &resolve_proposal(&view, to)?)?;
+    let since = crate::export::version_at(&negotiation, rev)?;
+    let heads = since.heads_of(&proposal.id.0).unwrap_or_default();
+    let segments = negotiation.authored_redline(&proposal.id, Since::Heads(&heads), None)?;
+    if json {
+        println!("{}", serde_json::to_string_pretty(&segments)?);
+    } else {
+        println!("{}", render::safe(&format!("── {} since {rev} ({})", proposal.label, proposal.id)));
+        println!("{}\n", render::authored(&segments, color));
     }
     Ok(())
 }
@@ -199,7 +238,7 @@ fn write(
     let mut loaded = load(store, wanted)?;
     let report = change(&mut loaded.negotiation)?;
     store.save(&mut loaded)?;
-    println!("{report}");
+    println!("{}", render::safe(&report));
     Ok(())
 }
 

@@ -1,6 +1,7 @@
 //! `accord export` and `accord verify`: the agreed draft as a file that
 //! names the exact version it was made from, and the check that a file
-//! still matches that version.
+//! still matches that version: byte for byte, or else in what it says
+//! (a file saved again by Word or a browser), or where its text was changed.
 
 use std::fmt::Write as _;
 use std::io::{IsTerminal, Write as _};
@@ -11,6 +12,7 @@ use accord_export::Format;
 use anyhow::{Context, Result, anyhow, bail};
 
 use crate::commands::{load, parse_time};
+use crate::render;
 use crate::store::LocalStore;
 
 /// What `accord export` was asked for.
@@ -34,15 +36,12 @@ pub fn export(store: &LocalStore, wanted: Option<&str>, request: &ExportRequest)
         check_all_agreed(&view)?;
     }
     let version = negotiation.version();
-    let bytes = match &request.against {
-        None => accord_export::export(&view, &version, format),
+    let since = match &request.against {
+        None => None,
         Some(_) if format != Format::Docx => bail!("--against shows tracked changes: use it with --format docx"),
-        Some(rev) => {
-            let since = version_at(&negotiation, rev)?;
-            let then = negotiation.at_version(&since)?.view()?;
-            accord_export::export_since(&view, &version, (&then, &since))
-        }
+        Some(rev) => Some(version_at(&negotiation, rev)?),
     };
+    let bytes = accord_export::export(&negotiation, format, since.as_ref())?;
     match &request.output {
         Some(path) => {
             std::fs::write(path, &bytes).with_context(|| format!("cannot write {}", path.display()))?;
@@ -58,7 +57,7 @@ pub fn export(store: &LocalStore, wanted: Option<&str>, request: &ExportRequest)
 
 /// The version `rev` names: that of an earlier export file, a version as
 /// exports print it, or the negotiation as it stood at a time.
-fn version_at(negotiation: &Negotiation, rev: &str) -> Result<Version> {
+pub(crate) fn version_at(negotiation: &Negotiation, rev: &str) -> Result<Version> {
     let path = Path::new(rev);
     if path.is_file() {
         return Ok(read_export(path)?.1.version.parse()?);
@@ -80,33 +79,67 @@ fn read_export(path: &Path) -> Result<(Vec<u8>, accord_export::FileVersion)> {
     Ok((bytes, named))
 }
 
-/// Checks that `file` is, byte for byte, the export of the version it names.
-pub fn verify(store: &LocalStore, wanted: Option<&str>, file: &Path) -> Result<()> {
+/// What `accord verify` found, as its exit status says it.
+pub enum Verified {
+    /// Byte for byte the export of the version it names (exit 0).
+    Same,
+    /// Saved again by another program, saying exactly the same (exit 3).
+    Resaved,
+    /// Its text differs from that version's (exit 4).
+    Changed,
+}
+
+impl Verified {
+    /// The exit status (README, `accord verify`): 0 same file, 3 re-saved, 4 changed.
+    pub fn status(&self) -> u8 {
+        match self {
+            Verified::Same => 0,
+            Verified::Resaved => 3,
+            Verified::Changed => 4,
+        }
+    }
+}
+
+/// Checks `file` against the export of the version it names: byte for
+/// byte, else what it says, section by section.
+pub fn verify(store: &LocalStore, wanted: Option<&str>, file: &Path) -> Result<Verified> {
     let (bytes, named) = read_export(file)?;
     let version: Version = named.version.parse()?;
     let negotiation = load(store, wanted)?.negotiation;
-    let holds = |version: &Version| {
-        negotiation
-            .at_version(version)
-            .with_context(|| format!("{} names a version this store does not hold: sync it first", file.display()))
-    };
-    let then = holds(&version)?.view()?;
-    let expected = match &named.against {
-        None => accord_export::export(&then, &version, accord_export::sniff(&bytes)),
-        Some(against) => {
-            let since: Version = against.parse()?;
-            accord_export::export_since(&then, &version, (&holds(&since)?.view()?, &since))
+    let then = negotiation
+        .at_version(&version)
+        .with_context(|| format!("{} names a version this store does not hold: sync it first", file.display()))?;
+    let since: Option<Version> = named.against.as_deref().map(str::parse).transpose()?;
+    let format = accord_export::sniff(&bytes);
+    let fresh = accord_export::export(&then, format, since.as_ref())?;
+    let view = then.view()?;
+    let sections: Vec<(u32, &str)> = view.sections.iter().map(|s| (s.number, s.title.as_str())).collect();
+    let (name, fingerprint) = (file.display(), version.fingerprint());
+    match accord_export::compare(&bytes, &fresh, format, &sections) {
+        accord_export::Verdict::SameBytes => {
+            println!("{name} matches negotiation {} at fingerprint {fingerprint}", negotiation.id());
+            Ok(Verified::Same)
         }
-    };
-    if !accord_export::same_export(&bytes, &expected) {
-        bail!(
-            "{} does NOT match the version it names ({}): it was changed after export",
-            file.display(),
-            version.fingerprint()
-        );
+        accord_export::Verdict::Resaved => {
+            println!(
+                "{name}: the text is identical to the agreed version ({fingerprint}); the file was re-saved \
+                 (its bytes differ from the export, what it says does not)"
+            );
+            Ok(Verified::Resaved)
+        }
+        accord_export::Verdict::Changed(differences) => {
+            let mut message = format!("{name} does NOT match the version it names ({fingerprint}): its text was changed");
+            for difference in differences {
+                let place = match difference.section.and_then(|n| view.section(n)) {
+                    Some(section) => format!("section {} ({})", section.number, render::safe(&section.title)),
+                    None => "the title, summary or footer".to_string(),
+                };
+                let _ = write!(message, "\n  {place} differs (exported [-...-], in the file {{+...+}}):\n    {}", render::safe(&difference.redline));
+            }
+            eprintln!("{message}");
+            Ok(Verified::Changed)
+        }
     }
-    println!("{} matches negotiation {} at fingerprint {}", file.display(), negotiation.id(), version.fingerprint());
-    Ok(())
 }
 
 /// Refuses, naming each unresolved section and who blocks it.

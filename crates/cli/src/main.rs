@@ -17,9 +17,9 @@ use clap::Parser;
 fn main() -> ExitCode {
     let cli = args::Cli::parse();
     match commands::run(cli) {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(status) => ExitCode::from(status),
         Err(error) => {
-            eprintln!("error: {error:#}");
+            eprintln!("error: {}", render::safe(&format!("{error:#}")));
             ExitCode::FAILURE
         }
     }

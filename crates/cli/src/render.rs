@@ -4,7 +4,8 @@
 
 use std::fmt::Write;
 
-use accord_core::compromise::Compromise;
+use accord_core::authorship::AuthoredSegment;
+use accord_core::compromise::{Compromise, PieceKind};
 use accord_core::convergence::ConvergencePoint;
 use accord_core::history::HistoryEntry;
 use accord_core::redline::{Redline, SegmentKind};
@@ -15,6 +16,7 @@ const RED_STRUCK: &str = "\x1b[31;9m";
 const GREEN_UNDERLINED: &str = "\x1b[32;4m";
 const YELLOW: &str = "\x1b[33m";
 const BOLD: &str = "\x1b[1m";
+const DIM: &str = "\x1b[2m";
 const RESET: &str = "\x1b[0m";
 
 /// The whole negotiation at a glance.
@@ -31,7 +33,7 @@ pub fn status(view: &NegotiationView) -> String {
         section_status(&mut out, view, section);
     }
     out.push_str("stances: support, can-live (with), reserve, OBJECT; sponsor = implicit support; * = given on an earlier text\n");
-    out
+    safe(&out)
 }
 
 fn section_status(out: &mut String, view: &NegotiationView, section: &SectionView) {
@@ -115,38 +117,63 @@ fn cell(stance: Option<&StanceView>) -> String {
 /// A redline, coloured or in plain markers.
 pub fn redline(redline: &Redline, color: bool) -> String {
     if !color {
-        return redline.to_plain();
+        return safe(&redline.to_plain());
     }
     let mut out = String::new();
     for segment in &redline.segments {
         match segment.kind {
-            SegmentKind::Equal => out.push_str(&segment.text),
+            SegmentKind::Equal => out.push_str(&safe(&segment.text)),
             SegmentKind::Delete => {
-                let _ = write!(out, "{RED_STRUCK}[-{}-]{RESET}", segment.text);
+                let _ = write!(out, "{RED_STRUCK}[-{}-]{RESET}", safe(&segment.text));
             }
             SegmentKind::Insert => {
-                let _ = write!(out, "{GREEN_UNDERLINED}{{+{}+}}{RESET}", segment.text);
+                let _ = write!(out, "{GREEN_UNDERLINED}{{+{}+}}{RESET}", safe(&segment.text));
             }
         }
     }
     out
 }
 
-/// A compromise draft with its brackets highlighted.
+/// An authored redline: each change followed by who made it and when.
+pub fn authored(segments: &[AuthoredSegment], color: bool) -> String {
+    let mut out = String::new();
+    for segment in segments {
+        let text = safe(&segment.text);
+        let (open, close, style) = match segment.kind {
+            SegmentKind::Equal => {
+                out.push_str(&text);
+                continue;
+            }
+            SegmentKind::Delete => ("[-", "-]", RED_STRUCK),
+            SegmentKind::Insert => ("{+", "+}", GREEN_UNDERLINED),
+        };
+        let by = segment.by.as_ref().map_or("another tool".to_string(), ToString::to_string);
+        let at = segment.at.map(format_time).unwrap_or_default();
+        if color {
+            let _ = write!(out, "{style}{open}{text}{close}{RESET}{DIM}({by} {at}){RESET}");
+        } else {
+            let _ = write!(out, "{open}{text}{close}({by} {at})");
+        }
+    }
+    out
+}
+
+/// A compromise draft with its brackets and labels highlighted.
 pub fn compromise(compromise: &Compromise, color: bool) -> String {
     let mut out = String::new();
-    if color {
-        out.push_str(&highlight_brackets(&compromise.text));
-    } else {
-        out.push_str(&compromise.text);
+    for piece in compromise.pieces() {
+        let text = safe(&piece.text);
+        match piece.kind {
+            PieceKind::Common | PieceKind::Wording => out.push_str(&text),
+            _ if color => {
+                let _ = write!(out, "{YELLOW}{BOLD}{text}{RESET}");
+            }
+            _ => out.push_str(&text),
+        }
     }
     let _ = write!(out, "\n\n{} bracket(s) remain", compromise.brackets);
     out.push('\n');
     out
-}
-
-fn highlight_brackets(text: &str) -> String {
-    text.replace('[', &format!("{YELLOW}{BOLD}[")).replace(']', &format!("]{RESET}"))
 }
 
 /// Convergence over time, one moment a line.
@@ -174,6 +201,22 @@ pub fn history(entries: &[HistoryEntry]) -> String {
         let by = entry.by.as_ref().map(ToString::to_string).unwrap_or_else(|| "?".into());
         let section = entry.section.map(|s| format!(" §{s}")).unwrap_or_default();
         let _ = writeln!(out, "{}  {:<8}{}  {}", format_time(entry.at), by, section, entry.what);
+    }
+    safe(&out)
+}
+
+/// Text for the terminal: control characters (escape sequences among them)
+/// shown as `\u{1b}` instead of sent raw, so nothing a participant wrote can
+/// move the cursor, recolour or retitle the chair's terminal. Newlines and
+/// tabs stay.
+pub fn safe(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for ch in text.chars() {
+        if ch.is_control() && ch != '\n' && ch != '\t' {
+            let _ = write!(out, "\\u{{{:x}}}", u32::from(ch));
+        } else {
+            out.push(ch);
+        }
     }
     out
 }

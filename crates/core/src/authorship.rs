@@ -11,14 +11,14 @@
 //! readable redline folds into a change (unchanged in fact) take the author
 //! of the change around them.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use automerge::{Automerge, ChangeHash, ObjId, ReadDoc, ScalarValueRef, ValueRef, legacy};
 use serde::Serialize;
 use similar::DiffOp;
 
 use crate::redline::{SegmentKind, diff_tokens, redline, tokens};
-use crate::{ChangeNote, Error, Negotiation, ParticipantCode, ProposalId, Timestamp, proposal_doc};
+use crate::{ChangeNote, Error, Negotiation, NegotiationView, ParticipantCode, ProposalId, Timestamp, Version, proposal_doc};
 
 /// A run of a redline with who made it and when (`None` for unchanged text,
 /// or a change no note names: one made by another tool).
@@ -60,6 +60,61 @@ impl Negotiation {
         let to = to.unwrap_or(&current);
         Authors::new(doc)?.redline(since, to)
     }
+}
+
+/// The tracked changes of every wording a draft shows, by proposal: each
+/// live proposal of an unresolved section and each adopted proposal (at the
+/// heads it was adopted at), against the section's base text, or with
+/// `since` against that earlier version (a proposal made since: all of it).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct TrackedChanges {
+    /// The earlier version the changes are shown against, if not the base texts.
+    pub since: Option<Version>,
+    /// The changes of each wording.
+    pub wordings: BTreeMap<ProposalId, Vec<AuthoredSegment>>,
+}
+
+impl Negotiation {
+    /// The tracked changes of the wordings `view` (this negotiation's view) shows.
+    pub fn tracked_changes(&self, view: &NegotiationView, since: Option<&Version>) -> Result<TrackedChanges, Error> {
+        let mut wordings = BTreeMap::new();
+        for section in &view.sections {
+            let shown: Vec<(ProposalId, Option<&[String]>)> = match &section.adoption {
+                Some(adoption) => vec![(adoption.proposal, Some(adoption.proposal_heads.as_slice()))],
+                None => section.live_proposals().map(|p| (p.id, None)).collect(),
+            };
+            for (id, adopted) in shown {
+                let Some(doc) = self.document(&id.0) else { continue };
+                let to = match adopted {
+                    None => None,
+                    // Heads this replica cannot read: the wording is shown untracked.
+                    Some(heads) => match known_heads(doc, heads) {
+                        Some(heads) => Some(heads),
+                        None => continue,
+                    },
+                };
+                let earlier = since.map(|version| earlier_heads(doc, version.heads_of(&id.0)));
+                let from = match &earlier {
+                    Some(heads) => Since::Heads(heads),
+                    None => Since::Text(&section.base_text),
+                };
+                wordings.insert(id, self.authored_redline(&id, from, to.as_deref())?);
+            }
+        }
+        Ok(TrackedChanges { since: since.cloned(), wordings })
+    }
+}
+
+/// A proposal's heads at an earlier version: none if it did not exist then
+/// (or this replica cannot read them).
+fn earlier_heads(doc: &Automerge, heads: Option<Vec<ChangeHash>>) -> Vec<ChangeHash> {
+    heads.filter(|heads| doc.get_missing_deps(heads).is_empty()).unwrap_or_default()
+}
+
+/// The heads an adoption names, if `doc` holds every one of them.
+fn known_heads(doc: &Automerge, heads: &[String]) -> Option<Vec<ChangeHash>> {
+    let parsed: Vec<ChangeHash> = heads.iter().map(|h| h.parse().ok()).collect::<Option<_>>()?;
+    (!parsed.is_empty() && doc.get_missing_deps(&parsed).is_empty()).then_some(parsed)
 }
 
 /// A proposal document read for authorship.

@@ -249,38 +249,101 @@ fn alternative(indexes: &[usize], text: String, proposals: &[MergeInput<'_>]) ->
     Alternative { labels: indexes.iter().map(|i| proposals[*i].label.to_string()).collect(), sponsors, text }
 }
 
+/// What a piece of a rendered draft is, so each format can mark brackets
+/// its own way and escape what participants wrote.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum PieceKind {
+    /// Text every proposal shares (participants' words).
+    Common,
+    /// `[`.
+    Open,
+    /// Who offers the option that follows, e.g. `Alt 1, Alt 3 (ITU, DESA): `
+    /// (labels are participants' words).
+    Label,
+    /// One option's wording (participants' words), trimmed, or [`NO_TEXT`].
+    Wording,
+    /// ` / ` between options.
+    Separator,
+    /// `]`.
+    Close,
+}
+
+/// A piece of a rendered draft.
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub struct Piece {
+    /// What it is.
+    pub kind: PieceKind,
+    /// Its text.
+    pub text: String,
+}
+
+/// What an empty option reads as.
+pub const NO_TEXT: &str = "(no text)";
+
+impl Compromise {
+    /// The draft as pieces; joined they give [`Compromise::text`].
+    pub fn pieces(&self) -> Vec<Piece> {
+        pieces(&self.parts)
+    }
+
+    /// A draft of one bracket holding one wording: a proposal nothing of
+    /// which is agreed yet (or, without labels, a base text).
+    pub fn single(option: Alternative) -> Compromise {
+        let parts = vec![CompromisePart::Alternatives { alternatives: vec![option] }];
+        Compromise { text: render(&parts), parts, brackets: 1 }
+    }
+}
+
 /// The draft as one text. Options are shown trimmed, so whitespace an
 /// option begins or ends with is kept outside its bracket.
 fn render(parts: &[CompromisePart]) -> String {
-    let mut text = String::new();
+    pieces(parts).into_iter().map(|piece| piece.text).collect()
+}
+
+fn pieces(parts: &[CompromisePart]) -> Vec<Piece> {
+    let mut out: Vec<Piece> = Vec::new();
+    let ends_with_space = |out: &[Piece]| out.last().is_some_and(|p| p.text.ends_with(char::is_whitespace));
     let mut space_after = false;
     for part in parts {
         match part {
-            CompromisePart::Text { text: common } => {
-                if space_after && !common.starts_with(char::is_whitespace) && !text.ends_with(char::is_whitespace) {
-                    text.push(' ');
+            CompromisePart::Text { text } => {
+                if space_after && !text.starts_with(char::is_whitespace) && !ends_with_space(&out) {
+                    out.push(piece(PieceKind::Common, " "));
                 }
-                text.push_str(common);
+                out.push(piece(PieceKind::Common, text));
                 space_after = false;
             }
             CompromisePart::Alternatives { alternatives } => {
                 let spaced = alternatives.iter().any(|a| a.text.starts_with(char::is_whitespace));
-                if spaced && !text.is_empty() && !text.ends_with(char::is_whitespace) {
-                    text.push(' ');
+                if spaced && !out.is_empty() && !ends_with_space(&out) {
+                    out.push(piece(PieceKind::Common, " "));
                 }
-                let rendered: Vec<String> = alternatives.iter().map(render_option).collect();
-                text.push_str(&format!("[{}]", rendered.join(" / ")));
+                bracket(&mut out, alternatives);
                 space_after = alternatives.iter().any(|a| a.text.ends_with(char::is_whitespace));
             }
         }
     }
-    text
+    out
 }
 
-fn render_option(option: &Alternative) -> String {
-    let sponsors: Vec<&str> = option.sponsors.iter().map(ParticipantCode::as_str).collect();
-    let text = if option.text.trim().is_empty() { "(no text)" } else { option.text.trim() };
-    format!("{} ({}): {}", option.labels.join(", "), sponsors.join(", "), text)
+fn bracket(out: &mut Vec<Piece>, options: &[Alternative]) {
+    out.push(piece(PieceKind::Open, "["));
+    for (n, option) in options.iter().enumerate() {
+        if n > 0 {
+            out.push(piece(PieceKind::Separator, " / "));
+        }
+        if !option.labels.is_empty() {
+            let sponsors: Vec<&str> = option.sponsors.iter().map(ParticipantCode::as_str).collect();
+            out.push(piece(PieceKind::Label, &format!("{} ({}): ", option.labels.join(", "), sponsors.join(", "))));
+        }
+        let text = if option.text.trim().is_empty() { NO_TEXT } else { option.text.trim() };
+        out.push(piece(PieceKind::Wording, text));
+    }
+    out.push(piece(PieceKind::Close, "]"));
+}
+
+fn piece(kind: PieceKind, text: &str) -> Piece {
+    Piece { kind, text: text.to_string() }
 }
 
 #[cfg(test)]

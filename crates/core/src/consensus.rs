@@ -156,6 +156,7 @@ mod tests {
             withdrawn: false,
             heads: vec![],
             created_at: crate::Timestamp(0),
+            changed_at: crate::Timestamp(0),
             stances,
             tally: Tally::default(),
             adoptable: false,

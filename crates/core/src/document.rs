@@ -6,7 +6,7 @@ use automerge::{ActorId, Automerge, ObjId, ObjType, ReadDoc, Value};
 use sha2::{Digest, Sha256};
 
 use crate::fields::malformed;
-use crate::{Attribution, ChangeNote, Error, ParticipantCode};
+use crate::{Attribution, ChangeNote, Error, ParticipantCode, Timestamp};
 
 /// The id of a nested object of the given type; `None` when absent. For
 /// the write path, which needs object ids; reading goes through [`crate::fields`].
@@ -70,6 +70,19 @@ pub(crate) fn write<T>(
             Err(error)
         }
     }
+}
+
+/// When `doc` last changed: the latest time its newest changes (its heads)
+/// record, from their notes or else automerge's seconds.
+pub(crate) fn last_changed(doc: &Automerge) -> Option<Timestamp> {
+    doc.get_heads()
+        .iter()
+        .filter_map(|head| doc.get_change_meta_by_hash(head))
+        .map(|meta| match meta.message.as_deref().and_then(ChangeNote::from_message) {
+            Some(note) => note.at,
+            None => Timestamp(meta.timestamp.saturating_mul(1000)),
+        })
+        .max()
 }
 
 /// A change note for `who` doing `what`.

@@ -89,6 +89,18 @@ pub enum Error {
         /// What they tried, e.g. "adopt a proposal".
         action: &'static str,
     },
+    /// A text holding a character XML 1.0 forbids (a control character).
+    #[error(
+        "the {field} holds a character that is not allowed in a text (U+{code:04X} at character {position}): remove it"
+    )]
+    ForbiddenCharacter {
+        /// Which text, e.g. "proposal text".
+        field: &'static str,
+        /// The character's code point.
+        code: u32,
+        /// Its position, counting characters from 1.
+        position: usize,
+    },
     /// An objection without a reason.
     #[error("an objection needs a reason: say why the text is unacceptable")]
     ObjectionNeedsReason,

@@ -17,6 +17,7 @@
 pub mod attribution;
 pub mod authorization;
 pub mod authorship;
+mod characters;
 pub mod comment;
 pub mod compromise;
 pub mod consensus;
@@ -41,6 +42,7 @@ mod version;
 pub mod view;
 
 pub use attribution::{Attribution, ChangeNote, Timestamp};
+pub use characters::allowed_in_text;
 pub use document::{actor_for, text_fingerprint};
 pub use error::Error;
 pub use ids::{DocumentId, ParticipantCode, ProposalId};

@@ -12,6 +12,7 @@ use automerge::transaction::Transactable;
 use automerge::{Automerge, ChangeHash, ReadDoc};
 
 use crate::authorization::{self, DocumentRole};
+use crate::characters;
 use crate::consensus;
 use crate::distances::Distances;
 use crate::document::{self, actor_for, note, text_fingerprint};
@@ -89,6 +90,7 @@ impl Negotiation {
         at: Timestamp,
     ) -> Result<Self, Error> {
         let by = Attribution::new(chair.code.clone(), at);
+        characters::check("title", title)?;
         if !chair.role.chairs() {
             return Err(Error::NotChair { who: chair.code, action: "open a negotiation" });
         }
@@ -213,6 +215,7 @@ impl Negotiation {
     }
 
     fn insert_participant(&mut self, new: NewParticipant, by: &Attribution) -> Result<(), Error> {
+        characters::check("participant name", &new.name)?;
         let participant = Participant {
             document: participant_doc::document_id(self.id, &new.code),
             code: new.code,
@@ -235,6 +238,8 @@ impl Negotiation {
         let record = self.record()?;
         authorization::check_chair(&record.participants, &by.by, "add sections")?;
         authorization::participant(&record.participants, lead)?;
+        characters::check("section title", title)?;
+        characters::check("base text", base_text)?;
         if number == 0 {
             return Err(Error::InvalidSection);
         }
@@ -251,6 +256,7 @@ impl Negotiation {
     pub fn set_base_text(&mut self, number: u32, text: &str, by: &Attribution) -> Result<(), Error> {
         let record = self.record()?;
         authorization::check_chair(&record.participants, &by.by, "change base texts")?;
+        characters::check("base text", text)?;
         section(&record, number)?;
         let what = format!("changed the base text of section {number}");
         self.write_negotiation(by, &what, Some(number), |tx| negotiation_doc::update_base_text(tx, number, text))
@@ -308,6 +314,9 @@ impl Negotiation {
         if label.is_empty() {
             return Err(Error::EmptyLabel);
         }
+        characters::check("label", label)?;
+        characters::check("proposal text", &new.text)?;
+        characters::check("rationale", &new.rationale)?;
         let view = self.view()?;
         let taken = view.section(new.section).is_some_and(|s| s.live_proposals().any(|p| p.label == label));
         if taken {
@@ -327,6 +336,7 @@ impl Negotiation {
     /// concurrent edits of other sponsors merge.
     pub fn edit_proposal(&mut self, id: &ProposalId, text: &str, by: &Attribution) -> Result<(), Error> {
         let proposal = self.check_proposal_write(id, by)?;
+        characters::check("proposal text", text)?;
         let what = format!("edited {}", proposal.label);
         self.write_to(id.0, by, &what, Some(proposal.section), |tx| {
             let obj = proposal_doc::text_obj(tx)?;
@@ -347,6 +357,7 @@ impl Negotiation {
         by: &Attribution,
     ) -> Result<(String, Vec<ChangeHash>), Error> {
         let proposal = self.check_proposal_write(id, by)?;
+        characters::check("proposal text", text)?;
         let doc = self.docs.get(&id.0).ok_or(Error::UnknownProposal(*id))?;
         check_base_heads(doc, base_heads)?;
         let obj = proposal_doc::text_obj(doc)?;
@@ -390,6 +401,9 @@ impl Negotiation {
             let sponsors = target.sponsors.iter().map(ToString::to_string).collect::<Vec<_>>().join(", ");
             return Err(Error::NotSponsor { who: by.by.clone(), label: target.label.clone(), sponsors });
         }
+        for splice in splices {
+            characters::check("proposal text", &splice.insert)?;
+        }
         let len = target.length_after(splices)?;
         let note = note(by, String::new(), None);
         let actor = actor_for(&by.by, &self.replica);
@@ -431,6 +445,7 @@ impl Negotiation {
     ) -> Result<(), Error> {
         authorization::check_member(&self.participants()?, &by.by)?;
         let reason = reason.trim();
+        characters::check("reason", reason)?;
         if kind == StanceKind::Object && reason.is_empty() {
             return Err(Error::ObjectionNeedsReason);
         }
@@ -461,6 +476,7 @@ impl Negotiation {
         by: &Attribution,
     ) -> Result<(), Error> {
         authorization::check_member(&self.participants()?, &by.by)?;
+        characters::check("comment", text)?;
         let fields = self.proposal(proposal)?;
         let doc = self.docs.get(&proposal.0).ok_or(Error::UnknownProposal(*proposal))?;
         let (first, last) = crate::comment::anchor(doc, &proposal_doc::text_obj(doc)?, id, start, end, text)?;

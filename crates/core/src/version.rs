@@ -17,6 +17,11 @@ use crate::{DocumentId, Error, Negotiation};
 pub struct Version(BTreeMap<DocumentId, Vec<ChangeHash>>);
 
 impl Version {
+    /// The heads of one document at this version, if the version has it.
+    pub fn heads_of(&self, document: &DocumentId) -> Option<Vec<ChangeHash>> {
+        self.0.get(document).cloned()
+    }
+
     /// `sha256:` and the hex SHA-256 of the version's text form.
     pub fn fingerprint(&self) -> String {
         format!("sha256:{}", hex::encode(Sha256::digest(self.to_string().as_bytes())))

@@ -14,7 +14,7 @@ use crate::comment::CommentView;
 use crate::consensus::{self, Blocker};
 use crate::convergence::{self, Outstanding, SectionStatus, Tally};
 use crate::distances::Distances;
-use crate::document::text_fingerprint;
+use crate::document::{last_changed, text_fingerprint};
 use crate::negotiation_doc::{Adoption, SectionRecord};
 use crate::participant_doc::{self, ParticipantRecord};
 use crate::proposal_doc::{self, ProposalRecord};
@@ -95,6 +95,9 @@ pub struct ProposalView {
     pub heads: Vec<String>,
     /// When it was put forward.
     pub created_at: Timestamp,
+    /// When its document last changed: its text's last edit, for a live
+    /// proposal (the date its wording carries in exports).
+    pub changed_at: Timestamp,
     /// Stances by participant; sponsors who confirmed sponsorship hold an implicit support.
     pub stances: BTreeMap<ParticipantCode, StanceView>,
     /// Stances counted over members.
@@ -153,6 +156,7 @@ pub(crate) fn build(negotiation: &Negotiation) -> Result<NegotiationView, Error>
             Ok(fields) => {
                 let heads = doc.get_heads().iter().map(ToString::to_string).collect();
                 let mut view = proposal_view(id, fields, heads, &record.participants, &participant_records);
+                view.changed_at = last_changed(doc).unwrap_or(view.created_at).max(view.created_at);
                 view.comments = comments_on(doc, &id, &participant_records);
                 proposals.push(view);
             }
@@ -253,6 +257,7 @@ fn proposal_view(
         withdrawn: fields.withdrawn,
         heads,
         created_at: fields.created_at,
+        changed_at: fields.created_at,
         stances,
         tally: Tally::default(),
         adoptable: false,

@@ -1,22 +1,25 @@
 //! The agreed draft as Akoma Ntoso 3.0 (OASIS LegalDocML): `akomaNtoso >
-//! doc`, FRBR identification, one `section` per topic with an `eId`, the
-//! alternatives of an unresolved section as `hcontainer`s marked
-//! `alternativeTo` its bracketed draft, and the approval record. Valid
+//! doc`, FRBR identification, one `section` per topic with an `eId`, an
+//! agreed section's text and approval record; an unresolved section's
+//! bracketed draft, then each alternative in full as an `hcontainer` marked
+//! `alternativeTo` the draft, with its own approval record. Valid
 //! against the official schema (fixtures/akoma-ntoso, checked by the tests
 //! with `xmllint --schema`).
 //!
-//! Written with quick-xml, so every text is escaped by construction. The
+//! Written with quick-xml, so every text is escaped by construction, and
+//! characters XML 1.0 forbids never reach it ([`clean`]). The
 //! fingerprint sits in `meta/proprietary` (the schema's place for data of
 //! other vocabularies), and the version in a comment like the other formats.
 
 use std::io;
 
-use accord_core::{NegotiationView, ParticipantCode, Role, SectionView, Timestamp, Version};
+use accord_core::{NegotiationView, Role, Timestamp, Version};
 use quick_xml::Writer;
 use quick_xml::events::{BytesDecl, BytesText, Event};
 
-use crate::VERSION_MARK;
-use crate::record::{approval_record, format_time, section_text};
+use crate::draft::{self, Body, SectionDraft};
+use crate::record::format_time;
+use crate::{VERSION_MARK, clean};
 
 /// The Akoma Ntoso 3.0 namespace.
 const AKN: &str = "http://docs.oasis-open.org/legaldocml/ns/akn/3.0";
@@ -43,8 +46,8 @@ fn write_document(xml: &mut Xml, view: &NegotiationView, version: &Version) -> i
             write_meta(xml, view, version)?;
             write_preface(xml, view)?;
             xml.create_element("mainBody").write_inner_content(|xml| {
-                for section in &view.sections {
-                    write_section(xml, section)?;
+                for section in draft::sections(view) {
+                    write_section(xml, &section)?;
                 }
                 Ok(())
             })?;
@@ -68,7 +71,7 @@ fn write_meta(xml: &mut Xml, view: &NegotiationView, version: &Version) -> io::R
         xml.create_element("identification").with_attribute(("source", "#accord")).write_inner_content(|xml| {
             frbr(xml, "FRBRWork", &format!("{work}/!main"), &work, &date, &author, |xml| {
                 empty(xml, "FRBRcountry", &[("value", "un")])?;
-                empty(xml, "FRBRname", &[("value", view.title.as_str())])
+                empty(xml, "FRBRname", &[("value", &clean(&view.title))])
             })?;
             frbr(xml, "FRBRExpression", &format!("{expression}/!main"), &expression, &date, &author, |xml| {
                 empty(xml, "FRBRlanguage", &[("language", "eng")])
@@ -84,7 +87,8 @@ fn write_meta(xml: &mut Xml, view: &NegotiationView, version: &Version) -> io::R
             for participant in &view.participants {
                 let id = eid(participant.code.as_str());
                 let href = format!("/ontology/organization/un/{id}");
-                empty(xml, "TLCOrganization", &[("eId", &id), ("href", &href), ("showAs", participant.name.as_str())])?;
+                let name = clean(&participant.name);
+                empty(xml, "TLCOrganization", &[("eId", &id), ("href", &href), ("showAs", &name)])?;
             }
             Ok(())
         })?;
@@ -120,12 +124,12 @@ fn frbr(
 }
 
 fn write_preface(xml: &mut Xml, view: &NegotiationView) -> io::Result<()> {
-    let agreed = view.sections.iter().filter(|s| s.agreed_text.is_some()).count();
     let deadline = view.deadline.map(|d| format!(" Consultation deadline: {}.", format_time(d))).unwrap_or_default();
-    let summary = format!("Agreed draft: {agreed} of {} sections agreed.{deadline}", view.sections.len());
+    let summary =
+        format!("Agreed draft: {} of {} sections agreed.{deadline}", draft::agreed_count(view), view.sections.len());
     xml.create_element("preface").write_inner_content(|xml| {
         xml.create_element("p").write_inner_content(|xml| {
-            xml.create_element("docTitle").write_text_content(BytesText::new(&view.title))?;
+            xml.create_element("docTitle").write_text_content(BytesText::new(&clean(&view.title)))?;
             Ok(())
         })?;
         xml.create_element("p").write_text_content(BytesText::new(&summary))?;
@@ -134,51 +138,49 @@ fn write_preface(xml: &mut Xml, view: &NegotiationView) -> io::Result<()> {
     Ok(())
 }
 
-fn write_section(xml: &mut Xml, section: &SectionView) -> io::Result<()> {
+fn write_section(xml: &mut Xml, draft: &SectionDraft<'_>) -> io::Result<()> {
+    let section = draft.section;
     let id = format!("sec_{}", section.number);
     let subheading = format!("Lead: {}. Status: {}.", section.lead, section.status.as_str());
     xml.create_element("section").with_attribute(("eId", id.as_str())).write_inner_content(|xml| {
         xml.create_element("num").write_text_content(BytesText::new(&section.number.to_string()))?;
-        xml.create_element("heading").write_text_content(BytesText::new(&section.title))?;
+        xml.create_element("heading").write_text_content(BytesText::new(&clean(&section.title)))?;
         xml.create_element("subheading").write_text_content(BytesText::new(&subheading))?;
         let text_id = format!("{id}__hcontainer_text");
-        let name = if section.agreed_text.is_some() { "agreedText" } else { "draftText" };
-        container(xml, name, &text_id, None, None, &paragraphs(&section_text(section)))?;
-        if section.agreed_text.is_none() {
-            for (n, proposal) in section.live_proposals().enumerate() {
-                let heading = format!("{} ({})", proposal.label, codes(&proposal.sponsors));
-                let alt_id = format!("{id}__hcontainer_alt_{}", n + 1);
-                container(xml, "alternative", &alt_id, Some(&text_id), Some(&heading), &paragraphs(&proposal.text))?;
+        match &draft.body {
+            Body::Agreed { text, record, .. } => {
+                container(xml, "agreedText", &text_id, &paragraphs(text))?;
+                container(xml, "approvalRecord", &format!("{id}__hcontainer_record"), &record.lines())
+            }
+            Body::Unresolved { draft, alternatives } => {
+                let text: String = draft.iter().map(|piece| piece.text.as_str()).collect();
+                container(xml, "draftText", &text_id, &paragraphs(&text))?;
+                for (n, alternative) in alternatives.iter().enumerate() {
+                    let alt_id = format!("{id}__hcontainer_alt_{}", n + 1);
+                    xml.create_element("hcontainer")
+                        .with_attributes([("name", "alternative"), ("eId", &alt_id), ("alternativeTo", &text_id)])
+                        .write_inner_content(|xml| {
+                            let heading = alternative.title();
+                            xml.create_element("heading").write_text_content(BytesText::new(&clean(&heading)))?;
+                            let text = paragraphs(&alternative.proposal.text);
+                            container(xml, "alternativeText", &format!("{alt_id}__hcontainer_text"), &text)?;
+                            let record = alternative.record.lines();
+                            container(xml, "approvalRecord", &format!("{alt_id}__hcontainer_record"), &record)
+                        })?;
+                }
+                Ok(())
             }
         }
-        if let Some(record) = approval_record(section) {
-            container(xml, "approvalRecord", &format!("{id}__hcontainer_record"), None, None, &record.lines())?;
-        }
-        Ok(())
     })?;
     Ok(())
 }
 
-/// An `hcontainer` of paragraphs, optionally an alternative to another and with a heading.
-fn container(
-    xml: &mut Xml,
-    name: &str,
-    id: &str,
-    alternative_to: Option<&str>,
-    heading: Option<&str>,
-    paragraphs: &[String],
-) -> io::Result<()> {
-    let mut element = xml.create_element("hcontainer").with_attribute(("name", name)).with_attribute(("eId", id));
-    if let Some(main) = alternative_to {
-        element = element.with_attribute(("alternativeTo", main));
-    }
-    element.write_inner_content(|xml| {
-        if let Some(heading) = heading {
-            xml.create_element("heading").write_text_content(BytesText::new(heading))?;
-        }
+/// An `hcontainer` of paragraphs.
+fn container(xml: &mut Xml, name: &str, id: &str, paragraphs: &[String]) -> io::Result<()> {
+    xml.create_element("hcontainer").with_attributes([("name", name), ("eId", id)]).write_inner_content(|xml| {
         xml.create_element("content").write_inner_content(|xml| {
             for paragraph in paragraphs {
-                xml.create_element("p").write_text_content(BytesText::new(paragraph))?;
+                xml.create_element("p").write_text_content(BytesText::new(&clean(paragraph)))?;
             }
             if paragraphs.is_empty() {
                 xml.create_element("p").write_empty()?;
@@ -198,10 +200,6 @@ fn empty(xml: &mut Xml, name: &str, attributes: &[(&str, &str)]) -> io::Result<(
 /// A text's paragraphs (separated by blank lines), trimmed, none empty.
 fn paragraphs(text: &str) -> Vec<String> {
     text.split("\n\n").map(str::trim).filter(|p| !p.is_empty()).map(str::to_string).collect()
-}
-
-fn codes(list: &[ParticipantCode]) -> String {
-    list.iter().map(ParticipantCode::as_str).collect::<Vec<_>>().join(", ")
 }
 
 /// An eId-safe form of a participant code.

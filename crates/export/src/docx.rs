@@ -1,28 +1,33 @@
-//! The agreed draft as a Word document whose differences from the base
-//! texts are real tracked changes (`w:ins`, `w:del`), each attributed to
-//! the participants who sponsored the wording and dated, so the secretariat
-//! can review them with Accept and Reject in Word or LibreOffice.
+//! The agreed draft as a Word document whose wordings are real tracked
+//! changes (`w:ins`, `w:del`), each attributed to the participant whose
+//! change made it and dated at that change, so the secretariat can review
+//! them with Accept and Reject in Word or LibreOffice, and each sponsor of
+//! a co-edited proposal shows under its own name in the reviewing pane.
 //!
-//! - An agreed section shows the adopted text as changes to its base text,
-//!   by the adopted proposal's sponsors, dated at the adoption.
-//! - An unresolved section shows its bracketed draft (as every format
-//!   does), then each live alternative as changes to the base text, by its
-//!   sponsors, dated when it was proposed.
-//! - With a *since* view (`accord export --against REV`) every section
-//!   shows instead how its text changed since that earlier version.
+//! - An agreed section shows the adopted text as changes to its base text.
+//! - An unresolved section shows its bracketed draft, then each live
+//!   alternative as changes to the base text, with its approval record.
+//! - With *since* (`accord export --against REV`), each wording shows
+//!   instead what changed since that earlier version (a new one: all of it).
 //!
-//! The changes come from [`accord_core::redline`] (words, then punctuation),
-//! so they match what `accord redline` shows. The file is reproducible (the
-//! revisions are renumbered after docx-rs, whose counter is process-wide),
-//! so `accord verify` compares it byte for byte.
+//! Paragraph breaks are tracked too (an inserted or deleted paragraph mark),
+//! so accepting every change gives each wording and rejecting every change
+//! gives the base texts. The changes are [`accord_core::authorship`]'s
+//! authored redlines, so they match what `accord redline` shows. The file is
+//! reproducible (revisions are renumbered after docx-rs, whose counter is
+//! process-wide), so `accord verify` compares it byte for byte.
 
 use std::io::{Cursor, Read, Write};
 
+use accord_core::authorship::{AuthoredSegment, TrackedChanges};
+use accord_core::compromise::{Piece, PieceKind};
 use accord_core::redline::{SegmentKind, redline};
-use accord_core::{NegotiationView, ParticipantCode, ProposalView, SectionView, Timestamp, Version};
+use accord_core::{NegotiationView, ParticipantCode, ProposalView, Timestamp, Version};
 use docx_rs::{BreakType, Delete, Docx, Insert, Paragraph, Run, Style, StyleType};
 
-use crate::record::{approval_record, format_time, section_text};
+use crate::draft::{self, Body, SectionDraft};
+use crate::record::{ApprovalRecord, format_time};
+use crate::clean;
 
 /// The custom document property naming the version exported, followed by
 /// [`AGAINST`] and the version the changes are shown against, if any. One
@@ -32,31 +37,30 @@ pub const VERSION_PROPERTY: &str = "accord-version";
 /// What separates the two versions in [`VERSION_PROPERTY`] (versions hold no spaces).
 pub const AGAINST: &str = " against ";
 
-/// Who and when a set of tracked changes is attributed to.
-struct Attribution {
+/// Who a tracked change is shown as when no note names its author.
+const UNKNOWN_AUTHOR: &str = "another tool";
+
+/// One run of tracked text, ready for Word.
+struct Change {
+    kind: SegmentKind,
+    text: String,
     author: String,
     date: String,
 }
 
-/// The agreed draft of `view` (made from `version`) as DOCX bytes. With
-/// `since` (a view at `since_version`), the tracked changes are those made
-/// since then instead of those from the base texts.
-pub fn docx(view: &NegotiationView, version: &Version, since: Option<(&NegotiationView, &Version)>) -> Vec<u8> {
-    let named = match since {
-        Some((_, since_version)) => format!("{version}{AGAINST}{since_version}"),
+/// The agreed draft of `view` (made from `version`) as DOCX bytes, each
+/// wording tracked as `changes` say (against the base texts or an earlier version).
+pub fn docx(view: &NegotiationView, version: &Version, changes: &TrackedChanges) -> Vec<u8> {
+    let named = match &changes.since {
+        Some(since) => format!("{version}{AGAINST}{since}"),
         None => version.to_string(),
     };
     let mut doc = styled()
         .custom_property(VERSION_PROPERTY, named)
         .add_paragraph(plain(&view.title).style("Title"))
-        .add_paragraph(plain(&summary(view, since.map(|(_, v)| v))));
-    for section in &view.sections {
-        let earlier = since.and_then(|(then, _)| then.sections.iter().find(|s| s.number == section.number));
-        doc = match since {
-            Some(_) => changes_since(doc, section, earlier),
-            None => section_paragraphs(doc, section),
-        };
-        doc = record_paragraphs(doc, section);
+        .add_paragraph(plain(&summary(view, changes.since.as_ref())));
+    for section in draft::sections(view) {
+        doc = section_paragraphs(doc, &section, changes);
     }
     let footer = format!(
         "Fingerprint: {} (the exact document versions this draft was made from; check a copy with accord verify FILE).",
@@ -119,126 +123,166 @@ fn styled() -> Docx {
         .updated_at("1970-01-01T00:00:00Z")
         .add_style(Style::new("Title", StyleType::Paragraph).name("Title").size(40).bold())
         .add_style(Style::new("Heading1", StyleType::Paragraph).name("Heading 1").size(30).bold())
+        .add_style(Style::new("Heading2", StyleType::Paragraph).name("Heading 2").size(24).bold())
         .add_style(Style::new("Record", StyleType::Paragraph).name("Approval record").size(18).italic())
 }
 
 fn summary(view: &NegotiationView, since: Option<&Version>) -> String {
-    let agreed = view.sections.iter().filter(|s| s.agreed_text.is_some()).count();
     let deadline = view.deadline.map(|d| format!(" Consultation deadline: {}.", format_time(d))).unwrap_or_default();
     let shown = match since {
-        Some(then) => format!(" Tracked changes: what changed since version {}.", then.fingerprint()),
-        None => " Tracked changes: each wording against the base text, by its sponsors.".to_string(),
+        Some(then) => format!(" Tracked changes: what changed since version {}, by who changed it.", then.fingerprint()),
+        None => " Tracked changes: each wording against the base text, by who made each change.".to_string(),
     };
-    format!("Agreed draft: {agreed} of {} sections agreed.{deadline}{shown}", view.sections.len())
+    format!("Agreed draft: {} of {} sections agreed.{deadline}{shown}", draft::agreed_count(view), view.sections.len())
 }
 
-fn heading(doc: Docx, section: &SectionView) -> Docx {
-    doc.add_paragraph(plain(&format!("{}. {}", section.number, section.title)).style("Heading1").keep_next(true))
-        .add_paragraph(
-            Paragraph::new()
-                .add_run(text_run(&format!("Lead: {}. Status: {}.", section.lead, section.status.as_str())).italic()),
-        )
-}
-
-/// A section against its base text.
-fn section_paragraphs(doc: Docx, section: &SectionView) -> Docx {
-    let mut doc = heading(doc, section);
-    if let (Some(agreed), Some(adoption)) = (&section.agreed_text, &section.adoption) {
-        let sponsors = section.proposals.iter().find(|p| p.id == adoption.proposal).map(|p| p.sponsors.as_slice());
-        let by = Attribution { author: authors(sponsors.unwrap_or_default()), date: rfc3339(adoption.at) };
-        return tracked(doc, &section.base_text, agreed, &by);
-    }
-    for paragraph in split_paragraphs(&section_text(section)) {
-        doc = doc.add_paragraph(plain(paragraph));
-    }
-    for proposal in section.live_proposals() {
-        doc = alternative(doc, proposal, &section.base_text);
-    }
-    doc
-}
-
-/// One alternative of an unresolved section, as changes to the base text.
-fn alternative(doc: Docx, proposal: &ProposalView, base: &str) -> Docx {
-    let title = format!("{} ({}), as changes to the base text:", proposal.label, authors(&proposal.sponsors));
-    let doc = doc.add_paragraph(Paragraph::new().add_run(text_run(&title).bold()).keep_next(true));
-    let by = Attribution { author: authors(&proposal.sponsors), date: rfc3339(proposal.created_at) };
-    tracked(doc, base, &proposal.text, &by)
-}
-
-/// A section as it changed since an earlier view (a new section: all inserted).
-fn changes_since(doc: Docx, section: &SectionView, earlier: Option<&SectionView>) -> Docx {
-    let doc = heading(doc, section);
-    let before = earlier.map(section_text).unwrap_or_default();
-    let by = match (&section.adoption, earlier.and_then(|e| e.adoption.as_ref())) {
-        (Some(adoption), None) => {
-            let sponsors = section.proposals.iter().find(|p| p.id == adoption.proposal).map(|p| p.sponsors.as_slice());
-            Attribution { author: authors(sponsors.unwrap_or_default()), date: rfc3339(adoption.at) }
+fn section_paragraphs(doc: Docx, draft: &SectionDraft<'_>, changes: &TrackedChanges) -> Docx {
+    let section = draft.section;
+    let title = format!("{}. {}", section.number, section.title);
+    let status = format!("Lead: {}. Status: {}.", section.lead, section.status.as_str());
+    let mut doc = doc
+        .add_paragraph(plain(&title).style("Heading1").keep_next(true))
+        .add_paragraph(Paragraph::new().add_run(text_run(&status).italic()));
+    match &draft.body {
+        Body::Agreed { text, adopted, record } => {
+            let adoption = section.adoption.as_ref().map_or(Timestamp(0), |a| a.at);
+            let fallback = || untracked(&section.base_text, text, adopted.map(|p| &p.sponsors[..]), adoption);
+            let wording = adopted.and_then(|p| changes.wordings.get(&p.id)).map(|s| authored(s));
+            doc = tracked(doc, &wording.unwrap_or_else(fallback));
+            doc = record_paragraphs(doc, record);
         }
-        _ => Attribution { author: "Accord (draft)".into(), date: rfc3339(latest_time(section)) },
-    };
-    tracked(doc, &before, &section_text(section), &by)
-}
-
-/// The last moment the section's view records (a proposal made, a stance taken, the
-/// adoption): when its draft last changed, as far as the version shows.
-fn latest_time(section: &SectionView) -> Timestamp {
-    let proposals = section.proposals.iter().map(|p| p.created_at);
-    let stances = section.proposals.iter().flat_map(|p| p.stances.values().filter_map(|s| s.at));
-    let adoption = section.adoption.iter().map(|a| a.at);
-    proposals.chain(stances).chain(adoption).max().unwrap_or(Timestamp(0))
-}
-
-fn record_paragraphs(mut doc: Docx, section: &SectionView) -> Docx {
-    if let Some(record) = approval_record(section) {
-        for line in record.lines() {
-            doc = doc.add_paragraph(plain(&line).style("Record"));
+        Body::Unresolved { draft, alternatives } => {
+            doc = draft_paragraphs(doc, draft);
+            for alternative in alternatives {
+                doc = alternative_paragraphs(doc, alternative.proposal, &section.base_text, changes);
+                doc = record_paragraphs(doc, &alternative.record);
+            }
         }
     }
     doc
 }
 
-/// The change from `old` to `new` as tracked paragraphs: a blank line
-/// starts a paragraph, a single newline breaks the line. Deleted text keeps
-/// its words but not its paragraph breaks (it is one deletion).
-fn tracked(mut doc: Docx, old: &str, new: &str, by: &Attribution) -> Docx {
+/// One alternative of an unresolved section, as tracked changes.
+fn alternative_paragraphs(doc: Docx, proposal: &ProposalView, base: &str, changes: &TrackedChanges) -> Docx {
+    let against = if changes.since.is_some() { "changes since the earlier version" } else { "as changes to the base text" };
+    let title = format!(
+        "{}, {against} (wording of {}):",
+        draft::titled(proposal),
+        format_time(proposal.changed_at)
+    );
+    let doc = doc.add_paragraph(plain(&title).style("Heading2").keep_next(true));
+    let wording = match changes.wordings.get(&proposal.id) {
+        Some(segments) => authored(segments),
+        None => untracked(base, &proposal.text, Some(&proposal.sponsors), proposal.changed_at),
+    };
+    tracked(doc, &wording)
+}
+
+/// The draft with its brackets: plain text, labels in bold.
+fn draft_paragraphs(mut doc: Docx, pieces: &[Piece]) -> Docx {
     let mut paragraph = Paragraph::new();
-    let mut empty = true;
-    for segment in redline(old.trim(), new.trim()).segments {
-        match segment.kind {
-            SegmentKind::Delete => {
-                let deleted = Run::new().add_delete_text(segment.text.replace('\n', " "));
-                paragraph = paragraph.add_delete(Delete::new().add_run(deleted).author(&by.author).date(&by.date));
-                empty = false;
+    for piece in pieces {
+        for (n, part) in piece.text.split("\n\n").enumerate() {
+            if n > 0 {
+                doc = doc.add_paragraph(paragraph);
+                paragraph = Paragraph::new();
             }
-            kind => {
-                for (n, piece) in segment.text.split("\n\n").enumerate() {
-                    if n > 0 {
-                        doc = doc.add_paragraph(paragraph);
-                        paragraph = Paragraph::new();
-                    }
-                    if piece.is_empty() {
-                        continue;
-                    }
-                    let run = text_run(piece);
-                    paragraph = match kind {
-                        SegmentKind::Insert => paragraph.add_insert(Insert::new(run).author(&by.author).date(&by.date)),
-                        _ => paragraph.add_run(run),
-                    };
-                    empty = false;
-                }
+            let part = if n == 0 { part } else { part.trim_start() };
+            if part.is_empty() {
+                continue;
             }
+            let run = text_run(part);
+            paragraph = paragraph.add_run(if piece.kind == PieceKind::Common || piece.kind == PieceKind::Wording {
+                run
+            } else {
+                run.bold()
+            });
         }
     }
-    if !empty {
-        doc = doc.add_paragraph(paragraph);
+    doc.add_paragraph(paragraph)
+}
+
+/// Authored segments as Word changes.
+fn authored(segments: &[AuthoredSegment]) -> Vec<Change> {
+    segments
+        .iter()
+        .map(|segment| Change {
+            kind: segment.kind,
+            text: segment.text.clone(),
+            author: segment.by.as_ref().map_or(UNKNOWN_AUTHOR.to_string(), ToString::to_string),
+            date: segment.at.map(rfc3339).unwrap_or_default(),
+        })
+        .collect()
+}
+
+/// A wording whose history this replica cannot read: its redline from the
+/// base text, by its sponsors together, at `at`.
+fn untracked(base: &str, text: &str, sponsors: Option<&[ParticipantCode]>, at: Timestamp) -> Vec<Change> {
+    let author = match sponsors {
+        Some(sponsors) if !sponsors.is_empty() => {
+            sponsors.iter().map(ParticipantCode::as_str).collect::<Vec<_>>().join(", ")
+        }
+        _ => UNKNOWN_AUTHOR.to_string(),
+    };
+    redline(base, text)
+        .segments
+        .into_iter()
+        .map(|s| Change { kind: s.kind, text: s.text, author: author.clone(), date: rfc3339(at) })
+        .collect()
+}
+
+fn record_paragraphs(mut doc: Docx, record: &ApprovalRecord) -> Docx {
+    for line in record.lines() {
+        doc = doc.add_paragraph(plain(&line).style("Record"));
     }
     doc
+}
+
+/// Changes as tracked paragraphs: a blank line ends a paragraph (its mark
+/// tracked as inserted or deleted when the break is), a single newline
+/// breaks the line. Whitespace at the start and end of the wording is left out.
+fn tracked(mut doc: Docx, changes: &[Change]) -> Docx {
+    let mut paragraph = Paragraph::new();
+    let mut started = false;
+    for (index, change) in changes.iter().enumerate() {
+        let mut text = change.text.as_str();
+        if !started {
+            text = text.trim_start();
+        }
+        if changes[index + 1..].iter().all(|c| c.text.trim().is_empty()) {
+            text = text.trim_end();
+        }
+        for (n, part) in text.split("\n\n").enumerate() {
+            if n > 0 {
+                paragraph = match change.kind {
+                    SegmentKind::Insert => paragraph.insert(&change.author, &change.date),
+                    SegmentKind::Delete => paragraph.delete(&change.author, &change.date),
+                    SegmentKind::Equal => paragraph,
+                };
+                doc = doc.add_paragraph(paragraph);
+                paragraph = Paragraph::new();
+            }
+            if part.is_empty() {
+                continue;
+            }
+            started = true;
+            paragraph = match change.kind {
+                SegmentKind::Equal => paragraph.add_run(text_run(part)),
+                SegmentKind::Insert => {
+                    paragraph.add_insert(Insert::new(text_run(part)).author(&change.author).date(&change.date))
+                }
+                SegmentKind::Delete => paragraph
+                    .add_delete(Delete::new().add_run(deleted_run(part)).author(&change.author).date(&change.date)),
+            };
+        }
+    }
+    doc.add_paragraph(paragraph)
 }
 
 /// A run of text where a single newline is a line break.
 fn text_run(text: &str) -> Run {
     let mut run = Run::new();
-    for (n, line) in text.split('\n').enumerate() {
+    for (n, line) in clean(text).split('\n').enumerate() {
         if n > 0 {
             run = run.add_break(BreakType::TextWrapping);
         }
@@ -249,20 +293,22 @@ fn text_run(text: &str) -> Run {
     run
 }
 
+/// A deleted run (its text as `w:delText`), a single newline a line break.
+fn deleted_run(text: &str) -> Run {
+    let mut run = Run::new();
+    for (n, line) in clean(text).split('\n').enumerate() {
+        if n > 0 {
+            run = run.add_break(BreakType::TextWrapping);
+        }
+        if !line.is_empty() {
+            run = run.add_delete_text(line);
+        }
+    }
+    run
+}
+
 fn plain(text: &str) -> Paragraph {
     Paragraph::new().add_run(text_run(text))
-}
-
-fn split_paragraphs(text: &str) -> impl Iterator<Item = &str> {
-    text.split("\n\n").map(str::trim).filter(|p| !p.is_empty())
-}
-
-/// The author of tracked changes: the sponsors, as `DESA, UNCTAD`.
-fn authors(sponsors: &[ParticipantCode]) -> String {
-    if sponsors.is_empty() {
-        return "Accord".into();
-    }
-    sponsors.iter().map(ParticipantCode::as_str).collect::<Vec<_>>().join(", ")
 }
 
 /// A timestamp as Word wants revision dates: `2026-11-05T09:30:00Z`.

@@ -1,30 +1,36 @@
 //! accord-export: the agreed draft of a negotiation, as bytes for the
-//! secretariat. Pure: a [`NegotiationView`] in, a document out; exporters
-//! never touch storage (DESIGN.md invariant 1).
+//! secretariat. Pure: a negotiation held in memory in, a document out;
+//! exporters never touch storage (ARCHITECTURE.md, invariant 1).
 //!
-//! Every format shows, per section, the agreed text, or for an unresolved
-//! section its compromise draft with the remaining alternatives in
-//! brackets, followed by the approval record (who accepted, who reserved or
-//! objected and why, and the adoption).
+//! Every format shows, per section, the agreed text with its approval
+//! record; or for an unresolved section its draft with the remaining
+//! disagreements in brackets, then every live alternative in full with its
+//! sponsors and its own approval record (who accepts, who accepted an
+//! earlier text, who reserves or objects and why). What a participant wrote
+//! is escaped for each format and characters XML forbids never reach a
+//! file ([`clean`]).
 
 mod akn;
+mod content;
 mod docx;
+mod draft;
 mod file;
 mod html;
 mod markdown;
 mod record;
 
 pub use akn::akn;
+pub use content::{Difference, Verdict, blocks, compare};
 pub use docx::{AGAINST, VERSION_PROPERTY, docx};
 pub use file::{FileVersion, file_version, same_export, sniff};
 pub use html::html;
 pub use markdown::markdown;
-pub use record::{ApprovalRecord, approval_record, format_time, section_text};
+pub use record::{ApprovalRecord, format_time, one_line};
 
 use std::fmt;
 use std::str::FromStr;
 
-use accord_core::Version;
+use accord_core::{Error, Negotiation, Version};
 
 /// The export formats.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -64,25 +70,31 @@ impl fmt::Display for Format {
     }
 }
 
-/// Exports `view`, made from `version`, in `format`. The file carries the
-/// version and its fingerprint, so `accord verify` can check it later.
-pub fn export(view: &accord_core::NegotiationView, version: &Version, format: Format) -> Vec<u8> {
-    match format {
-        Format::Markdown => markdown(view, version).into_bytes(),
-        Format::Html => html(view, version).into_bytes(),
-        Format::Akn => akn(view, version).into_bytes(),
-        Format::Docx => docx(view, version, None),
-    }
+/// Exports `negotiation` as it is now in `format`. The file names its
+/// version and fingerprint, so `accord verify` can check it later. A DOCX
+/// tracks each wording's changes against its base text or, with `since`,
+/// what changed since that earlier version (other formats have no `since`).
+pub fn export(negotiation: &Negotiation, format: Format, since: Option<&Version>) -> Result<Vec<u8>, Error> {
+    let view = negotiation.view()?;
+    let version = negotiation.version();
+    Ok(match format {
+        Format::Markdown => markdown(&view, &version).into_bytes(),
+        Format::Html => html(&view, &version).into_bytes(),
+        Format::Akn => akn(&view, &version).into_bytes(),
+        Format::Docx => docx(&view, &version, &negotiation.tracked_changes(&view, since)?),
+    })
 }
 
-/// Exports `view` as DOCX with the tracked changes made since `since` (a
-/// view at an earlier version) rather than those from the base texts.
-pub fn export_since(
-    view: &accord_core::NegotiationView,
-    version: &Version,
-    since: (&accord_core::NegotiationView, &Version),
-) -> Vec<u8> {
-    docx(view, version, Some(since))
+/// A participant's text with every character XML 1.0 forbids (control
+/// characters but tab and line breaks, lone surrogates cannot occur in
+/// Rust, U+FFFE and U+FFFF) replaced by U+FFFD. Input refuses them; this
+/// keeps a document written by another tool from breaking a file.
+pub fn clean(text: &str) -> std::borrow::Cow<'_, str> {
+    if text.chars().all(accord_core::allowed_in_text) {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let cleaned = text.chars().map(|c| if accord_core::allowed_in_text(c) { c } else { '\u{FFFD}' }).collect();
+    std::borrow::Cow::Owned(cleaned)
 }
 
 /// The version a file says it was exported from, if it says so.

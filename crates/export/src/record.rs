@@ -1,91 +1,93 @@
-//! The approval record of a section: who accepted its text, who reserved or
-//! objected and why, and when and by whom it was adopted. Shared by every format.
+//! The approval record of a wording: who accepts it, who accepted an
+//! earlier text of it, who reserves or objects and why, who has said
+//! nothing, and the adoption. Shared by every format, as plain sentences
+//! each format escapes its own way.
 
 use std::time::{Duration, UNIX_EPOCH};
 
-use accord_core::{ParticipantCode, SectionView, StanceKind, Timestamp};
+use accord_core::{Adoption, Participant, ParticipantCode, ProposalView, StanceKind, Timestamp};
 
-/// The text a section contributes to the draft: its agreed text; else its
-/// compromise draft when proposals collide; else, since nothing is agreed
-/// yet, its one wording in brackets (`[Alt 1 (HLCM): ...]`, or the base
-/// text when there is no proposal).
-pub fn section_text(section: &SectionView) -> String {
-    if let Some(agreed) = &section.agreed_text {
-        return agreed.trim().to_string();
-    }
-    let compromise = section.compromise();
-    if compromise.brackets > 0 {
-        return compromise.text.trim().to_string();
-    }
-    let wordings: Vec<String> = section
-        .live_proposals()
-        .map(|p| {
-            let sponsors: Vec<&str> = p.sponsors.iter().map(ParticipantCode::as_str).collect();
-            format!("{} ({}): {}", p.label, sponsors.join(", "), p.text.trim())
-        })
-        .collect();
-    if wordings.is_empty() {
-        return format!("[{}]", section.base_text.trim());
-    }
-    format!("[{}]", wordings.join(" / "))
-}
-
-/// Who stands where on a section's adopted (or leading) proposal.
-#[derive(Clone, Debug, PartialEq)]
+/// Where every member stands on one wording.
+#[derive(Clone, Debug, PartialEq, Default)]
 pub struct ApprovalRecord {
-    /// Members who support or can live with the text.
+    /// Members who support or can live with its current text (sponsors included).
     pub accepted: Vec<ParticipantCode>,
-    /// Reservations, with reasons.
-    pub reserved: Vec<(ParticipantCode, String)>,
-    /// Objections, with reasons.
-    pub objected: Vec<(ParticipantCode, String)>,
+    /// Members who accepted an earlier text and have not confirmed this one.
+    pub accepted_earlier: Vec<ParticipantCode>,
+    /// Reservations: who, why, and whether on an earlier text.
+    pub reserved: Vec<(ParticipantCode, String, bool)>,
+    /// Objections: who, why, and whether on an earlier text.
+    pub objected: Vec<(ParticipantCode, String, bool)>,
+    /// Members with no stance on it.
+    pub silent: Vec<ParticipantCode>,
     /// "Adopted by HLCP on 2026-11-05 09:30 UTC (Alt 1)", once adopted.
     pub adoption: Option<String>,
 }
 
 impl ApprovalRecord {
+    /// The record of `proposal` among `participants` (observers only when they spoke).
+    pub fn of(proposal: &ProposalView, participants: &[Participant]) -> ApprovalRecord {
+        let mut record = ApprovalRecord::default();
+        for participant in participants {
+            let code = participant.code.clone();
+            match proposal.stances.get(&code) {
+                None if participant.role.is_member() => record.silent.push(code),
+                None => {}
+                Some(s) => match s.stance {
+                    StanceKind::Support | StanceKind::CanLiveWith if s.stale => record.accepted_earlier.push(code),
+                    StanceKind::Support | StanceKind::CanLiveWith => record.accepted.push(code),
+                    StanceKind::Reserve => record.reserved.push((code, one_line(&s.reason), s.stale)),
+                    StanceKind::Object => record.objected.push((code, one_line(&s.reason), s.stale)),
+                },
+            }
+        }
+        record
+    }
+
+    /// The record of an adopted section: stances on the adopted proposal,
+    /// when its text is still the agreed one, and the adoption.
+    pub fn of_adoption(
+        adoption: &Adoption,
+        adopted: Option<&ProposalView>,
+        participants: &[Participant],
+    ) -> ApprovalRecord {
+        let mut record = match adopted {
+            Some(proposal) if proposal.text == adoption.text => ApprovalRecord::of(proposal, participants),
+            _ => ApprovalRecord::default(),
+        };
+        let label = one_line(&adoption.label);
+        record.adoption = Some(format!("Adopted by {} on {} ({label})", adoption.by, format_time(adoption.at)));
+        record
+    }
+
     /// The record as sentences, one a line, the same in every format.
     pub fn lines(&self) -> Vec<String> {
         let codes = |list: &[ParticipantCode]| list.iter().map(ToString::to_string).collect::<Vec<_>>().join(", ");
+        let earlier = |stale: &bool| if *stale { " (on an earlier text)" } else { "" };
         let accepted = if self.accepted.is_empty() { "none".to_string() } else { codes(&self.accepted) };
         let mut lines = vec![format!("Accepted by: {accepted}")];
-        for (who, reason) in &self.reserved {
-            let reason = if reason.is_empty() { "(no reason given)" } else { reason };
-            lines.push(format!("Reserved by {who}: {reason}"));
+        if !self.accepted_earlier.is_empty() {
+            lines.push(format!("Accepted an earlier text, not yet this one: {}", codes(&self.accepted_earlier)));
         }
-        for (who, reason) in &self.objected {
-            lines.push(format!("Objected by {who}: {reason}"));
+        for (who, reason, stale) in &self.reserved {
+            let reason = if reason.is_empty() { "(no reason given)" } else { reason };
+            lines.push(format!("Reserved by {who}{}: {reason}", earlier(stale)));
+        }
+        for (who, reason, stale) in &self.objected {
+            lines.push(format!("Objected by {who}{}: {reason}", earlier(stale)));
+        }
+        if !self.silent.is_empty() && self.adoption.is_none() {
+            lines.push(format!("No stance yet: {}", codes(&self.silent)));
         }
         lines.extend(self.adoption.clone());
         lines
     }
 }
 
-/// The record for the proposal adopted in `section`, or else its most
-/// accepted live proposal. Only stances given on the text the record is
-/// about count: for an adopted section, the adopted text.
-pub fn approval_record(section: &SectionView) -> Option<ApprovalRecord> {
-    let mut record = ApprovalRecord { accepted: vec![], reserved: vec![], objected: vec![], adoption: None };
-    let proposal = match &section.adoption {
-        Some(adoption) => {
-            record.adoption =
-                Some(format!("Adopted by {} on {} ({})", adoption.by, format_time(adoption.at), adoption.label));
-            let adopted = section.proposals.iter().find(|p| p.id == adoption.proposal);
-            match adopted {
-                Some(p) if p.text == adoption.text => p,
-                _ => return Some(record),
-            }
-        }
-        None => section.live_proposals().max_by_key(|p| p.tally.accepting)?,
-    };
-    for (code, stance) in proposal.stances.iter().filter(|(_, s)| !s.stale) {
-        match stance.stance {
-            StanceKind::Support | StanceKind::CanLiveWith => record.accepted.push(code.clone()),
-            StanceKind::Reserve => record.reserved.push((code.clone(), stance.reason.clone())),
-            StanceKind::Object => record.objected.push((code.clone(), stance.reason.clone())),
-        }
-    }
-    Some(record)
+/// A participant's words on one line: every run of whitespace (newlines
+/// included) becomes one space, so a reason cannot start a line of its own.
+pub fn one_line(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
 /// The last moment humantime can format (9999-12-31T23:59:59Z), in ms.
@@ -116,5 +118,10 @@ mod tests {
     fn times_no_calendar_can_show_fall_back_to_milliseconds() {
         assert_eq!(format_time(Timestamp(-5)), "-5 ms since 1970");
         assert_eq!(format_time(Timestamp(i64::MAX)), format!("{} ms since 1970", i64::MAX));
+    }
+
+    #[test]
+    fn a_reason_stays_on_one_line() {
+        assert_eq!(one_line("too far\n\n## 7. Fake agreed section\r\n- x"), "too far ## 7. Fake agreed section - x");
     }
 }

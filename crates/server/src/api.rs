@@ -9,7 +9,9 @@ use accord_core::automerge::ChangeHash;
 use accord_core::{DocumentId, NegotiationView, NewProposal, ParticipantCode, ProposalId, StanceKind};
 use axum::Json;
 use axum::extract::{Path, Query, State};
-use axum::http::header::{CONTENT_TYPE, SET_COOKIE};
+use axum::http::header::{
+    CONTENT_DISPOSITION, CONTENT_SECURITY_POLICY, CONTENT_TYPE, SET_COOKIE, X_CONTENT_TYPE_OPTIONS,
+};
 use axum::http::{HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
@@ -362,15 +364,26 @@ pub async fn export(
     let id = negotiation_id(&session, &id)?;
     let format: accord_export::Format =
         query.get("format").map(String::as_str).unwrap_or("md").parse().map_err(ApiError::bad_request)?;
-    let (view, version) = state.with(|hub| hub.read(id, |n| Ok((n.view()?, n.version()))))?;
-    let bytes = accord_export::export(&view, &version, format);
+    let bytes = state.with(|hub| hub.read(id, |n| Ok(accord_export::export(n, format, None)?)))?;
     let content_type = match format {
         accord_export::Format::Markdown => "text/markdown; charset=utf-8",
         accord_export::Format::Html => "text/html; charset=utf-8",
         accord_export::Format::Akn => "application/akn+xml; charset=utf-8",
         accord_export::Format::Docx => "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
     };
-    Ok(([(CONTENT_TYPE, HeaderValue::from_static(content_type))], bytes).into_response())
+    let extension = match format {
+        accord_export::Format::Akn => "xml".to_string(),
+        other => other.to_string(),
+    };
+    let disposition = format!("attachment; filename=\"agreed-draft-{id}.{extension}\"");
+    let headers = [
+        (CONTENT_TYPE, HeaderValue::from_static(content_type)),
+        (CONTENT_DISPOSITION, HeaderValue::from_str(&disposition).map_err(|e| ApiError::internal(&e))?),
+        (X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")),
+        // An exported page runs nothing and fetches nothing: its style is inline.
+        (CONTENT_SECURITY_POLICY, HeaderValue::from_static("default-src 'none'; style-src 'unsafe-inline'")),
+    ];
+    Ok((headers, bytes).into_response())
 }
 
 /// `GET /api/health`: whether the server serves, and the sync endpoint's
