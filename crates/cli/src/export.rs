@@ -128,13 +128,18 @@ pub fn verify(store: &LocalStore, wanted: Option<&str>, file: &Path) -> Result<V
             Ok(Verified::Resaved)
         }
         accord_export::Verdict::Changed(differences) => {
-            let mut message = format!("{name} does NOT match the version it names ({fingerprint}): its text was changed");
+            let mut message =
+                format!("{name} does NOT match the version it names ({fingerprint}): its text was changed");
             for difference in differences {
                 let place = match difference.section.and_then(|n| view.section(n)) {
                     Some(section) => format!("section {} ({})", section.number, render::safe(&section.title)),
                     None => "the title, summary or footer".to_string(),
                 };
-                let _ = write!(message, "\n  {place} differs (exported [-...-], in the file {{+...+}}):\n    {}", render::safe(&difference.redline));
+                let _ = write!(
+                    message,
+                    "\n  {place} differs (exported [-...-], in the file {{+...+}}):\n    {}",
+                    render::safe(&difference.redline)
+                );
             }
             eprintln!("{message}");
             Ok(Verified::Changed)

@@ -18,7 +18,9 @@ use serde::Serialize;
 use similar::DiffOp;
 
 use crate::redline::{SegmentKind, diff_tokens, redline, tokens};
-use crate::{ChangeNote, Error, Negotiation, NegotiationView, ParticipantCode, ProposalId, Timestamp, Version, proposal_doc};
+use crate::{
+    ChangeNote, Error, Negotiation, NegotiationView, ParticipantCode, ProposalId, Timestamp, Version, proposal_doc,
+};
 
 /// A run of a redline with who made it and when (`None` for unchanged text,
 /// or a change no note names: one made by another tool).

@@ -26,7 +26,10 @@ mod tests {
     #[test]
     fn control_characters_are_refused_with_their_position() {
         let error = check("reason", "ok\u{1}").expect_err("refused");
-        assert_eq!(error.to_string(), "the reason holds a character that is not allowed in a text (U+0001 at character 3): remove it");
+        assert_eq!(
+            error.to_string(),
+            "the reason holds a character that is not allowed in a text (U+0001 at character 3): remove it"
+        );
         assert!(check("reason", "tab\tline\r\nnew é ✓ 𝄞").is_ok());
         assert!(check("reason", "\u{1b}[31m").is_err());
         assert!(check("reason", "\u{FFFF}").is_err());

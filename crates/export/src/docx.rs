@@ -25,9 +25,9 @@ use accord_core::redline::{SegmentKind, redline};
 use accord_core::{NegotiationView, ParticipantCode, ProposalView, Timestamp, Version};
 use docx_rs::{BreakType, Delete, Docx, Insert, Paragraph, Run, Style, StyleType};
 
+use crate::clean;
 use crate::draft::{self, Body, SectionDraft};
 use crate::record::{ApprovalRecord, format_time};
-use crate::clean;
 
 /// The custom document property naming the version exported, followed by
 /// [`AGAINST`] and the version the changes are shown against, if any. One
@@ -130,7 +130,9 @@ fn styled() -> Docx {
 fn summary(view: &NegotiationView, since: Option<&Version>) -> String {
     let deadline = view.deadline.map(|d| format!(" Consultation deadline: {}.", format_time(d))).unwrap_or_default();
     let shown = match since {
-        Some(then) => format!(" Tracked changes: what changed since version {}, by who changed it.", then.fingerprint()),
+        Some(then) => {
+            format!(" Tracked changes: what changed since version {}, by who changed it.", then.fingerprint())
+        }
         None => " Tracked changes: each wording against the base text, by who made each change.".to_string(),
     };
     format!("Agreed draft: {} of {} sections agreed.{deadline}{shown}", draft::agreed_count(view), view.sections.len())
@@ -164,12 +166,9 @@ fn section_paragraphs(doc: Docx, draft: &SectionDraft<'_>, changes: &TrackedChan
 
 /// One alternative of an unresolved section, as tracked changes.
 fn alternative_paragraphs(doc: Docx, proposal: &ProposalView, base: &str, changes: &TrackedChanges) -> Docx {
-    let against = if changes.since.is_some() { "changes since the earlier version" } else { "as changes to the base text" };
-    let title = format!(
-        "{}, {against} (wording of {}):",
-        draft::titled(proposal),
-        format_time(proposal.changed_at)
-    );
+    let against =
+        if changes.since.is_some() { "changes since the earlier version" } else { "as changes to the base text" };
+    let title = format!("{}, {against} (wording of {}):", draft::titled(proposal), format_time(proposal.changed_at));
     let doc = doc.add_paragraph(plain(&title).style("Heading2").keep_next(true));
     let wording = match changes.wordings.get(&proposal.id) {
         Some(segments) => authored(segments),

@@ -7,9 +7,9 @@ use std::fmt::Write;
 use accord_core::compromise::{Piece, PieceKind};
 use accord_core::{NegotiationView, Version};
 
-use crate::{VERSION_MARK, clean};
 use crate::draft::{self, Body, SectionDraft};
 use crate::record::{ApprovalRecord, format_time, one_line};
+use crate::{VERSION_MARK, clean};
 
 /// The agreed draft of `view` as Markdown: agreed sections as agreed,
 /// unresolved ones as their bracketed draft and every alternative in full,

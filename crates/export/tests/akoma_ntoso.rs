@@ -14,7 +14,7 @@ fn schema() -> PathBuf {
 
 fn fixture_akn() -> String {
     let negotiation = fixture::load("hlcp-cybersecurity").expect("fixture");
-    String::from_utf8(export(&negotiation.view().expect("view"), &negotiation.version(), Format::Akn)).expect("utf-8")
+    String::from_utf8(export(&negotiation, Format::Akn, None).expect("export")).expect("utf-8")
 }
 
 /// `xmllint --schema` on `xml`: whether it is valid, and what xmllint said.
