@@ -175,7 +175,7 @@ fn a_whole_negotiation_of_topic_four_from_the_command_line() {
     assert!(topic4.contains("involving all stakeholders"), "{topic4}");
     assert!(topic4.contains("Adopted by HLCP"), "{topic4}");
     assert!(!topic4.contains("[Alt"), "an agreed section has no brackets: {topic4}");
-    assert!(markdown.contains("[Alt"), "topic 5 stays unresolved, so something is bracketed");
+    assert!(markdown.contains("\\[**Alt 1 (HLCM):**"), "topic 5 stays unresolved, so its wording is bracketed");
 
     let history = store.ok(&["history", "--section", "4"]);
     assert!(history.contains("HLCP") && history.contains("adopted Alt 4"), "{history}");
@@ -357,4 +357,185 @@ fn docx_and_akoma_ntoso_exports_verify_and_a_docx_against_an_earlier_export_trac
     assert!(refused.contains("--format docx"), "{refused}");
     let refused = store.fails(&["export", "--format", "docx", "--against", "yesterday-ish", "-o", &since]);
     assert!(refused.contains("neither a file, nor a version, nor a time"), "{refused}");
+}
+
+/// A DOCX with `word/document.xml` rewritten by `change`, zipped again with `method`.
+fn rezipped(docx: &[u8], method: zip::CompressionMethod, change: impl Fn(&str) -> String) -> Vec<u8> {
+    use std::io::{Cursor, Read, Write};
+    let mut archive = zip::ZipArchive::new(Cursor::new(docx)).expect("a zip");
+    let mut out = zip::ZipWriter::new(Cursor::new(Vec::new()));
+    let options = zip::write::SimpleFileOptions::default().compression_method(method);
+    for index in 0..archive.len() {
+        let mut entry = archive.by_index(index).expect("entry");
+        let name = entry.name().to_string();
+        let mut contents = Vec::new();
+        entry.read_to_end(&mut contents).expect("read");
+        if name == "word/document.xml" {
+            contents = change(&String::from_utf8(contents).expect("utf-8")).into_bytes();
+        }
+        out.start_file(name, options).expect("start");
+        out.write_all(&contents).expect("write");
+    }
+    out.finish().expect("finish").into_inner()
+}
+
+impl Store {
+    /// Runs `accord verify FILE`: its exit status, standard output and error.
+    fn verify(&self, file: &Path) -> (Option<i32>, String, String) {
+        let output = self.run(&["verify", file.to_str().expect("path")]);
+        let text = |bytes: Vec<u8>| String::from_utf8(bytes).expect("utf-8");
+        (output.status.code(), text(output.stdout), text(output.stderr))
+    }
+}
+
+#[test]
+fn verify_tells_a_re_saved_file_from_a_changed_text() {
+    let store = Store::with_fixture("resaved");
+    let (md, docx) = (store.0.join("draft.md"), store.0.join("draft.docx"));
+    store.ok(&["export", "-o", md.to_str().expect("path")]);
+    store.ok(&["export", "--format", "docx", "-o", docx.to_str().expect("path")]);
+    assert_eq!(store.verify(&md).0, Some(0));
+    let exported_md = std::fs::read_to_string(&md).expect("read");
+    let exported_docx = std::fs::read(&docx).expect("read");
+
+    // Saved again: Windows line ends; the same parts zipped again with compression.
+    std::fs::write(&md, exported_md.replace('\n', "\r\n")).expect("write");
+    let (code, said, _) = store.verify(&md);
+    assert_eq!(code, Some(3), "{said}");
+    assert!(said.contains("the text is identical to the agreed version") && said.contains("re-saved"), "{said}");
+    std::fs::write(&docx, rezipped(&exported_docx, zip::CompressionMethod::Deflated, str::to_string)).expect("write");
+    let (code, said, _) = store.verify(&docx);
+    assert_eq!(code, Some(3), "{said}");
+    assert!(said.contains("re-saved"), "{said}");
+
+    // One word changed in topic 4: named, with its redline.
+    std::fs::write(&md, exported_md.replace("annually", "biennially")).expect("write");
+    let (code, _, said) = store.verify(&md);
+    assert_eq!(code, Some(4), "{said}");
+    assert!(said.contains("does NOT match") && said.contains("section 4 (Topic 4"), "{said}");
+    assert!(said.contains("[-annually-]{+biennially+}"), "{said}");
+    assert!(!said.contains("section 2"), "only topic 4 says it: {said}");
+    let changed =
+        rezipped(&exported_docx, zip::CompressionMethod::Deflated, |xml| xml.replace("annually", "biennially"));
+    std::fs::write(&docx, changed).expect("write");
+    let (code, _, said) = store.verify(&docx);
+    assert_eq!(code, Some(4), "{said}");
+    assert!(said.contains("section 4 (Topic 4") && said.contains("biennially"), "{said}");
+}
+
+#[test]
+fn a_docx_saved_again_by_libreoffice_says_the_same() {
+    let store = Store::with_fixture("lo-resave");
+    let (docx, resaved) = (store.0.join("draft.docx"), store.0.join("resaved.docx"));
+    store.ok(&["export", "--format", "docx", "-o", docx.to_str().expect("path")]);
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/lo/docx_review.py");
+    let output = Command::new("/usr/bin/python3")
+        .arg(script)
+        .args(["resave", docx.to_str().expect("path"), resaved.to_str().expect("path")])
+        .output()
+        .expect("python3 runs (.ci/run installs libreoffice-writer-nogui python3-uno)");
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    assert_ne!(
+        std::fs::read(&resaved).expect("read"),
+        std::fs::read(&docx).expect("read"),
+        "LibreOffice wrote its own file"
+    );
+    let (code, said, error) = store.verify(&resaved);
+    assert_eq!(code, Some(3), "{said}{error}");
+}
+
+#[test]
+fn control_characters_are_refused_and_never_reach_the_terminal() {
+    let store = Store::with_fixture("control");
+    let alt1 = proposal_id(&store.status(), 4, "Alt 1");
+    let before = store.snapshot();
+    let refused = store.fails(&["stance", "--proposal", &alt1, "--as", "DESA", "object", "--reason", "no\u{1b}[2J"]);
+    assert!(refused.contains("U+001B at character 3"), "{refused}");
+    let text = store.text_file("bell.txt", "A text with a bell \u{7} inside.");
+    let refused = store.fails(&["edit", "--proposal", &alt1, "--as", "UNSEC", "--text-file", &text]);
+    assert!(refused.contains("U+0007 at character 20"), "{refused}");
+    assert!(store.snapshot() == before, "a refused command changed the store");
+    // A C1 control (XML allows it, terminals may act on it) is shown escaped.
+    store.ok(&["stance", "--proposal", &alt1, "--as", "DESA", "object", "--reason", "csi \u{9b}2J here"]);
+    let status = store.ok(&["status"]);
+    assert!(status.contains("csi \\u{9b}2J here"), "{status}");
+    assert!(!status.contains('\u{9b}'));
+}
+
+#[test]
+fn a_redline_since_a_version_names_who_made_each_change() {
+    let store = Store::with_fixture("since");
+    let alt3 = proposal_id(&store.status(), 4, "Alt 3");
+    let text = section(&store.status(), 4)["proposals"]
+        .as_array()
+        .expect("proposals")
+        .iter()
+        .find(|p| p["id"] == alt3.as_str())
+        .expect("alt 3")["text"]
+        .as_str()
+        .expect("text")
+        .to_string();
+    let edited =
+        store.text_file("alt3.txt", &text.replace("fundamental freedoms", "human rights and fundamental freedoms"));
+    let output = Command::new(env!("CARGO_BIN_EXE_accord"))
+        .arg("--store")
+        .arg(store.0.join("data"))
+        .args(["edit", "--proposal", &alt3, "--as", "OHCHR", "--text-file", &edited])
+        .env("ACCORD_NOW", "2026-11-09T15:30:00Z")
+        .output()
+        .expect("run");
+    assert!(output.status.success());
+    let shown = store.ok(&["redline", "--section", "4", "--to", &alt3, "--since", "2026-11-09T00:00:00Z"]);
+    assert!(shown.contains("{+human rights and +}(OHCHR 2026-11-09 15:30 UTC)"), "{shown}");
+    let json: Value = serde_json::from_str(&store.ok(&[
+        "redline",
+        "--section",
+        "4",
+        "--to",
+        &alt3,
+        "--since",
+        "2026-11-09T00:00:00Z",
+        "--json",
+    ]))
+    .expect("json");
+    let changed: Vec<&Value> = json.as_array().expect("runs").iter().filter(|s| s["kind"] != "equal").collect();
+    assert_eq!(changed.len(), 1, "{json}");
+    assert_eq!(changed[0]["text"], "human rights and ");
+    assert_eq!(changed[0]["by"], "OHCHR");
+}
+
+#[test]
+fn every_live_proposal_is_rebuilt_from_the_compromise_of_topic_four() {
+    let store = Store::with_fixture("faithful");
+    let draft: Value = serde_json::from_str(&store.ok(&["compromise", "--section", "4", "--json"])).expect("json");
+    let status = store.status();
+    let proposals = section(&status, 4)["proposals"].as_array().expect("proposals").clone();
+    for proposal in proposals.iter().filter(|p| p["withdrawn"] == false) {
+        let label = proposal["label"].as_str().expect("label");
+        let mut rebuilt = String::new();
+        for part in draft["parts"].as_array().expect("parts") {
+            match part["kind"].as_str() {
+                Some("text") => rebuilt.push_str(part["text"].as_str().expect("text")),
+                _ => {
+                    let options = part["alternatives"].as_array().expect("options");
+                    let mine: Vec<&Value> = options
+                        .iter()
+                        .filter(|o| o["labels"].as_array().expect("labels").iter().any(|l| l == label))
+                        .collect();
+                    assert_eq!(mine.len(), 1, "{label} is offered exactly once in every bracket");
+                    rebuilt.push_str(mine[0]["text"].as_str().expect("text"));
+                }
+            }
+        }
+        assert_eq!(rebuilt, proposal["text"].as_str().expect("text"), "{label} rebuilt from the draft");
+    }
+    // Words only Alt 1 has are never outside a bracket.
+    let outside: String = draft["parts"]
+        .as_array()
+        .expect("parts")
+        .iter()
+        .filter(|p| p["kind"] == "text")
+        .map(|p| p["text"].as_str().expect("text"))
+        .collect();
+    assert!(!outside.contains("continue to") && !outside.contains("shared calendar"), "{outside}");
 }
