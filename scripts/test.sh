@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs every test of the workspace: unit, property and end-to-end tests,
-# including the browser tests (chromium) and the interop test with the
+# including the browser tests (chromium), the DOCX checks in LibreOffice
+# (tests/lo/docx_review.py) and the interop test with the
 # official JavaScript automerge-repo client, installed here from the npm
 # registry as tests/js/package-lock.json pins it. Screenshots of the UI land
 # in target/browser-artifacts.
@@ -16,6 +17,10 @@ if ! command -v xmllint >/dev/null; then
 fi
 if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; then
     echo "the browser tests need Debian's chromium and chromedriver (apt-get install chromium chromium-driver)" >&2
+    exit 1
+fi
+if ! command -v soffice >/dev/null || ! /usr/bin/python3 -c "import uno" 2>/dev/null; then
+    echo "the DOCX tests need LibreOffice and its Python bridge (apt-get install libreoffice-writer-nogui python3-uno)" >&2
     exit 1
 fi
 npm ci --prefix tests/js --no-audit --no-fund --loglevel=error

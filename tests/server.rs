@@ -81,6 +81,30 @@ async fn every_write_is_authorized_by_the_rules() {
         ),
         ("DESA", Method::PUT, stance("DESA"), json!({"stance": "object"}), StatusCode::BAD_REQUEST, "needs a reason"),
         (
+            "DESA",
+            Method::PUT,
+            stance("DESA"),
+            json!({"stance": "object", "reason": "no\u{1b}[2J"}),
+            StatusCode::BAD_REQUEST,
+            "U+001B at character 3",
+        ),
+        (
+            "UNSEC",
+            Method::PUT,
+            format!("/api/proposals/{alt1}/text"),
+            json!({"text": "A bell \u{7}.", "base_heads": proposal(&view, 4, "Alt 1")["heads"]}),
+            StatusCode::BAD_REQUEST,
+            "U+0007 at character 8",
+        ),
+        (
+            "ITU",
+            Method::POST,
+            format!("/api/negotiations/{negotiation}/sections/4/proposals"),
+            json!({"label": "Alt\u{0}9", "text": "x"}),
+            StatusCode::BAD_REQUEST,
+            "the label holds a character that is not allowed",
+        ),
+        (
             "HLCP",
             Method::POST,
             format!("/api/negotiations/{negotiation}/sections/4/adopt"),
@@ -547,6 +571,10 @@ async fn every_export_format_is_served_with_its_content_type_and_verifies() {
         assert_eq!(response.status(), StatusCode::OK, "{format}");
         let served = response.headers()["content-type"].to_str().expect("ascii").to_string();
         assert!(served.starts_with(content_type), "{format}: {served}");
+        let header = |name: &str| response.headers()[name].to_str().expect("ascii").to_string();
+        assert_eq!(header("x-content-type-options"), "nosniff");
+        assert!(header("content-security-policy").starts_with("default-src 'none'"), "{format}");
+        assert!(header("content-disposition").starts_with("attachment; filename=\"agreed-draft-"), "{format}");
         let file = server.store.join(format!("served.{format}"));
         std::fs::write(&file, response.bytes().await.expect("body")).expect("write");
         let checked = accord(&server.store, &["verify", file.to_str().expect("utf-8")]);

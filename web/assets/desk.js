@@ -63,7 +63,7 @@ async function fill(app, section, key, draftBox, chartBox) {
   }
   try {
     const [compromise, points] = await data;
-    draftBox.replaceChildren(...bracketed(compromise.text),
+    draftBox.replaceChildren(...bracketed(compromise.pieces),
       h("p", { class: "muted" }, `${compromise.brackets} bracketed disagreement(s).`));
     chartBox.replaceChildren(chart(points, app.state.view.participants.filter((p) => p.role !== "observer").length));
   } catch (error) {
@@ -72,18 +72,18 @@ async function fill(app, section, key, draftBox, chartBox) {
   }
 }
 
-/** The draft with each [bracket] marked. */
-function bracketed(text) {
-  const parts = [];
-  let depth = 0;
-  let current = "";
-  for (const ch of text) {
-    if (ch === "[" && depth++ === 0) { parts.push(current); current = "["; continue; }
-    current += ch;
-    if (ch === "]" && depth > 0 && --depth === 0) { parts.push(h("mark", { class: "bracket" }, current)); current = ""; }
+/** The draft from its pieces: each [bracket] marked, labels in bold, every text a text node. */
+function bracketed(pieces) {
+  const out = [];
+  let bracket = null;
+  for (const piece of pieces) {
+    if (piece.kind === "open") bracket = h("mark", { class: "bracket" }, piece.text);
+    else if (piece.kind === "close") { bracket.append(piece.text); out.push(bracket); bracket = null; }
+    else if (piece.kind === "label") bracket.append(h("strong", {}, piece.text));
+    else if (bracket) bracket.append(piece.text);
+    else out.push(piece.text);
   }
-  parts.push(current);
-  return parts;
+  return out;
 }
 
 function adoptControl(app, section, proposal) {

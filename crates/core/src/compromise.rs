@@ -251,7 +251,8 @@ fn alternative(indexes: &[usize], text: String, proposals: &[MergeInput<'_>]) ->
 
 /// What a piece of a rendered draft is, so each format can mark brackets
 /// its own way and escape what participants wrote.
-#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+#[derive(Clone, Copy, PartialEq, Eq, Debug, Serialize)]
+#[serde(rename_all = "lowercase")]
 pub enum PieceKind {
     /// Text every proposal shares (participants' words).
     Common,
@@ -269,7 +270,7 @@ pub enum PieceKind {
 }
 
 /// A piece of a rendered draft.
-#[derive(Clone, PartialEq, Eq, Debug)]
+#[derive(Clone, PartialEq, Eq, Debug, Serialize)]
 pub struct Piece {
     /// What it is.
     pub kind: PieceKind,

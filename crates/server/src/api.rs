@@ -302,7 +302,7 @@ pub async fn redline(
 
 /// `GET /api/negotiations/{id}/sections/{number}/compromise`.
 #[utoipa::path(get, path = "/api/negotiations/{id}/sections/{number}/compromise", tag = "reading",
-    params(("id" = String, Path), ("number" = u32, Path)), responses((status = 200, description = "The compromise draft with its brackets")))]
+    params(("id" = String, Path), ("number" = u32, Path)), responses((status = 200, description = "The compromise draft: text, parts (common text, or each wording with its labels and sponsors) and pieces to render it (common, open, label, wording, separator, close)")))]
 pub async fn compromise(
     State(state): State<AppState>,
     session: Session,
@@ -310,7 +310,11 @@ pub async fn compromise(
 ) -> Result<Json<Value>, ApiError> {
     let view = view_of(&state, negotiation_id(&session, &id)?)?;
     let section = view.section(section_number(&number)?).ok_or_else(|| ApiError::not_found("no such section"))?;
-    Ok(Json(json!(section.compromise())))
+    let compromise = section.compromise();
+    let pieces = compromise.pieces();
+    let mut answer = json!(compromise);
+    answer["pieces"] = json!(pieces);
+    Ok(Json(answer))
 }
 
 /// The most points a convergence chart gets (spread over the section's history).
