@@ -10,7 +10,7 @@ use std::path::PathBuf;
 use std::process::Command;
 
 use accord_core::automerge::transaction::Transactable;
-use accord_core::automerge::{ObjType, ROOT, ReadDoc};
+use accord_core::automerge::{ROOT, ReadDoc};
 use accord_core::{
     Attribution, DocumentId, Error, Negotiation, NewParticipant, NewProposal, ProposalId, Role, StanceKind, Timestamp,
 };
