@@ -2,8 +2,8 @@
 //
 // The browser sends its whole text with the heads it was based on; the
 // server applies it as a change concurrent with whatever landed since and
-// answers the merged text and new heads (DESIGN.md, "editing from the
-// browser"). So the editor only keeps: the text and heads it last agreed
+// answers the merged text and new heads (ARCHITECTURE.md, "Browser
+// edits"). So the editor only keeps: the text and heads it last agreed
 // with the server, one request in flight, and the keys typed meanwhile,
 // which it replays onto the merged text when the answer comes. Other
 // sponsors' words arrive on the live socket and are merged in the same

@@ -1,6 +1,6 @@
 //! The `accord` command: negotiate on a local store from the terminal.
 //!
-//! Glue only (DESIGN.md invariant 1): [`args`] knows argv, [`store`] the
+//! Glue only (ARCHITECTURE.md, invariant 1): [`args`] knows argv, [`store`] the
 //! files, [`render`] the terminal; every rule is in accord-core.
 
 mod args;

@@ -1,6 +1,8 @@
 //! Redline of a ~10,000-word text against a 90%-similar version, next to
 //! calling `similar` directly with the same algorithm (word diff of the same
-//! two texts) in the same run. Goals: p99 <= 10 ms, median ratio <= 1.1.
+//! two texts) in the same run; the readable fold of short unchanged runs is
+//! included. Goals: p99 <= 10 ms, ratio <= 1.2. Then the marks of the HLCP
+//! fixture's redlines before and after the fold.
 //!
 //! The text is the final text of the automerge-paper trace (Martin
 //! Kleppmann, CC BY 4.0), cut to 10,000 words; the other version changes
@@ -10,7 +12,7 @@ mod common;
 
 use std::time::{Duration, Instant};
 
-use accord_core::redline::{ALGORITHM, redline};
+use accord_core::redline::{ALGORITHM, Redline, SegmentKind, exact_redline, redline};
 use common::{Stats, load_trace, ms, print_machine};
 use similar::TextDiff;
 
@@ -58,6 +60,44 @@ fn main() {
         ours.median.as_secs_f64() / raw.median.as_secs_f64(),
         ours.p99.as_secs_f64() / raw.p99.as_secs_f64()
     );
+    fixture_marks();
+}
+
+/// Marks (deleted or inserted runs) of every redline between topic 4's
+/// base text and proposals, before and after folding, and how many
+/// rewritten places (runs of changes between unchanged text) they mark.
+fn fixture_marks() {
+    let view = accord_core::fixture::load("hlcp-cybersecurity").expect("fixture").view().expect("view");
+    let section = view.section(4).expect("topic 4");
+    let mut texts = vec![("base".to_string(), section.base_text.clone())];
+    texts.extend(section.live_proposals().map(|p| (p.label.clone(), p.text.clone())));
+    println!(
+        "\n| topic 4 redline | marks, word diff | marks, readable | places changed | marks per place before -> after |"
+    );
+    println!("|---|---|---|---|---|");
+    for (i, (from, old)) in texts.iter().enumerate() {
+        for (to, new) in &texts[i + 1..] {
+            let (before, after) = (exact_redline(old, new), redline(old, new));
+            let places = places(&after);
+            println!(
+                "| {from} -> {to} | {} | {} | {places} | {:.1} -> {:.1} |",
+                marks(&before),
+                marks(&after),
+                marks(&before) as f64 / places as f64,
+                marks(&after) as f64 / places as f64
+            );
+        }
+    }
+}
+
+fn marks(redline: &Redline) -> usize {
+    redline.segments.iter().filter(|s| s.kind != SegmentKind::Equal).count()
+}
+
+/// Runs of changes between unchanged text.
+fn places(redline: &Redline) -> usize {
+    let changed: Vec<bool> = redline.segments.iter().map(|s| s.kind != SegmentKind::Equal).collect();
+    changed.iter().enumerate().filter(|(i, c)| **c && (*i == 0 || !changed[i - 1])).count().max(1)
 }
 
 /// `similar` on the same tokens accord diffs (words, spaces and punctuation apart).

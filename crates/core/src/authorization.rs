@@ -1,4 +1,4 @@
-//! Who may write what (DESIGN.md invariant 2), in one place.
+//! Who may write what (ARCHITECTURE.md, invariant 2), in one place.
 //!
 //! A participant writes only its own participant document and the proposals
 //! it sponsors; the chair and convenors also write the negotiation document;

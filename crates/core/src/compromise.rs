@@ -2,7 +2,7 @@
 //! they all say outside the brackets and where they differ, each wording in
 //! brackets the UN way: `[Alt 1 (UNSEC): ... / Alt 2 (DESA, UNCTAD): ...]`.
 //!
-//! It is faithful by construction (ARCHITECTURE.md, invariant 7): text
+//! It is faithful by construction (ARCHITECTURE.md, invariant 8): text
 //! outside brackets is in every live proposal; every bracket lists every
 //! live proposal exactly once (proposals with the same wording there share
 //! one option); picking a proposal's option in every bracket rebuilds its

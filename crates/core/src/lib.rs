@@ -1,7 +1,7 @@
 //! accord-core: the negotiation model of Accord, on automerge.
 //!
 //! A negotiation is a set of automerge documents split by owner (see
-//! DESIGN.md): one negotiation document written by the chair and convenors,
+//! ARCHITECTURE.md): one negotiation document written by the chair and convenors,
 //! one document per participant (its stances and sponsored proposals), and
 //! one per proposal (its text, written by its sponsors). [`Negotiation`]
 //! holds them and offers every write a participant can make; each write
@@ -11,8 +11,10 @@
 //! Reading composes the documents into a [`NegotiationView`]: stances and
 //! whether they are stale, the [`consensus`] rule's blockers, section status,
 //! outstanding disagreements and the text gap ([`convergence`]). On top of
-//! it: [`redline`] (word-level diffs), [`compromise`] (a three-way merge of
-//! all proposals with brackets where they collide) and [`history`].
+//! it: [`redline`] (readable word-level diffs), [`compromise`] (what every
+//! live proposal says, and each one's wording in brackets where they
+//! differ), [`authorship`] (who made each change a redline shows) and
+//! [`history`].
 
 pub mod attribution;
 pub mod authorization;

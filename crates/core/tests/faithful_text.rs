@@ -1,6 +1,7 @@
 //! Property tests of the texts a chair relies on: the compromise draft
 //! rebuilds every alternative exactly and brackets every disagreement
-//! (ARCHITECTURE.md, invariant 7), and a redline is exact whatever it folds.
+//! (ARCHITECTURE.md, invariant 8), and a redline is exact whatever it folds
+//! (invariant 9).
 
 use accord_core::ParticipantCode;
 use accord_core::compromise::{Compromise, CompromisePart, MergeInput, compromise};

@@ -1,6 +1,6 @@
 //! Property: replicas that apply random concurrent proposal edits and
 //! stances, and merge in random orders, end with identical views
-//! (DESIGN.md invariant 5); and each stance in the end is one that its
+//! (ARCHITECTURE.md, invariant 5); and each stance in the end is one that its
 //! participant actually recorded (checked against a trivial model).
 
 use std::collections::{BTreeMap, BTreeSet};
