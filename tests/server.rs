@@ -581,3 +581,30 @@ async fn every_export_format_is_served_with_its_content_type_and_verifies() {
         assert!(checked.contains("matches"), "{format}: {checked}");
     }
 }
+
+#[tokio::test]
+async fn a_redline_since_a_time_names_who_made_each_change() {
+    let server = Server::start("since");
+    let view = server.view().await;
+    let negotiation = view["id"].as_str().expect("id").to_string();
+    let alt3 = id_of(&view, 4, "Alt 3");
+    let old = proposal(&view, 4, "Alt 3")["text"].as_str().expect("text").to_string();
+    let new = old.replacen("fundamental freedoms", "human rights and fundamental freedoms", 1);
+    let body = json!({"text": new, "base_heads": proposal(&view, 4, "Alt 3")["heads"]});
+    let (status, answer) =
+        server.call(Some("OHCHR"), Method::PUT, &format!("/api/proposals/{alt3}/text"), Some(body)).await;
+    assert_eq!(status, StatusCode::OK, "{answer}");
+    let path = format!("/api/negotiations/{negotiation}/sections/4/redline?to={alt3}&since=2026-11-08T00:00:00Z");
+    let (status, answer) = server.call(Some("ITU"), Method::GET, &path, None).await;
+    assert_eq!(status, StatusCode::OK, "{answer}");
+    let changed: Vec<&Value> =
+        answer["segments"].as_array().expect("segments").iter().filter(|s| s["kind"] != "equal").collect();
+    assert_eq!(changed.len(), 1, "{answer}");
+    assert_eq!(changed[0]["kind"], "insert");
+    assert_eq!(changed[0]["text"], "human rights and ");
+    assert_eq!(changed[0]["by"], "OHCHR");
+    let bad = path.replace("2026-11-08T00:00:00Z", "yesterday");
+    let (status, answer) = server.call(Some("ITU"), Method::GET, &bad, None).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{answer}");
+    assert!(answer["error"].as_str().expect("error").contains("invalid time"), "{answer}");
+}

@@ -5,6 +5,7 @@
 use std::collections::HashMap;
 
 use accord_core::authorization::DocumentRole;
+use accord_core::authorship::Since;
 use accord_core::automerge::ChangeHash;
 use accord_core::{DocumentId, NegotiationView, NewProposal, ParticipantCode, ProposalId, StanceKind};
 use axum::Json;
@@ -271,33 +272,53 @@ pub async fn adopt(
     Ok(Json(json!({ "section": agreed })))
 }
 
-/// `GET /api/negotiations/{id}/sections/{number}/redline?from=base|ID&to=ID`.
+/// `GET /api/negotiations/{id}/sections/{number}/redline?from=base|ID&to=ID`, or
+/// `?to=ID&since=TIME`: what changed in that proposal since then, by whom.
 #[utoipa::path(get, path = "/api/negotiations/{id}/sections/{number}/redline", tag = "reading",
-    params(("id" = String, Path), ("number" = u32, Path), ("from" = Option<String>, Query, description = "`base` or a proposal id"), ("to" = String, Query, description = "A proposal id")),
-    responses((status = 200, description = "Segments and similarity")))]
+    params(("id" = String, Path), ("number" = u32, Path), ("from" = Option<String>, Query, description = "`base` or a proposal id"), ("to" = String, Query, description = "A proposal id"), ("since" = Option<String>, Query, description = "A time (RFC 3339): the changes to `to` since then, each run with `by` and `at`")),
+    responses((status = 200, description = "Segments (and similarity, without since)")))]
 pub async fn redline(
     State(state): State<AppState>,
     session: Session,
     Path((id, number)): Path<(String, String)>,
     Query(query): Query<HashMap<String, String>>,
 ) -> Result<Json<Value>, ApiError> {
-    let view = view_of(&state, negotiation_id(&session, &id)?)?;
+    let negotiation = negotiation_id(&session, &id)?;
+    let view = view_of(&state, negotiation)?;
     let section = view.section(section_number(&number)?).ok_or_else(|| ApiError::not_found("no such section"))?;
-    let text_of = |which: &str| -> Result<String, ApiError> {
-        if which == "base" {
-            return Ok(section.base_text.clone());
-        }
+    let proposal_of = |which: &str| -> Result<&accord_core::ProposalView, ApiError> {
         let id: ProposalId = which.parse()?;
         let proposal = section.proposals.iter().find(|p| p.id == id);
-        proposal
-            .map(|p| p.text.clone())
-            .ok_or_else(|| ApiError::not_found(format!("section {} has no proposal {id}", section.number)))
+        proposal.ok_or_else(|| ApiError::not_found(format!("section {} has no proposal {id}", section.number)))
     };
-    let from = text_of(query.get("from").map(String::as_str).unwrap_or("base"))?;
-    let to = text_of(
+    let to = proposal_of(
         query.get("to").ok_or_else(|| ApiError::bad_request("say which text to compare with: ?to=PROPOSAL_ID"))?,
     )?;
-    Ok(Json(json!(accord_core::redline::redline(&from, &to))))
+    if let Some(since) = query.get("since") {
+        let at = time_of(since)?;
+        let id = to.id;
+        let segments = state.with(|hub| {
+            hub.read(negotiation, |n| {
+                let heads = n.as_of(at).ok().and_then(|then| then.version().heads_of(&id.0)).unwrap_or_default();
+                Ok(n.authored_redline(&id, Since::Heads(&heads), None)?)
+            })
+        })?;
+        return Ok(Json(json!({ "segments": segments })));
+    }
+    let from = match query.get("from").map(String::as_str).unwrap_or("base") {
+        "base" => section.base_text.as_str(),
+        other => proposal_of(other)?.text.as_str(),
+    };
+    Ok(Json(json!(accord_core::redline::redline(from, &to.text))))
+}
+
+/// A time as RFC 3339 (`2026-11-03T12:00:00Z`).
+fn time_of(text: &str) -> Result<accord_core::Timestamp, ApiError> {
+    let time = humantime::parse_rfc3339_weak(text).map_err(|e| {
+        ApiError::bad_request(format!("invalid time {text:?}: {e}; write it like 2026-11-03T12:00:00Z"))
+    })?;
+    let millis = time.duration_since(std::time::UNIX_EPOCH).map(|d| d.as_millis()).unwrap_or(0);
+    Ok(accord_core::Timestamp(i64::try_from(millis).unwrap_or(i64::MAX)))
 }
 
 /// `GET /api/negotiations/{id}/sections/{number}/compromise`.
