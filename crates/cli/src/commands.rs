@@ -100,7 +100,7 @@ pub fn run(cli: Cli) -> Result<u8> {
         Command::Convergence { section, json } => {
             let negotiation = load(&store, wanted)?.negotiation;
             section_of(&negotiation.view()?, section)?;
-            let points = accord_core::convergence::history(&negotiation, section, CONVERGENCE_POINTS)?;
+            let points = accord_core::trend::history(&negotiation, section, CONVERGENCE_POINTS)?;
             if json {
                 println!("{}", serde_json::to_string_pretty(&points)?);
             } else {

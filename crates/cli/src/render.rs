@@ -6,9 +6,9 @@ use std::fmt::Write;
 
 use accord_core::authorship::AuthoredSegment;
 use accord_core::compromise::{Compromise, PieceKind};
-use accord_core::convergence::ConvergencePoint;
 use accord_core::history::HistoryEntry;
 use accord_core::redline::{Redline, SegmentKind};
+use accord_core::trend::ConvergencePoint;
 use accord_core::{NegotiationView, ProposalView, SectionView, StanceKind, StanceView};
 use accord_export::format_time;
 

@@ -7,7 +7,7 @@
 //! a peer sends, so both paths apply the same rule.
 
 use crate::negotiation_doc::Participant;
-use crate::{DocumentId, Error, ParticipantCode};
+use crate::{DocumentId, Error, ParticipantCode, Role};
 
 /// The kinds of document a negotiation is made of, with what decides who writes them.
 #[derive(Clone, Debug, PartialEq)]
@@ -60,7 +60,21 @@ pub(crate) fn check_sponsor(
     label: &str,
     sponsors: &[ParticipantCode],
 ) -> Result<(), Error> {
-    check_member(participants, who)?;
+    check_editor(participant(participants, who)?.role, who, label, sponsors)
+}
+
+/// `who`, whose role is `role`, may change the proposal with this label and
+/// these sponsors: the sponsor rule, for callers that already know the role
+/// (the keystroke path keeps roles between edits).
+pub(crate) fn check_editor(
+    role: Role,
+    who: &ParticipantCode,
+    label: &str,
+    sponsors: &[ParticipantCode],
+) -> Result<(), Error> {
+    if !role.is_member() {
+        return Err(Error::ObserverCannotWrite(who.clone()));
+    }
     if !sponsors.contains(who) {
         let sponsors = sponsors.iter().map(ToString::to_string).collect::<Vec<_>>().join(", ");
         return Err(Error::NotSponsor { who: who.clone(), label: label.to_string(), sponsors });

@@ -6,13 +6,14 @@
 //! current text. A `reserve` blocks until it is lifted; a stance given on an
 //! earlier text is stale and must be renewed. Whatever blocks is returned as
 //! a [`Blocker`] that says who and why, for the chair and for error messages.
+//! The rule reads stances only: the read model is built from it, not the
+//! other way round.
 
 use std::fmt;
 
 use serde::Serialize;
 
-use crate::view::ProposalView;
-use crate::{Participant, ParticipantCode, StanceKind};
+use crate::{Participant, ParticipantCode, StanceKind, Stances};
 
 /// One reason a proposal cannot be adopted yet.
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -74,31 +75,32 @@ impl fmt::Display for Blocker {
     }
 }
 
-/// Everything that keeps `proposal` from being adopted; empty when it can be.
-pub fn blockers(participants: &[Participant], proposal: &ProposalView) -> Vec<Blocker> {
+/// Everything that keeps a proposal with these `stances` from being
+/// adopted (a `withdrawn` one never can be); empty when it can be.
+pub fn blockers(participants: &[Participant], withdrawn: bool, stances: &Stances) -> Vec<Blocker> {
     let mut blockers = Vec::new();
-    if proposal.withdrawn {
+    if withdrawn {
         blockers.push(Blocker::Withdrawn);
     }
     for participant in participants {
-        if let Some(blocker) = blocker_of(participant, proposal) {
+        if let Some(blocker) = blocker_of(participant, stances) {
             blockers.push(blocker);
         }
     }
     blockers
 }
 
-/// Whether the consensus rule allows adopting `proposal` now.
-pub fn can_adopt(participants: &[Participant], proposal: &ProposalView) -> bool {
-    blockers(participants, proposal).is_empty()
+/// Whether the consensus rule allows adopting a live proposal with these `stances` now.
+pub fn can_adopt(participants: &[Participant], stances: &Stances) -> bool {
+    blockers(participants, false, stances).is_empty()
 }
 
-fn blocker_of(participant: &Participant, proposal: &ProposalView) -> Option<Blocker> {
+fn blocker_of(participant: &Participant, stances: &Stances) -> Option<Blocker> {
     if !participant.role.is_member() {
         return None;
     }
     let code = participant.code.clone();
-    let Some(stance) = proposal.stances.get(&participant.code) else {
+    let Some(stance) = stances.get(&participant.code) else {
         return Some(Blocker::NoStance { participant: code });
     };
     let (reason, stale) = (stance.reason.clone(), stance.stale);
@@ -112,12 +114,8 @@ fn blocker_of(participant: &Participant, proposal: &ProposalView) -> Option<Bloc
 
 #[cfg(test)]
 mod tests {
-    use std::collections::BTreeMap;
-
     use super::*;
-    use crate::convergence::Tally;
-    use crate::view::StanceView;
-    use crate::{DocumentId, ProposalId, Role};
+    use crate::{DocumentId, Role, StanceView};
 
     fn participant(code: &str, role: Role) -> Participant {
         Participant {
@@ -137,32 +135,15 @@ mod tests {
         ]
     }
 
-    fn proposal(stances: &[(&str, StanceKind, bool)]) -> ProposalView {
-        let stances = stances
+    fn proposal(stances: &[(&str, StanceKind, bool)]) -> Stances {
+        stances
             .iter()
             .map(|(code, stance, stale)| {
                 let view =
                     StanceView { stance: *stance, reason: "because".into(), stale: *stale, at: None, sponsor: false };
                 (code.parse().expect("valid code"), view)
             })
-            .collect::<BTreeMap<ParticipantCode, StanceView>>();
-        ProposalView {
-            id: ProposalId(DocumentId::derive("test", "p")),
-            section: 1,
-            label: "Alt 1".into(),
-            sponsors: vec![],
-            rationale: String::new(),
-            text: "text".into(),
-            withdrawn: false,
-            heads: vec![],
-            created_at: crate::Timestamp(0),
-            changed_at: crate::Timestamp(0),
-            stances,
-            tally: Tally::default(),
-            adoptable: false,
-            blockers: vec![],
-            comments: vec![],
-        }
+            .collect()
     }
 
     use StanceKind::*;
@@ -177,7 +158,7 @@ mod tests {
     fn observers_are_not_needed_for_consensus() {
         let p = proposal(&[("CHAIR", Support, false), ("ITU", Support, false), ("DESA", Support, false)]);
         assert!(
-            blockers(&table(), &p)
+            blockers(&table(), false, &p)
                 .iter()
                 .all(|b| !matches!(b, Blocker::NoStance { participant } if participant.as_str() == "UNU"))
         );
@@ -187,13 +168,16 @@ mod tests {
     #[test]
     fn a_missing_stance_blocks() {
         let p = proposal(&[("CHAIR", Support, false), ("ITU", Support, false)]);
-        assert_eq!(blockers(&table(), &p), vec![Blocker::NoStance { participant: "DESA".parse().expect("code") }]);
+        assert_eq!(
+            blockers(&table(), false, &p),
+            vec![Blocker::NoStance { participant: "DESA".parse().expect("code") }]
+        );
     }
 
     #[test]
     fn an_objection_blocks_and_names_its_reason() {
         let p = proposal(&[("CHAIR", Support, false), ("ITU", Support, false), ("DESA", Object, false)]);
-        let found = blockers(&table(), &p);
+        let found = blockers(&table(), false, &p);
         assert_eq!(found.len(), 1);
         assert_eq!(found[0].to_string(), "DESA objects: because");
     }
@@ -201,19 +185,19 @@ mod tests {
     #[test]
     fn a_reservation_blocks_until_lifted() {
         let p = proposal(&[("CHAIR", Support, false), ("ITU", Reserve, false), ("DESA", Support, false)]);
-        assert!(matches!(blockers(&table(), &p)[..], [Blocker::Reserves { .. }]));
+        assert!(matches!(blockers(&table(), false, &p)[..], [Blocker::Reserves { .. }]));
     }
 
     #[test]
     fn a_stale_acceptance_blocks() {
         let p = proposal(&[("CHAIR", Support, false), ("ITU", Support, true), ("DESA", Support, false)]);
-        assert!(matches!(blockers(&table(), &p)[..], [Blocker::Stale { stance: Support, .. }]));
+        assert!(matches!(blockers(&table(), false, &p)[..], [Blocker::Stale { stance: Support, .. }]));
     }
 
     #[test]
     fn a_stale_objection_still_blocks() {
         let p = proposal(&[("CHAIR", Support, false), ("ITU", Support, false), ("DESA", Object, true)]);
-        assert!(matches!(blockers(&table(), &p)[..], [Blocker::Objects { stale: true, .. }]));
+        assert!(matches!(blockers(&table(), false, &p)[..], [Blocker::Objects { stale: true, .. }]));
     }
 
     #[test]
@@ -229,8 +213,7 @@ mod tests {
 
     #[test]
     fn a_withdrawn_proposal_cannot_be_adopted() {
-        let mut p = proposal(&[("CHAIR", Support, false), ("ITU", Support, false), ("DESA", Support, false)]);
-        p.withdrawn = true;
-        assert_eq!(blockers(&table(), &p), vec![Blocker::Withdrawn]);
+        let p = proposal(&[("CHAIR", Support, false), ("ITU", Support, false), ("DESA", Support, false)]);
+        assert_eq!(blockers(&table(), true, &p), vec![Blocker::Withdrawn]);
     }
 }

@@ -35,11 +35,15 @@ mod ids;
 mod late_edit;
 mod negotiation;
 mod negotiation_doc;
+mod negotiation_writes;
 mod participant_doc;
+mod participant_writes;
 mod proposal_doc;
+mod proposal_writes;
 pub mod redline;
 mod role;
 mod stance;
+pub mod trend;
 mod version;
 pub mod view;
 
@@ -52,9 +56,9 @@ pub use negotiation::{Negotiation, NewParticipant, NewProposal, Splice};
 pub use negotiation_doc::{Adoption, Participant};
 pub use participant_doc::StanceRecord;
 pub use role::Role;
-pub use stance::StanceKind;
+pub use stance::{StanceKind, StanceView, Stances};
 pub use version::Version;
-pub use view::{NegotiationView, ProposalView, SectionView, StanceView};
+pub use view::{NegotiationView, ProposalView, SectionView};
 
 /// Re-exported so callers load and save documents with the same automerge.
 pub use automerge;

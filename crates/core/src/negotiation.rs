@@ -8,21 +8,18 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use automerge::transaction::Transactable;
 use automerge::{Automerge, ChangeHash, ReadDoc};
 
 use crate::authorization::{self, DocumentRole};
 use crate::characters;
-use crate::consensus;
 use crate::distances::Distances;
-use crate::document::{self, actor_for, note, text_fingerprint};
+use crate::document::{self, actor_for, note};
 use crate::edit_target::EditTargets;
-use crate::late_edit;
-use crate::negotiation_doc::{self, Adoption, NegotiationRecord, Participant};
-use crate::participant_doc::{self, StanceRecord};
-use crate::proposal_doc::{self, NewProposalRecord, ProposalRecord};
+use crate::negotiation_doc::{self, NegotiationRecord, Participant};
+use crate::participant_doc;
+use crate::proposal_doc::{self, ProposalRecord};
 use crate::view::{self, NegotiationView};
-use crate::{Attribution, DocumentId, Error, ParticipantCode, ProposalId, Role, StanceKind, Timestamp};
+use crate::{Attribution, DocumentId, Error, ParticipantCode, ProposalId, Role, Timestamp};
 
 /// One negotiation: its negotiation document, one document per participant
 /// and one per proposal, held in memory. Storage is the caller's: load the
@@ -32,10 +29,10 @@ use crate::{Attribution, DocumentId, Error, ParticipantCode, ProposalId, Role, S
 pub struct Negotiation {
     id: DocumentId,
     replica: String,
-    docs: BTreeMap<DocumentId, Automerge>,
-    dirty: BTreeSet<DocumentId>,
+    pub(crate) docs: BTreeMap<DocumentId, Automerge>,
+    pub(crate) dirty: BTreeSet<DocumentId>,
     /// What the keystroke path keeps between edits.
-    edit_targets: EditTargets,
+    pub(crate) edit_targets: EditTargets,
     /// Distances between proposal texts already computed, for the text gap.
     distances: Distances,
 }
@@ -78,7 +75,6 @@ pub struct Splice {
     /// What it inserts.
     pub insert: String,
 }
-
 impl Negotiation {
     /// Starts a new negotiation chaired by `chair`; `replica` names this copy
     /// (one per machine or store) so each participant writes with its own actor here.
@@ -203,328 +199,6 @@ impl Negotiation {
         view::build(self)
     }
 
-    /// Adds a participant (chair or convenor only). Its own document is
-    /// created by its first write.
-    pub fn add_participant(&mut self, new: NewParticipant, by: &Attribution) -> Result<(), Error> {
-        let participants = self.participants()?;
-        authorization::check_chair(&participants, &by.by, "add participants")?;
-        if participants.iter().any(|p| p.code == new.code) {
-            return Err(Error::DuplicateParticipant(new.code));
-        }
-        self.insert_participant(new, by)
-    }
-
-    fn insert_participant(&mut self, new: NewParticipant, by: &Attribution) -> Result<(), Error> {
-        characters::check("participant name", &new.name)?;
-        let participant = Participant {
-            document: participant_doc::document_id(self.id, &new.code),
-            code: new.code,
-            name: new.name,
-            role: new.role,
-        };
-        let what = format!("added participant {} ({})", participant.code, participant.role);
-        self.write_negotiation(by, &what, None, |tx| negotiation_doc::put_participant(tx, &participant))
-    }
-
-    /// Adds a section with its base text (chair or convenor only).
-    pub fn add_section(
-        &mut self,
-        number: u32,
-        title: &str,
-        lead: &ParticipantCode,
-        base_text: &str,
-        by: &Attribution,
-    ) -> Result<(), Error> {
-        let record = self.record()?;
-        authorization::check_chair(&record.participants, &by.by, "add sections")?;
-        authorization::participant(&record.participants, lead)?;
-        characters::check("section title", title)?;
-        characters::check("base text", base_text)?;
-        if number == 0 {
-            return Err(Error::InvalidSection);
-        }
-        if record.sections.iter().any(|s| s.number == number) {
-            return Err(Error::DuplicateSection(number));
-        }
-        let what = format!("added section {number}: {title}");
-        self.write_negotiation(by, &what, Some(number), |tx| {
-            negotiation_doc::put_section(tx, number, title, lead, base_text)
-        })
-    }
-
-    /// Replaces a section's base text (chair or convenor only).
-    pub fn set_base_text(&mut self, number: u32, text: &str, by: &Attribution) -> Result<(), Error> {
-        let record = self.record()?;
-        authorization::check_chair(&record.participants, &by.by, "change base texts")?;
-        characters::check("base text", text)?;
-        section(&record, number)?;
-        let what = format!("changed the base text of section {number}");
-        self.write_negotiation(by, &what, Some(number), |tx| negotiation_doc::update_base_text(tx, number, text))
-    }
-
-    /// Sets the deadline of the consultation window (chair or convenor only).
-    pub fn set_deadline(&mut self, deadline: Timestamp, by: &Attribution) -> Result<(), Error> {
-        authorization::check_chair(&self.participants()?, &by.by, "set the deadline")?;
-        self.write_negotiation(by, "set the deadline", None, |tx| negotiation_doc::put_deadline(tx, deadline))
-    }
-
-    /// Puts forward a proposal for a section; the proposer and cosponsors sponsor it.
-    pub fn propose(&mut self, new: NewProposal, by: &Attribution) -> Result<ProposalId, Error> {
-        let record = self.record()?;
-        authorization::check_member(&record.participants, &by.by)?;
-        section(&record, new.section)?;
-        let sponsors = self.check_new_proposal(&record, &new, by)?;
-        let mut doc = Automerge::new();
-        let fields = NewProposalRecord {
-            section: new.section,
-            label: new.label.trim(),
-            rationale: &new.rationale,
-            sponsors: &sponsors,
-            text: &new.text,
-            created_at: by.at,
-        };
-        let what = format!("proposed {}", fields.label);
-        document::write(&mut doc, self.actor(by), &note(by, &what, Some(new.section)), |tx| {
-            proposal_doc::init(tx, &fields)
-        })?;
-        self.write_own(by, &what, Some(new.section), |tx| participant_doc::put_sponsored(tx, &new.id, new.section))?;
-        self.docs.insert(new.id.0, doc);
-        self.dirty.insert(new.id.0);
-        Ok(new.id)
-    }
-
-    /// Joins a proposal as sponsor: `by` must have been named a sponsor by
-    /// its proposer. Only then does `by` hold the implicit support of a sponsor.
-    pub fn cosponsor(&mut self, id: &ProposalId, by: &Attribution) -> Result<(), Error> {
-        let proposal = self.check_proposal_write(id, by)?;
-        let what = format!("joined {} as sponsor", proposal.label);
-        self.write_own(by, &what, Some(proposal.section), |tx| participant_doc::put_sponsored(tx, id, proposal.section))
-    }
-
-    fn check_new_proposal(
-        &self,
-        record: &NegotiationRecord,
-        new: &NewProposal,
-        by: &Attribution,
-    ) -> Result<Vec<ParticipantCode>, Error> {
-        if self.docs.contains_key(&new.id.0) {
-            return Err(Error::DuplicateProposal(new.id));
-        }
-        let label = new.label.trim();
-        if label.is_empty() {
-            return Err(Error::EmptyLabel);
-        }
-        characters::check("label", label)?;
-        characters::check("proposal text", &new.text)?;
-        characters::check("rationale", &new.rationale)?;
-        let view = self.view()?;
-        let taken = view.section(new.section).is_some_and(|s| s.live_proposals().any(|p| p.label == label));
-        if taken {
-            return Err(Error::DuplicateLabel { section: new.section, label: label.to_string() });
-        }
-        let mut sponsors = vec![by.by.clone()];
-        for cosponsor in &new.cosponsors {
-            authorization::check_member(&record.participants, cosponsor)?;
-            if !sponsors.contains(cosponsor) {
-                sponsors.push(cosponsor.clone());
-            }
-        }
-        Ok(sponsors)
-    }
-
-    /// Replaces a proposal's text (sponsors only), as minimal splices so
-    /// concurrent edits of other sponsors merge.
-    pub fn edit_proposal(&mut self, id: &ProposalId, text: &str, by: &Attribution) -> Result<(), Error> {
-        let proposal = self.check_proposal_write(id, by)?;
-        characters::check("proposal text", text)?;
-        let what = format!("edited {}", proposal.label);
-        self.write_to(id.0, by, &what, Some(proposal.section), |tx| {
-            let obj = proposal_doc::text_obj(tx)?;
-            tx.update_text(&obj, text)?;
-            Ok(())
-        })
-    }
-
-    /// Replaces a proposal's text as edited on a copy made at `base_heads`
-    /// (sponsors only): the difference between the text at those heads and
-    /// `text` is applied to the current text (see [`crate::late_edit`]), so
-    /// other sponsors' newer edits are kept. Returns the merged text and new heads.
-    pub fn edit_proposal_at(
-        &mut self,
-        id: &ProposalId,
-        base_heads: &[ChangeHash],
-        text: &str,
-        by: &Attribution,
-    ) -> Result<(String, Vec<ChangeHash>), Error> {
-        let proposal = self.check_proposal_write(id, by)?;
-        characters::check("proposal text", text)?;
-        let doc = self.docs.get(&id.0).ok_or(Error::UnknownProposal(*id))?;
-        check_base_heads(doc, base_heads)?;
-        let obj = proposal_doc::text_obj(doc)?;
-        let late = if base_heads == doc.get_heads().as_slice() {
-            None
-        } else {
-            Some(late_edit::splices_onto_current(doc, &obj, base_heads, text)?)
-        };
-        let note = note(by, format!("edited {}", proposal.label), Some(proposal.section));
-        let actor = self.actor(by);
-        let doc = self.docs.get_mut(&id.0).ok_or(Error::UnknownProposal(*id))?;
-        document::write(doc, actor, &note, |tx| {
-            match &late {
-                None => tx.update_text(&obj, text)?,
-                Some(splices) => {
-                    for splice in splices {
-                        let delete = isize::try_from(splice.delete).expect("bounded by the text length");
-                        tx.splice_text(&obj, splice.pos, delete, &splice.insert)?;
-                    }
-                }
-            }
-            Ok(())
-        })?;
-        self.dirty.insert(id.0);
-        Ok((doc.text(&obj)?, doc.get_heads()))
-    }
-
-    /// Applies splices to a proposal's text in one change (sponsors only):
-    /// the path for keystroke-level editors.
-    pub fn splice_proposal(&mut self, id: &ProposalId, splices: &[Splice], by: &Attribution) -> Result<(), Error> {
-        let negotiation_doc = self.docs.get(&self.id).ok_or_else(|| Error::DocumentNotHeld(self.id))?;
-        if !self.edit_targets.role(self.id, negotiation_doc, &by.by)?.is_member() {
-            return Err(Error::ObserverCannotWrite(by.by.clone()));
-        }
-        let doc = self.docs.get_mut(&id.0).ok_or(Error::UnknownProposal(*id))?;
-        let target = self.edit_targets.proposal(id.0, doc)?;
-        if target.withdrawn {
-            return Err(Error::Withdrawn(target.label.clone()));
-        }
-        if !target.sponsors.contains(&by.by) {
-            let sponsors = target.sponsors.iter().map(ToString::to_string).collect::<Vec<_>>().join(", ");
-            return Err(Error::NotSponsor { who: by.by.clone(), label: target.label.clone(), sponsors });
-        }
-        for splice in splices {
-            characters::check("proposal text", &splice.insert)?;
-        }
-        let len = target.length_after(splices)?;
-        let note = note(by, String::new(), None);
-        let actor = actor_for(&by.by, &self.replica);
-        document::write(doc, actor, &note, |tx| {
-            for splice in splices {
-                let delete = isize::try_from(splice.delete).expect("bounded by the text length");
-                tx.splice_text(&target.text, splice.pos, delete, &splice.insert)?;
-            }
-            Ok(())
-        })?;
-        target.advance(doc.get_heads(), len);
-        self.dirty.insert(id.0);
-        Ok(())
-    }
-
-    /// Withdraws a proposal (sponsors only).
-    pub fn withdraw(&mut self, id: &ProposalId, by: &Attribution) -> Result<(), Error> {
-        let proposal = self.check_proposal_write(id, by)?;
-        let what = format!("withdrew {}", proposal.label);
-        self.write_to(id.0, by, &what, Some(proposal.section), proposal_doc::put_withdrawn)
-    }
-
-    fn check_proposal_write(&self, id: &ProposalId, by: &Attribution) -> Result<ProposalRecord, Error> {
-        let proposal = self.proposal(id)?;
-        authorization::check_sponsor(&self.participants()?, &by.by, &proposal.label, &proposal.sponsors)?;
-        if proposal.withdrawn {
-            return Err(Error::Withdrawn(proposal.label));
-        }
-        Ok(proposal)
-    }
-
-    /// Records `by`'s stance on the proposal's current version, replacing any earlier one.
-    pub fn record_stance(
-        &mut self,
-        id: &ProposalId,
-        kind: StanceKind,
-        reason: &str,
-        by: &Attribution,
-    ) -> Result<(), Error> {
-        authorization::check_member(&self.participants()?, &by.by)?;
-        let reason = reason.trim();
-        characters::check("reason", reason)?;
-        if kind == StanceKind::Object && reason.is_empty() {
-            return Err(Error::ObjectionNeedsReason);
-        }
-        let proposal = self.proposal(id)?;
-        if proposal.withdrawn {
-            return Err(Error::Withdrawn(proposal.label));
-        }
-        let stance = StanceRecord {
-            kind,
-            reason: reason.to_string(),
-            at: by.at,
-            heads: self.proposal_heads(id)?.iter().map(ToString::to_string).collect(),
-            text_sha: text_fingerprint(&proposal.text),
-        };
-        let what = format!("recorded {kind} on {}", proposal.label);
-        self.write_own(by, &what, Some(proposal.section), |tx| participant_doc::put_stance(tx, id, &stance))
-    }
-
-    /// Comments on characters `start..end` of a proposal's current text
-    /// (any member; observers write nothing). `id` is the caller's choice.
-    pub fn comment(
-        &mut self,
-        proposal: &ProposalId,
-        id: &str,
-        start: usize,
-        end: usize,
-        text: &str,
-        by: &Attribution,
-    ) -> Result<(), Error> {
-        authorization::check_member(&self.participants()?, &by.by)?;
-        characters::check("comment", text)?;
-        let fields = self.proposal(proposal)?;
-        let doc = self.docs.get(&proposal.0).ok_or(Error::UnknownProposal(*proposal))?;
-        let (first, last) = crate::comment::anchor(doc, &proposal_doc::text_obj(doc)?, id, start, end, text)?;
-        let record = crate::comment::CommentRecord {
-            id: id.to_string(),
-            proposal: *proposal,
-            first,
-            last,
-            text: text.trim().to_string(),
-            at: by.at,
-        };
-        let what = format!("commented on {}", fields.label);
-        self.write_own(by, &what, Some(fields.section), |tx| participant_doc::put_comment(tx, &record))
-    }
-
-    /// Adopts a proposal as the section's agreed text (chair or convenor),
-    /// if the consensus rule allows; otherwise says who blocks and why.
-    pub fn adopt(&mut self, number: u32, id: &ProposalId, by: &Attribution) -> Result<(), Error> {
-        let record = self.record()?;
-        authorization::check_chair(&record.participants, &by.by, "adopt a proposal")?;
-        if let Some(agreed) = &section(&record, number)?.agreed {
-            return Err(Error::AlreadyAgreed { section: number, label: agreed.label.clone() });
-        }
-        let view = self.view()?;
-        let proposal = view.proposal(id).ok_or(Error::UnknownProposal(*id))?;
-        if proposal.section != number {
-            return Err(Error::WrongSection {
-                label: proposal.label.clone(),
-                requested: number,
-                actual: proposal.section,
-            });
-        }
-        let blockers = consensus::blockers(&view.participants, proposal);
-        if !blockers.is_empty() {
-            return Err(Error::ConsensusNotReached { label: proposal.label.clone(), blockers });
-        }
-        let adoption = Adoption {
-            text: proposal.text.clone(),
-            proposal: *id,
-            label: proposal.label.clone(),
-            by: by.by.clone(),
-            at: by.at,
-            proposal_heads: proposal.heads.clone(),
-        };
-        let what = format!("adopted {} as the agreed text of section {number}", proposal.label);
-        self.write_negotiation(by, &what, Some(number), |tx| negotiation_doc::put_adoption(tx, number, &adoption))
-    }
-
     /// The current heads of a proposal's document.
     pub fn proposal_heads(&self, id: &ProposalId) -> Result<Vec<ChangeHash>, Error> {
         Ok(self.docs.get(&id.0).ok_or(Error::UnknownProposal(*id))?.get_heads())
@@ -618,11 +292,11 @@ impl Negotiation {
         proposal_doc::read(doc)
     }
 
-    fn actor(&self, by: &Attribution) -> automerge::ActorId {
+    pub(crate) fn actor(&self, by: &Attribution) -> automerge::ActorId {
         actor_for(&by.by, &self.replica)
     }
 
-    fn write_negotiation(
+    pub(crate) fn write_negotiation(
         &mut self,
         by: &Attribution,
         what: &str,
@@ -633,7 +307,7 @@ impl Negotiation {
     }
 
     /// Writes `by`'s own participant document, creating it on first use.
-    fn write_own(
+    pub(crate) fn write_own(
         &mut self,
         by: &Attribution,
         what: &str,
@@ -649,7 +323,7 @@ impl Negotiation {
         result
     }
 
-    fn write_to(
+    pub(crate) fn write_to(
         &mut self,
         id: DocumentId,
         by: &Attribution,
@@ -665,21 +339,7 @@ impl Negotiation {
     }
 }
 
-/// The most heads an edit may name: a text has as many heads as concurrent
-/// writers, and a long list only costs look-ups.
-const MAX_BASE_HEADS: usize = 64;
-
-/// Heads an edit was based on must be some, not too many, and all known.
-fn check_base_heads(doc: &Automerge, base_heads: &[ChangeHash]) -> Result<(), Error> {
-    if base_heads.is_empty() || base_heads.len() > MAX_BASE_HEADS {
-        return Err(Error::InvalidHeads(format!("{} heads", base_heads.len())));
-    }
-    match doc.get_missing_deps(base_heads).first() {
-        Some(unknown) if base_heads.contains(unknown) => Err(Error::UnknownHeads(unknown.to_string())),
-        _ => Ok(()),
-    }
-}
-
-fn section(record: &NegotiationRecord, number: u32) -> Result<&negotiation_doc::SectionRecord, Error> {
+/// The section numbered `number`, or an error.
+pub(crate) fn section(record: &NegotiationRecord, number: u32) -> Result<&negotiation_doc::SectionRecord, Error> {
     record.sections.iter().find(|s| s.number == number).ok_or(Error::UnknownSection(number))
 }

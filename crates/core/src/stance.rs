@@ -1,11 +1,12 @@
 //! Stances: one participant's position on one proposal at one version of its text.
 
+use std::collections::BTreeMap;
 use std::fmt;
 use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
 
-use crate::Error;
+use crate::{Error, ParticipantCode, Timestamp};
 
 /// The four positions a participant can take on a proposal.
 #[derive(Clone, Copy, PartialEq, Eq, Debug, Serialize, Deserialize, PartialOrd, Ord, Hash)]
@@ -57,3 +58,21 @@ impl FromStr for StanceKind {
         }
     }
 }
+
+/// One participant's stance on one proposal.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct StanceView {
+    /// The position.
+    pub stance: StanceKind,
+    /// Why.
+    pub reason: String,
+    /// Given on an earlier text than the current one.
+    pub stale: bool,
+    /// When it was given (`None` for a sponsor's implicit support).
+    pub at: Option<Timestamp>,
+    /// Whether this participant sponsors the proposal and confirmed it.
+    pub sponsor: bool,
+}
+
+/// The stances on one proposal, by participant.
+pub type Stances = BTreeMap<ParticipantCode, StanceView>;

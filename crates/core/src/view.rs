@@ -12,13 +12,16 @@ use serde::Serialize;
 
 use crate::comment::CommentView;
 use crate::consensus::{self, Blocker};
-use crate::convergence::{self, Outstanding, SectionStatus, Tally};
+use crate::convergence::{self, Outstanding, SectionStatus, Standing, Tally};
 use crate::distances::Distances;
 use crate::document::{last_changed, text_fingerprint};
 use crate::negotiation_doc::{Adoption, SectionRecord};
 use crate::participant_doc::{self, ParticipantRecord};
 use crate::proposal_doc::{self, ProposalRecord};
-use crate::{DocumentId, Error, Negotiation, Participant, ParticipantCode, ProposalId, StanceKind, Timestamp};
+use crate::{
+    DocumentId, Error, Negotiation, Participant, ParticipantCode, ProposalId, StanceKind, StanceView, Stances,
+    Timestamp,
+};
 
 /// A whole negotiation as participants see it.
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -99,7 +102,7 @@ pub struct ProposalView {
     /// proposal (the date its wording carries in exports).
     pub changed_at: Timestamp,
     /// Stances by participant; sponsors who confirmed sponsorship hold an implicit support.
-    pub stances: BTreeMap<ParticipantCode, StanceView>,
+    pub stances: Stances,
     /// Stances counted over members.
     pub tally: Tally,
     /// Whether the consensus rule allows adopting it now.
@@ -108,21 +111,6 @@ pub struct ProposalView {
     pub blockers: Vec<Blocker>,
     /// Comments on passages of its text, oldest first.
     pub comments: Vec<CommentView>,
-}
-
-/// One participant's stance on one proposal.
-#[derive(Clone, Debug, PartialEq, Serialize)]
-pub struct StanceView {
-    /// The position.
-    pub stance: StanceKind,
-    /// Why.
-    pub reason: String,
-    /// Given on an earlier text than the current one.
-    pub stale: bool,
-    /// When it was given (`None` for a sponsor's implicit support).
-    pub at: Option<Timestamp>,
-    /// Whether this participant sponsors the proposal and confirmed it.
-    pub sponsor: bool,
 }
 
 impl NegotiationView {
@@ -264,8 +252,8 @@ fn proposal_view(
         blockers: Vec::new(),
         comments: Vec::new(),
     };
-    view.tally = convergence::tally(participants, &view);
-    view.blockers = consensus::blockers(participants, &view);
+    view.tally = convergence::tally(participants, &view.stances);
+    view.blockers = consensus::blockers(participants, view.withdrawn, &view.stances);
     view.adoptable = view.blockers.is_empty();
     view
 }
@@ -273,16 +261,19 @@ fn proposal_view(
 fn section_view(section: SectionRecord, proposals: &[ProposalView], distances: &Distances) -> SectionView {
     let proposals: Vec<ProposalView> = proposals.iter().filter(|p| p.section == section.number).cloned().collect();
     let live: Vec<&ProposalView> = proposals.iter().filter(|p| !p.withdrawn).collect();
+    let standings: Vec<Standing> = live.iter().map(|p| Standing { tally: p.tally, adoptable: p.adoptable }).collect();
+    let texts: Vec<&str> = live.iter().map(|p| p.text.as_str()).collect();
+    let outstanding = live.iter().flat_map(|p| convergence::outstanding(p.id, &p.label, &p.stances)).collect();
     SectionView {
         number: section.number,
         title: section.title,
         lead: section.lead,
-        status: convergence::status(section.agreed.is_some(), &live),
+        status: convergence::status(section.agreed.is_some(), &standings),
         base_text: section.base_text,
         agreed_text: section.agreed.as_ref().map(|a| a.text.clone()),
         adoption: section.agreed,
-        text_gap: convergence::text_gap(&live, distances),
-        outstanding: convergence::outstanding(&live),
+        text_gap: convergence::text_gap(&texts, distances),
+        outstanding,
         proposals,
     }
 }

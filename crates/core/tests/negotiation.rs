@@ -199,7 +199,7 @@ fn history_attributes_every_change_and_reads_the_past() {
 #[test]
 fn convergence_history_follows_the_fixture_over_time() {
     let n = fixture::load("hlcp-cybersecurity").expect("fixture loads");
-    let points = accord_core::convergence::history(&n, 4, 100).expect("history");
+    let points = accord_core::trend::history(&n, 4, 100).expect("history");
     assert!(points.len() > 5);
     assert!(points.windows(2).all(|w| w[0].at < w[1].at));
     assert_eq!(points.last().expect("a point").status, SectionStatus::Blocked);

@@ -356,7 +356,7 @@ pub async fn convergence(
             if n.view()?.section(number).is_none() {
                 return Err(ApiError::not_found(format!("no section {number}")));
             }
-            Ok(accord_core::convergence::history(n, number, CONVERGENCE_POINTS)?)
+            Ok(accord_core::trend::history(n, number, CONVERGENCE_POINTS)?)
         })
     })?;
     Ok(Json(json!(points)))

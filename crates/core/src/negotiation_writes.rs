@@ -1,0 +1,111 @@
+//! Writes to the negotiation document (chair and convenors): participants,
+//! sections and base texts, the deadline, and adoptions, which the
+//! consensus rule must allow.
+
+use crate::authorization;
+use crate::characters;
+use crate::consensus;
+use crate::negotiation::section;
+use crate::negotiation_doc::{self, Adoption, Participant};
+use crate::participant_doc;
+use crate::{Attribution, Error, Negotiation, NewParticipant, ParticipantCode, ProposalId, Timestamp};
+
+impl Negotiation {
+    /// Adds a participant (chair or convenor only). Its own document is
+    /// created by its first write.
+    pub fn add_participant(&mut self, new: NewParticipant, by: &Attribution) -> Result<(), Error> {
+        let participants = self.participants()?;
+        authorization::check_chair(&participants, &by.by, "add participants")?;
+        if participants.iter().any(|p| p.code == new.code) {
+            return Err(Error::DuplicateParticipant(new.code));
+        }
+        self.insert_participant(new, by)
+    }
+
+    pub(crate) fn insert_participant(&mut self, new: NewParticipant, by: &Attribution) -> Result<(), Error> {
+        characters::check("participant name", &new.name)?;
+        let participant = Participant {
+            document: participant_doc::document_id(self.id(), &new.code),
+            code: new.code,
+            name: new.name,
+            role: new.role,
+        };
+        let what = format!("added participant {} ({})", participant.code, participant.role);
+        self.write_negotiation(by, &what, None, |tx| negotiation_doc::put_participant(tx, &participant))
+    }
+
+    /// Adds a section with its base text (chair or convenor only).
+    pub fn add_section(
+        &mut self,
+        number: u32,
+        title: &str,
+        lead: &ParticipantCode,
+        base_text: &str,
+        by: &Attribution,
+    ) -> Result<(), Error> {
+        let record = self.record()?;
+        authorization::check_chair(&record.participants, &by.by, "add sections")?;
+        authorization::participant(&record.participants, lead)?;
+        characters::check("section title", title)?;
+        characters::check("base text", base_text)?;
+        if number == 0 {
+            return Err(Error::InvalidSection);
+        }
+        if record.sections.iter().any(|s| s.number == number) {
+            return Err(Error::DuplicateSection(number));
+        }
+        let what = format!("added section {number}: {title}");
+        self.write_negotiation(by, &what, Some(number), |tx| {
+            negotiation_doc::put_section(tx, number, title, lead, base_text)
+        })
+    }
+
+    /// Replaces a section's base text (chair or convenor only).
+    pub fn set_base_text(&mut self, number: u32, text: &str, by: &Attribution) -> Result<(), Error> {
+        let record = self.record()?;
+        authorization::check_chair(&record.participants, &by.by, "change base texts")?;
+        characters::check("base text", text)?;
+        section(&record, number)?;
+        let what = format!("changed the base text of section {number}");
+        self.write_negotiation(by, &what, Some(number), |tx| negotiation_doc::update_base_text(tx, number, text))
+    }
+
+    /// Sets the deadline of the consultation window (chair or convenor only).
+    pub fn set_deadline(&mut self, deadline: Timestamp, by: &Attribution) -> Result<(), Error> {
+        authorization::check_chair(&self.participants()?, &by.by, "set the deadline")?;
+        self.write_negotiation(by, "set the deadline", None, |tx| negotiation_doc::put_deadline(tx, deadline))
+    }
+
+    /// Adopts a proposal as the section's agreed text (chair or convenor),
+    /// if the consensus rule allows; otherwise says who blocks and why.
+    pub fn adopt(&mut self, number: u32, id: &ProposalId, by: &Attribution) -> Result<(), Error> {
+        let record = self.record()?;
+        authorization::check_chair(&record.participants, &by.by, "adopt a proposal")?;
+        if let Some(agreed) = &section(&record, number)?.agreed {
+            return Err(Error::AlreadyAgreed { section: number, label: agreed.label.clone() });
+        }
+        let view = self.view()?;
+        let proposal = view.proposal(id).ok_or(Error::UnknownProposal(*id))?;
+        if proposal.section != number {
+            return Err(Error::WrongSection {
+                label: proposal.label.clone(),
+                requested: number,
+                actual: proposal.section,
+            });
+        }
+        let blockers = consensus::blockers(&view.participants, proposal.withdrawn, &proposal.stances);
+        if !blockers.is_empty() {
+            return Err(Error::ConsensusNotReached { label: proposal.label.clone(), blockers });
+        }
+        let adoption = Adoption {
+            text: proposal.text.clone(),
+            proposal: *id,
+            label: proposal.label.clone(),
+            by: by.by.clone(),
+            at: by.at,
+            proposal_heads: proposal.heads.clone(),
+        };
+        let what = format!("adopted {} as the agreed text of section {number}", proposal.label);
+        self.write_negotiation(by, &what, Some(number), |tx| negotiation_doc::put_adoption(tx, number, &adoption))
+    }
+}
