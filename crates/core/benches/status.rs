@@ -1,5 +1,6 @@
 //! Status of the HLCP fixture grown to 30 participants and 20 proposals per
-//! section, every member with a stance on every proposal: milliseconds per
+//! section, every member but its sponsor with a stance on each added proposal
+//! (the fixture's own proposals keep the fixture's stances): milliseconds per
 //! `Negotiation::view()` (the status call), next to reading the same
 //! documents raw (automerge `hydrate` of every document) in the same run.
 
@@ -55,7 +56,7 @@ fn code(text: &str) -> ParticipantCode {
 }
 
 /// The fixture plus members P13..P30 and proposals up to 20 per section,
-/// each a variation of the base text, with a stance from every member.
+/// each a variation of the base text, with a stance from every member but its sponsor.
 fn grown_fixture() -> Negotiation {
     let mut n = fixture::load("hlcp-cybersecurity").expect("fixture");
     let at = |minute: i64| Timestamp(1_800_000_000_000 + minute * 60_000);
