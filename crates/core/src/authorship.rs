@@ -17,7 +17,7 @@ use automerge::{Automerge, ChangeHash, ObjId, ReadDoc, ScalarValueRef, ValueRef,
 use serde::Serialize;
 use similar::DiffOp;
 
-use crate::redline::{SegmentKind, diff_tokens, redline, tokens};
+use crate::redline::{SegmentKind, char_offsets, diff_tokens, redline, tokens};
 use crate::{
     ChangeNote, Error, Negotiation, NegotiationView, ParticipantCode, ProposalId, Timestamp, Version, proposal_doc,
 };
@@ -271,8 +271,8 @@ impl<'d> Authors<'d> {
 fn bridged(base: &str, first: &Characters) -> Characters {
     let first_text = first.text();
     let (base_tokens, first_tokens) = (tokens(base), tokens(&first_text));
-    let base_starts = char_starts(&base_tokens);
-    let first_starts = char_starts(&first_tokens);
+    let base_starts = char_offsets(&base_tokens);
+    let first_starts = char_offsets(&first_tokens);
     let mut elements = vec![None; base.chars().count()];
     for op in diff_tokens(&base_tokens, &first_tokens) {
         if let DiffOp::Equal { old_index, new_index, len } = op {
@@ -284,18 +284,6 @@ fn bridged(base: &str, first: &Characters) -> Characters {
         }
     }
     Characters { chars: base.chars().collect(), elements }
-}
-
-/// The character offset where each token starts, and the total at the end.
-fn char_starts(tokens: &[&str]) -> Vec<usize> {
-    let mut starts = Vec::with_capacity(tokens.len() + 1);
-    let mut at = 0;
-    for token in tokens {
-        starts.push(at);
-        at += token.chars().count();
-    }
-    starts.push(at);
-    starts
 }
 
 /// The redline from `old` to `new`, each changed run split by author:

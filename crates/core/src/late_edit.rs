@@ -15,7 +15,7 @@ use std::ops::Range;
 use automerge::{Automerge, ChangeHash, ObjId, ReadDoc};
 use similar::{Algorithm, DiffOp, capture_diff_slices};
 
-use crate::redline::tokens;
+use crate::redline::{char_offsets, tokens};
 use crate::{Error, Splice};
 
 /// The splices that bring `new`'s changes (relative to the text at
@@ -108,18 +108,6 @@ impl PositionMap {
     fn len(&self) -> usize {
         self.runs.last().map_or(0, |(_, to, _)| to.end)
     }
-}
-
-/// The character offset at which each token starts, and one more for the end.
-fn char_offsets(tokens: &[&str]) -> Vec<usize> {
-    let mut starts = Vec::with_capacity(tokens.len() + 1);
-    let mut offset = 0;
-    for token in tokens {
-        starts.push(offset);
-        offset += token.chars().count();
-    }
-    starts.push(offset);
-    starts
 }
 
 #[cfg(test)]

@@ -144,6 +144,18 @@ pub(crate) fn whole_words(text: &str) -> Vec<&str> {
     out
 }
 
+/// The character offset at which each token starts, and one more for the end.
+pub(crate) fn char_offsets(tokens: &[&str]) -> Vec<usize> {
+    let mut starts = Vec::with_capacity(tokens.len() + 1);
+    let mut offset = 0;
+    for token in tokens {
+        starts.push(offset);
+        offset += token.chars().count();
+    }
+    starts.push(offset);
+    starts
+}
+
 /// Cuts a text into runs of non-whitespace and runs of whitespace.
 fn words(text: &str) -> Vec<&str> {
     cut(text, |ch| if ch.is_whitespace() { TokenClass::Space } else { TokenClass::Word })
@@ -234,8 +246,19 @@ fn flush(out: &mut Vec<Segment>, deleted: &mut String, inserted: &mut String) {
 /// Whether an unchanged run is short enough to fold: few words, and no
 /// sentence or paragraph ends in it.
 fn foldable(text: &str) -> bool {
-    let words = tokens(text).iter().filter(|t| t.starts_with(|c: char| TokenClass::of(c) == TokenClass::Word)).count();
-    words <= FOLDED_WORDS && !ends_sentence(text)
+    let mut words = 0;
+    let mut in_word = false;
+    for ch in text.chars() {
+        let word = TokenClass::of(ch) == TokenClass::Word;
+        if word && !in_word {
+            words += 1;
+            if words > FOLDED_WORDS {
+                return false;
+            }
+        }
+        in_word = word;
+    }
+    !ends_sentence(text)
 }
 
 fn ends_sentence(text: &str) -> bool {

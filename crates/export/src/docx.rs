@@ -280,27 +280,22 @@ fn tracked(mut doc: Docx, changes: &[Change]) -> Docx {
 
 /// A run of text where a single newline is a line break.
 fn text_run(text: &str) -> Run {
-    let mut run = Run::new();
-    for (n, line) in clean(text).split('\n').enumerate() {
-        if n > 0 {
-            run = run.add_break(BreakType::TextWrapping);
-        }
-        if !line.is_empty() {
-            run = run.add_text(line);
-        }
-    }
-    run
+    run_of(text, |run, line| run.add_text(line))
 }
 
 /// A deleted run (its text as `w:delText`), a single newline a line break.
 fn deleted_run(text: &str) -> Run {
+    run_of(text, |run, line| run.add_delete_text(line))
+}
+
+fn run_of(text: &str, add: fn(Run, &str) -> Run) -> Run {
     let mut run = Run::new();
     for (n, line) in clean(text).split('\n').enumerate() {
         if n > 0 {
             run = run.add_break(BreakType::TextWrapping);
         }
         if !line.is_empty() {
-            run = run.add_delete_text(line);
+            run = add(run, line);
         }
     }
     run
