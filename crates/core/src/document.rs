@@ -6,7 +6,7 @@ use automerge::{ActorId, Automerge, ObjId, ObjType, ReadDoc, Value};
 use sha2::{Digest, Sha256};
 
 use crate::fields::malformed;
-use crate::{Attribution, ChangeNote, Error, ParticipantCode, Timestamp};
+use crate::{Attribution, ChangeNote, Error, ParticipantCode, Splice, Timestamp};
 
 /// The id of a nested object of the given type; `None` when absent. For
 /// the write path, which needs object ids; reading goes through [`crate::fields`].
@@ -35,6 +35,19 @@ pub(crate) fn put_str_list(tx: &mut Transaction<'_>, obj: &ObjId, key: &str, ite
     let list = tx.put_object(obj, key, ObjType::List)?;
     for (index, item) in items.iter().enumerate() {
         tx.insert(&list, index, item.as_str())?;
+    }
+    Ok(())
+}
+
+/// Applies splices to a text in order, each to the text the one before left.
+pub(crate) fn apply_splices(
+    tx: &mut automerge::transaction::Transaction<'_>,
+    text: &automerge::ObjId,
+    splices: &[Splice],
+) -> Result<(), Error> {
+    for splice in splices {
+        let delete = isize::try_from(splice.delete).expect("bounded by the text length");
+        tx.splice_text(text, splice.pos, delete, &splice.insert)?;
     }
     Ok(())
 }

@@ -172,8 +172,8 @@ pub(crate) fn put_section(
 pub(crate) fn update_base_text(tx: &mut Transaction<'_>, number: u32, text: &str) -> Result<(), Error> {
     let entry = section_entry(tx, number)?;
     let base = require_obj(tx, &entry, "base_text", ObjType::Text)?;
-    tx.update_text(&base, text)?;
-    Ok(())
+    let splices = crate::late_edit::splices_between(&tx.text(&base)?, text);
+    crate::document::apply_splices(tx, &base, &splices)
 }
 
 /// Records an adoption as the section's agreed text.

@@ -7,7 +7,7 @@ use automerge::{Automerge, ChangeHash, ReadDoc};
 
 use crate::authorization;
 use crate::characters;
-use crate::document::{self, actor_for, note};
+use crate::document::{self, actor_for, apply_splices, note};
 use crate::late_edit;
 use crate::negotiation::section;
 use crate::negotiation_doc::NegotiationRecord;
@@ -77,11 +77,11 @@ impl Negotiation {
     pub fn edit_proposal(&mut self, id: &ProposalId, text: &str, by: &Attribution) -> Result<(), Error> {
         let proposal = self.check_proposal_write(id, by)?;
         characters::check("proposal text", text)?;
+        let splices = late_edit::splices_between(&proposal.text, text);
         let what = format!("edited {}", proposal.label);
         self.write_to(id.0, by, &what, Some(proposal.section), |tx| {
             let obj = proposal_doc::text_obj(tx)?;
-            tx.update_text(&obj, text)?;
-            Ok(())
+            apply_splices(tx, &obj, &splices)
         })
     }
 
@@ -101,26 +101,15 @@ impl Negotiation {
         let doc = self.docs.get(&id.0).ok_or(Error::UnknownProposal(*id))?;
         check_base_heads(doc, base_heads)?;
         let obj = proposal_doc::text_obj(doc)?;
-        let late = if base_heads == doc.get_heads().as_slice() {
-            None
+        let splices = if base_heads == doc.get_heads().as_slice() {
+            late_edit::splices_between(&proposal.text, text)
         } else {
-            Some(late_edit::splices_onto_current(doc, &obj, base_heads, text)?)
+            late_edit::splices_onto_current(doc, &obj, base_heads, text)?
         };
         let note = note(by, format!("edited {}", proposal.label), Some(proposal.section));
         let actor = self.actor(by);
         let doc = self.docs.get_mut(&id.0).ok_or(Error::UnknownProposal(*id))?;
-        document::write(doc, actor, &note, |tx| {
-            match &late {
-                None => tx.update_text(&obj, text)?,
-                Some(splices) => {
-                    for splice in splices {
-                        let delete = isize::try_from(splice.delete).expect("bounded by the text length");
-                        tx.splice_text(&obj, splice.pos, delete, &splice.insert)?;
-                    }
-                }
-            }
-            Ok(())
-        })?;
+        document::write(doc, actor, &note, |tx| apply_splices(tx, &obj, &splices))?;
         self.dirty.insert(id.0);
         Ok((doc.text(&obj)?, doc.get_heads()))
     }
@@ -142,13 +131,7 @@ impl Negotiation {
             characters::check("proposal text", &splice.insert)?;
         }
         let len = target.length_after(splices)?;
-        document::write(doc, actor, &note(by, String::new(), None), |tx| {
-            for splice in splices {
-                let delete = isize::try_from(splice.delete).expect("bounded by the text length");
-                tx.splice_text(&target.text, splice.pos, delete, &splice.insert)?;
-            }
-            Ok(())
-        })?;
+        document::write(doc, actor, &note(by, String::new(), None), |tx| apply_splices(tx, &target.text, splices))?;
         target.advance(doc.get_heads(), len);
         self.dirty.insert(id.0);
         Ok(())
