@@ -2,7 +2,6 @@
 //! forward, editing it (whole texts, edits made on an older copy, and
 //! keystroke splices), and withdrawing it.
 
-use automerge::transaction::Transactable;
 use automerge::{Automerge, ChangeHash, ReadDoc};
 
 use crate::authorization;
