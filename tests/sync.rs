@@ -42,6 +42,12 @@ async fn three_sponsors_edit_one_proposal_over_the_api_and_sync_one_offline_and_
     let (status, created) = server.call(Some("DESA"), Method::POST, &path, Some(body)).await;
     assert_eq!(status, StatusCode::CREATED, "{created}");
     let joint = created["id"].as_str().expect("id").to_string();
+    // Named co-sponsors edit once they join.
+    for who in ["UNCTAD", "OHCHR"] {
+        let (status, joined) =
+            server.call(Some(who), Method::POST, &format!("/api/proposals/{joint}/cosponsor"), None).await;
+        assert!(status.is_success(), "{joined}");
+    }
 
     let ohchr = fresh_store("sync-three-ohchr");
     let unctad = fresh_store("sync-three-unctad");
@@ -91,6 +97,7 @@ async fn the_server_takes_from_a_peer_only_the_documents_it_may_write() {
     args.extend(["--text-file", section_text.to_str().expect("utf-8")]);
     accord(&desa, &args);
 
+    // Documents DESA may not write are shared read-only: the protocol keeps DESA's client from sending them.
     let out = sync(&desa, &server, "DESA");
     assert_eq!(out.matches("not sent").count(), 3, "UNESCO's document, UNSEC's proposal, the negotiation: {out}");
 
@@ -101,16 +108,21 @@ async fn the_server_takes_from_a_peer_only_the_documents_it_may_write() {
     assert_eq!(alt1_after["stances"]["UNESCO"], proposal(&before, 4, "Alt 1")["stances"]["UNESCO"]);
     assert_eq!(after["sections"].as_array().expect("sections").len(), 5, "no section added");
 
-    // The chair may write the negotiation document over sync too.
+    // Not even the chair writes the negotiation document over sync: it goes through the API,
+    // where an adoption must meet the consensus rule.
     let chair = fresh_store("sync-rules-chair");
     sync(&chair, &server, "HLCP");
     let mut args: Vec<&str> = section_args.to_vec();
     args.extend(["--text-file", section_text.to_str().expect("utf-8")]);
     accord(&chair, &args);
+    let (_, health) = server.call(None, Method::GET, "/api/health", None).await;
+    let refused_before = health["sync"]["refused"].as_u64().expect("a count");
     let out = sync(&chair, &server, "HLCP");
-    assert!(!out.contains("not sent"), "{out}");
+    assert!(out.contains("written through the API"), "{out}");
+    let (_, health) = server.call(None, Method::GET, "/api/health", None).await;
+    assert!(health["sync"]["refused"].as_u64().expect("a count") > refused_before, "the refusal reached the server");
     let sections = server.view().await["sections"].as_array().expect("sections").len();
-    assert_eq!(sections, 6, "the chair's section arrived");
+    assert_eq!(sections, 5, "no section added over sync");
 }
 
 /// The join message of the automerge-repo protocol (CBOR), claiming to be `sender`.
@@ -180,7 +192,7 @@ async fn sync_connections_need_a_token_are_pinned_to_it_and_survive_bad_frames()
     let (status, health) = server.call(None, Method::GET, "/api/health", None).await;
     assert_eq!(status, StatusCode::OK, "the server still serves");
     assert_eq!(health["sync"]["running"], true, "{health}");
-    assert_eq!(health["sync"]["storage_failures"], 0, "{health}");
+    assert_eq!(health["sync"]["refused"], 0, "{health}");
     assert_eq!(server.view().await, before, "and nothing changed");
 }
 

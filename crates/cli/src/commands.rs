@@ -27,7 +27,7 @@ pub fn run(cli: Cli) -> Result<u8> {
     let wanted = cli.negotiation.as_deref();
     let done = match cli.command {
         Command::Init { fixture, title, chair, chair_name } => init(&mut store, fixture, title, chair, chair_name),
-        Command::Serve { addr, demo } => crate::serve::serve(store, &cli.store, &addr, demo),
+        Command::Serve { addr, demo } => crate::serve::serve(store, &addr, demo),
         Command::Sync { server, token } => crate::serve::sync(&cli.store, &server, &token),
         Command::Invite { actor, name, role } => crate::serve::invite(&mut store, wanted, &actor, name, role),
         Command::Status { json, at } => status(&store, wanted, json, at.as_deref()),

@@ -15,7 +15,7 @@ use crate::commands::{load, now};
 use crate::store::LocalStore;
 
 /// Runs the server until SIGINT or SIGTERM.
-pub fn serve(mut store: LocalStore, dir: &Path, addr: &str, demo: bool) -> Result<()> {
+pub fn serve(mut store: LocalStore, addr: &str, demo: bool) -> Result<()> {
     init_logging();
     let addr: SocketAddr =
         addr.parse().map_err(|_| anyhow!("invalid --addr {addr:?}: write it like 127.0.0.1:8080"))?;
@@ -31,7 +31,7 @@ pub fn serve(mut store: LocalStore, dir: &Path, addr: &str, demo: bool) -> Resul
         }
         std::io::stdout().flush()?;
         let state = AppState::new(inner, replica);
-        accord_server::sync::start(&state, dir).await.context("cannot start the sync endpoint")?;
+        accord_server::sync::start(&state);
         accord_server::run(listener, state, shutdown_signal()).await?;
         tracing::info!("stopped; every acknowledged write is on disk");
         Ok(())
@@ -46,6 +46,9 @@ pub fn sync(dir: &Path, server: &str, token: &str) -> Result<()> {
         "synced {} documents of negotiation {} with {server} as {}: {} changes received",
         report.documents, report.peer.negotiation, report.peer.participant, report.received
     );
+    for (document, reason) in &report.refused {
+        println!("refused by the server: a change to {document}: {}", crate::render::safe(reason));
+    }
     for document in &report.not_sent {
         println!("not sent: local changes to {document}, which {} may not write", report.peer.participant);
     }

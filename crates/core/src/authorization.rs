@@ -53,24 +53,32 @@ pub(crate) fn check_chair(
     Ok(())
 }
 
-/// `who` may change the proposal with this label and these sponsors.
-pub(crate) fn check_sponsor(
+/// `who` was named a sponsor of the proposal with this label and these
+/// sponsors (what joining needs).
+pub(crate) fn check_named(
     participants: &[Participant],
     who: &ParticipantCode,
     label: &str,
     sponsors: &[ParticipantCode],
 ) -> Result<(), Error> {
-    check_editor(participant(participants, who)?.role, who, label, sponsors)
+    check_member(participants, who)?;
+    if !sponsors.contains(who) {
+        let sponsors = sponsors.iter().map(ToString::to_string).collect::<Vec<_>>().join(", ");
+        return Err(Error::NotSponsor { who: who.clone(), label: label.to_string(), sponsors });
+    }
+    Ok(())
 }
 
 /// `who`, whose role is `role`, may change the proposal with this label and
-/// these sponsors: the sponsor rule, for callers that already know the role
-/// (the keystroke path keeps roles between edits).
+/// these sponsors: a member named among them that has `joined` (listed it
+/// in its own document). The sponsor rule for every edit; the keystroke
+/// path, which keeps roles and joins between edits, asks it too.
 pub(crate) fn check_editor(
     role: Role,
     who: &ParticipantCode,
     label: &str,
     sponsors: &[ParticipantCode],
+    joined: bool,
 ) -> Result<(), Error> {
     if !role.is_member() {
         return Err(Error::ObserverCannotWrite(who.clone()));
@@ -78,6 +86,9 @@ pub(crate) fn check_editor(
     if !sponsors.contains(who) {
         let sponsors = sponsors.iter().map(ToString::to_string).collect::<Vec<_>>().join(", ");
         return Err(Error::NotSponsor { who: who.clone(), label: label.to_string(), sponsors });
+    }
+    if !joined {
+        return Err(Error::NotJoined { who: who.clone(), label: label.to_string() });
     }
     Ok(())
 }

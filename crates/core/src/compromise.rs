@@ -94,10 +94,9 @@ impl Compromise {
 impl SectionView {
     /// The compromise draft of this section from its live proposals.
     pub fn compromise(&self) -> Compromise {
-        let inputs: Vec<MergeInput<'_>> = self
-            .live_proposals()
-            .map(|p| MergeInput { label: &p.label, sponsors: &p.sponsors, text: &p.text })
-            .collect();
+        let live: Vec<_> = self.live_proposals().map(|p| (p, p.joined_sponsors())).collect();
+        let inputs: Vec<MergeInput<'_>> =
+            live.iter().map(|(p, sponsors)| MergeInput { label: &p.label, sponsors, text: &p.text }).collect();
         compromise(&self.base_text, &inputs)
     }
 }

@@ -12,14 +12,17 @@ use std::collections::HashMap;
 use automerge::{Automerge, ChangeHash, ObjId, ReadDoc};
 
 use crate::negotiation_doc;
+use crate::participant_doc;
 use crate::proposal_doc;
-use crate::{DocumentId, Error, ParticipantCode, Role, Splice};
+use crate::{DocumentId, Error, ParticipantCode, ProposalId, Role, Splice};
 
 /// Cached facts for the splice path.
 #[derive(Clone, Debug, Default)]
 pub(crate) struct EditTargets {
     proposals: HashMap<DocumentId, ProposalTarget>,
     roles: Option<RoleTable>,
+    /// What each participant document lists as sponsored, at its heads.
+    joined: HashMap<DocumentId, (Vec<ChangeHash>, Vec<ProposalId>)>,
 }
 
 /// A proposal's fields as the splice path needs them, valid at `heads`.
@@ -50,6 +53,19 @@ impl EditTargets {
         }
         let roles = &self.roles.as_ref().expect("filled above").roles;
         roles.get(code).copied().ok_or_else(|| Error::UnknownParticipant(code.clone()))
+    }
+
+    /// Whether the participant whose own document is `own` (absent: not
+    /// written yet) lists `proposal` as sponsored, i.e. joined it.
+    pub fn joined(&mut self, id: DocumentId, own: Option<&Automerge>, proposal: &ProposalId) -> bool {
+        let Some(doc) = own else { return false };
+        let heads = doc.get_heads();
+        let stale = self.joined.get(&id).is_none_or(|(at, _)| *at != heads);
+        if stale {
+            let sponsored = participant_doc::read(doc).map(|record| record.sponsored).unwrap_or_default();
+            self.joined.insert(id, (heads, sponsored));
+        }
+        self.joined.get(&id).is_some_and(|(_, sponsored)| sponsored.contains(proposal))
     }
 
     /// The proposal whose document is `doc`.

@@ -81,6 +81,14 @@ pub enum Error {
         /// Its sponsors, comma separated.
         sponsors: String,
     },
+    /// A named co-sponsor tried to change a proposal before joining it.
+    #[error("{who} was named a sponsor of {label} but has not joined it: join it first (accord cosponsor)")]
+    NotJoined {
+        /// Who tried.
+        who: ParticipantCode,
+        /// The proposal's label.
+        label: String,
+    },
     /// Someone other than the chair or a convenor tried a chair's action.
     #[error("{who} cannot {action}: only the chair or a convenor can")]
     NotChair {

@@ -149,14 +149,6 @@ impl Negotiation {
         Ok(())
     }
 
-    /// Whether `who`'s own document lists `proposal` as sponsored.
-    fn joined(&self, who: &ParticipantCode, proposal: &crate::ProposalId) -> bool {
-        let id = participant_doc::document_id(self.id(), who);
-        self.document(&id)
-            .and_then(|doc| participant_doc::read(doc).ok())
-            .is_some_and(|r| r.sponsored.contains(proposal))
-    }
-
     /// Edits of a proposal, checked change by change from their operations
     /// (a proposal's history can be long: nothing is copied).
     fn admit_proposal_edits(

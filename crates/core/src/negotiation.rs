@@ -268,6 +268,13 @@ impl Negotiation {
             .collect()
     }
 
+    /// Whether `who`'s own document lists `proposal` as sponsored: it joined it.
+    pub(crate) fn joined(&self, who: &ParticipantCode, proposal: &ProposalId) -> bool {
+        let id = participant_doc::document_id(self.id, who);
+        let record = self.docs.get(&id).and_then(|doc| participant_doc::read(doc).ok());
+        record.is_some_and(|record| record.sponsored.contains(proposal))
+    }
+
     pub(crate) fn distances(&self) -> &Distances {
         &self.distances
     }

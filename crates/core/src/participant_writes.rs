@@ -12,7 +12,11 @@ impl Negotiation {
     /// Joins a proposal as sponsor: `by` must have been named a sponsor by
     /// its proposer. Only then does `by` hold the implicit support of a sponsor.
     pub fn cosponsor(&mut self, id: &ProposalId, by: &Attribution) -> Result<(), Error> {
-        let proposal = self.check_proposal_write(id, by)?;
+        let proposal = self.proposal(id)?;
+        authorization::check_named(&self.participants()?, &by.by, &proposal.label, &proposal.sponsors)?;
+        if proposal.withdrawn {
+            return Err(Error::Withdrawn(proposal.label));
+        }
         let what = format!("joined {} as sponsor", proposal.label);
         self.write_own(by, &what, Some(proposal.section), |tx| participant_doc::put_sponsored(tx, id, proposal.section))
     }

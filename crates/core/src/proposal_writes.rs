@@ -120,9 +120,11 @@ impl Negotiation {
         let actor = actor_for(&by.by, self.replica());
         let negotiation_doc = self.docs.get(&negotiation).ok_or(Error::DocumentNotHeld(negotiation))?;
         let role = self.edit_targets.role(negotiation, negotiation_doc, &by.by)?;
+        let own = participant_doc::document_id(negotiation, &by.by);
+        let joined = self.edit_targets.joined(own, self.docs.get(&own), id);
         let doc = self.docs.get_mut(&id.0).ok_or(Error::UnknownProposal(*id))?;
         let target = self.edit_targets.proposal(id.0, doc)?;
-        authorization::check_editor(role, &by.by, &target.label, &target.sponsors)?;
+        authorization::check_editor(role, &by.by, &target.label, &target.sponsors, joined)?;
         if target.withdrawn {
             return Err(Error::Withdrawn(target.label.clone()));
         }
@@ -145,7 +147,8 @@ impl Negotiation {
 
     pub(crate) fn check_proposal_write(&self, id: &ProposalId, by: &Attribution) -> Result<ProposalRecord, Error> {
         let proposal = self.proposal(id)?;
-        authorization::check_sponsor(&self.participants()?, &by.by, &proposal.label, &proposal.sponsors)?;
+        let role = authorization::participant(&self.participants()?, &by.by)?.role;
+        authorization::check_editor(role, &by.by, &proposal.label, &proposal.sponsors, self.joined(&by.by, id))?;
         if proposal.withdrawn {
             return Err(Error::Withdrawn(proposal.label));
         }

@@ -125,6 +125,14 @@ impl NegotiationView {
     }
 }
 
+impl ProposalView {
+    /// The sponsors that joined it (the proposer, and named co-sponsors once
+    /// they joined): who is shown as its sponsors.
+    pub fn joined_sponsors(&self) -> Vec<ParticipantCode> {
+        self.sponsors.iter().filter(|code| self.stances.get(*code).is_some_and(|s| s.sponsor)).cloned().collect()
+    }
+}
+
 impl SectionView {
     /// The proposals not withdrawn.
     pub fn live_proposals(&self) -> impl Iterator<Item = &ProposalView> {

@@ -172,6 +172,7 @@ fn the_rules_refuse_wrong_writes_and_change_nothing() {
 fn concurrent_edits_of_two_sponsors_merge() {
     let mut a = small_negotiation();
     let id = joint_proposal(&mut a, "The agencies will support member states.");
+    a.cosponsor(&id, &by("UNODC", 3)).expect("UNODC joins");
     let mut b = Negotiation::from_documents(a.id(), a.documents().clone(), "replica-b").expect("replica b");
     a.edit_proposal(&id, "The agencies will jointly support member states.", &by("DESA", 4)).expect("edit a");
     b.edit_proposal(&id, "The agencies will support member states and stakeholders.", &by("UNODC", 4)).expect("edit b");
@@ -290,6 +291,7 @@ fn a_malformed_proposal_document_is_left_out_of_the_view() {
 fn an_edit_made_on_an_older_copy_keeps_newer_edits_of_other_sponsors() {
     let mut n = small_negotiation();
     let id = joint_proposal(&mut n, "The agencies will support member states.");
+    n.cosponsor(&id, &by("UNODC", 3)).expect("UNODC joins");
     let base = n.proposal_heads(&id).expect("heads");
     let (text, heads) = n
         .edit_proposal_at(&id, &base, "The agencies will jointly support member states.", &by("DESA", 4))
@@ -364,4 +366,20 @@ fn whole_documents_are_writable_only_by_their_owners_the_rule_sync_applies() {
     let referenced = n.referenced_documents().expect("documents");
     assert!(referenced.contains(&n.id()) && referenced.contains(&own("UNU")) && referenced.contains(&alt2.0));
     assert!(n.documents().keys().all(|doc| referenced.contains(doc)), "everything held is referenced");
+}
+
+#[test]
+fn a_named_co_sponsor_edits_only_once_it_has_joined() {
+    let mut n = small_negotiation();
+    let id = joint_proposal(&mut n, "The agencies will support member states.");
+    let before = n.view().expect("view");
+    let error = n.edit_proposal(&id, "Rewritten before joining.", &by("UNODC", 4)).expect_err("not joined yet");
+    assert!(matches!(error, Error::NotJoined { .. }), "{error}");
+    assert_eq!(n.view().expect("view"), before);
+    let shown: Vec<String> =
+        before.proposal(&id).expect("p").joined_sponsors().iter().map(ToString::to_string).collect();
+    assert_eq!(shown, vec!["DESA".to_string()], "only who joined is shown as sponsor");
+    n.cosponsor(&id, &by("UNODC", 5)).expect("join");
+    n.edit_proposal(&id, "Rewritten after joining.", &by("UNODC", 6)).expect("a joined sponsor edits");
+    assert_eq!(n.view().expect("view").proposal(&id).expect("p").text, "Rewritten after joining.");
 }

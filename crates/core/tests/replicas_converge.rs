@@ -54,6 +54,7 @@ fn start() -> (Negotiation, Vec<ProposalId>) {
         };
         ids.push(n.propose(proposal, &Attribution::new(code(who), Timestamp(1))).expect("propose"));
     }
+    n.cosponsor(&ids[1], &Attribution::new(code("UNODC"), Timestamp(2))).expect("UNODC joins Alt 2");
     (n, ids)
 }
 

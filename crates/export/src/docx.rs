@@ -148,7 +148,8 @@ fn section_paragraphs(doc: Docx, draft: &SectionDraft<'_>, changes: &TrackedChan
     match &draft.body {
         Body::Agreed { text, adopted, record } => {
             let adoption = section.adoption.as_ref().map_or(Timestamp(0), |a| a.at);
-            let fallback = || untracked(&section.base_text, text, adopted.map(|p| &p.sponsors[..]), adoption);
+            let sponsors = adopted.map(|p| p.joined_sponsors());
+            let fallback = || untracked(&section.base_text, text, sponsors.as_deref(), adoption);
             let wording = adopted.and_then(|p| changes.wordings.get(&p.id)).map(|s| authored(s));
             doc = tracked(doc, &wording.unwrap_or_else(fallback));
             doc = record_paragraphs(doc, record);
@@ -172,7 +173,7 @@ fn alternative_paragraphs(doc: Docx, proposal: &ProposalView, base: &str, change
     let doc = doc.add_paragraph(plain(&title).style("Heading2").keep_next(true));
     let wording = match changes.wordings.get(&proposal.id) {
         Some(segments) => authored(segments),
-        None => untracked(base, &proposal.text, Some(&proposal.sponsors), proposal.changed_at),
+        None => untracked(base, &proposal.text, Some(&proposal.joined_sponsors()), proposal.changed_at),
     };
     tracked(doc, &wording)
 }

@@ -44,7 +44,7 @@ impl AlternativeDraft<'_> {
 
 /// `Alt 2 (DESA, UNCTAD)`: a proposal's label and sponsors, on one line.
 pub(crate) fn titled(proposal: &ProposalView) -> String {
-    let sponsors: Vec<&str> = proposal.sponsors.iter().map(|s| s.as_str()).collect();
+    let sponsors: Vec<String> = proposal.joined_sponsors().iter().map(ToString::to_string).collect();
     format!("{} ({})", one_line(&proposal.label), sponsors.join(", "))
 }
 
@@ -64,7 +64,7 @@ fn body<'v>(view: &'v NegotiationView, section: &'v SectionView) -> Body<'v> {
         [] => Compromise::single(Alternative { labels: vec![], sponsors: vec![], text: section.base_text.clone() }),
         [only] => Compromise::single(Alternative {
             labels: vec![one_line(&only.label)],
-            sponsors: only.sponsors.clone(),
+            sponsors: only.joined_sponsors(),
             text: only.text.clone(),
         }),
         _ => section.compromise(),

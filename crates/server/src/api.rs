@@ -19,9 +19,9 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use crate::error::ApiError;
-use crate::hub::AppState;
 use crate::json::JsonBody;
 use crate::session::{COOKIE_NAME, Session};
+use crate::state::AppState;
 
 /// `POST /api/session {token}`: checks a token and sets the session cookie.
 #[utoipa::path(post, path = "/api/session", request_body = SignIn, tag = "session",
@@ -412,17 +412,11 @@ pub async fn export(
 }
 
 /// `GET /api/health`: whether the server serves, and the sync endpoint's
-/// state (a storage failure stops sync and is counted here). No sign-in needed.
+/// state (its connections, and how many changes its gate refused). No sign-in needed.
 #[utoipa::path(get, path = "/api/health", tag = "session", responses((status = 200, description = "The server's state")))]
 pub async fn health(State(state): State<AppState>) -> Json<Value> {
-    let sync = match state.sync_slot().get() {
-        Some(endpoint) => json!({
-            "running": endpoint.storage_failures() == 0,
-            "connections": endpoint.connections(),
-            "storage_failures": endpoint.storage_failures(),
-        }),
-        None => json!({ "running": false, "connections": 0, "storage_failures": 0 }),
-    };
+    let sync = state.sync();
+    let sync = json!({ "running": sync.running(), "connections": sync.connections(), "refused": sync.refused() });
     Json(json!({ "ok": true, "sync": sync }))
 }
 

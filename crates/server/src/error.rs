@@ -56,6 +56,12 @@ impl ApiError {
     }
 
     /// The status.
+    /// What the client is told.
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+
+    /// The HTTP status.
     pub fn status(&self) -> StatusCode {
         self.status
     }

@@ -1,30 +1,36 @@
 //! The hub: the store, the negotiations loaded from it, and their live
-//! channels, behind one lock. Every write goes through [`Hub::write`]: the
-//! core applies it (or refuses, changing nothing), the store makes it
-//! durable, and only then is it answered and announced.
+//! channels, behind one lock. Every write goes through [`Hub::write`] (or,
+//! for changes a sync peer sends, [`Hub::admit`], through the core's gate):
+//! the core applies it (or refuses, changing nothing), the store makes it
+//! durable, and only then is it answered and announced: on the live socket,
+//! and as a [`Changed`] event for whoever listens (the sync endpoint). The
+//! hub does not know who listens.
 
 use std::collections::hash_map::Entry;
 use std::collections::{BTreeMap, HashMap};
-use std::sync::{Arc, Mutex};
 use std::time::SystemTime;
 
+use accord_core::automerge::Change;
+use accord_core::gate::Admission;
 use accord_core::{Attribution, DocumentId, Negotiation, NegotiationView, ParticipantCode, ProposalId, Timestamp};
 use accord_store::{Grant, Persisted, Store};
 use axum::extract::ws::Utf8Bytes;
-use tokio::sync::mpsc::UnboundedSender;
 use tokio::sync::{broadcast, watch};
 
 use crate::error::ApiError;
-use crate::sync::{SyncSlot, SyncWork};
 
 /// How many live messages a slow subscriber may lag behind before it misses some.
 const LIVE_BACKLOG: usize = 256;
+/// How many change events a slow listener may lag behind before it misses some.
+const EVENT_BACKLOG: usize = 1024;
 
-/// Shared by every request.
-#[derive(Clone)]
-pub struct AppState {
-    hub: Arc<Mutex<Hub>>,
-    sync: SyncSlot,
+/// Documents of a negotiation that changed, once stored.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Changed {
+    /// The negotiation.
+    pub negotiation: DocumentId,
+    /// Its documents that changed.
+    pub documents: Vec<DocumentId>,
 }
 
 /// The store and the negotiations in memory.
@@ -32,8 +38,7 @@ pub struct Hub {
     store: Store,
     replica: String,
     loaded: HashMap<DocumentId, Loaded>,
-    /// Where changed documents go to reach sync peers, once sync runs.
-    sync_work: Option<UnboundedSender<SyncWork>>,
+    events: broadcast::Sender<Changed>,
 }
 
 struct Loaded {
@@ -44,42 +49,29 @@ struct Loaded {
     /// Open live sockets per participant: who is here now.
     present: BTreeMap<ParticipantCode, usize>,
     /// How many times the negotiation changed since it was loaded: `changed`
-    /// messages and write answers carry it, so a browser can tell which is newer;
-    /// the sync share policy watches it.
+    /// messages and write answers carry it, so a browser can tell which is
+    /// newer; sync caches access decisions by it.
     seq: watch::Sender<u64>,
 }
 
-impl AppState {
-    /// State over an open store; `replica` names this server as a writer.
-    pub fn new(store: Store, replica: String) -> AppState {
-        let hub = Hub { store, replica, loaded: HashMap::new(), sync_work: None };
-        AppState { hub: Arc::new(Mutex::new(hub)), sync: SyncSlot::default() }
-    }
-
-    /// The sync endpoint's slot (empty until `sync::start`).
-    pub fn sync_slot(&self) -> &SyncSlot {
-        &self.sync
-    }
-
-    /// Runs `work` on the hub. The hub does blocking work (SQLite commits
-    /// with fsync, building views), so the async worker thread hands its
-    /// other tasks over while it waits for the lock and works. After a panic
-    /// under the lock, the negotiations in memory are dropped and reloaded
-    /// from disk, so nothing that was not stored can be served.
-    pub fn with<T>(&self, work: impl FnOnce(&mut Hub) -> T) -> T {
-        tokio::task::block_in_place(|| {
-            let mut hub = self.hub.lock().unwrap_or_else(|poisoned| {
-                let mut hub = poisoned.into_inner();
-                hub.loaded.clear();
-                self.hub.clear_poison();
-                hub
-            });
-            work(&mut hub)
-        })
-    }
-}
-
 impl Hub {
+    /// A hub over an open store; `replica` names this server as a writer.
+    pub fn new(store: Store, replica: String) -> Hub {
+        let (events, _) = broadcast::channel(EVENT_BACKLOG);
+        Hub { store, replica, loaded: HashMap::new(), events }
+    }
+
+    /// Every stored change from now on, as [`Changed`] events.
+    pub fn subscribe(&self) -> broadcast::Receiver<Changed> {
+        self.events.subscribe()
+    }
+
+    /// Drops every negotiation held in memory (after a panic under the
+    /// lock): they are read again from disk on next use.
+    pub(crate) fn forget_all(&mut self) {
+        self.loaded.clear();
+    }
+
     /// Who `token` signs in.
     pub fn grant(&self, token: &str) -> Result<Option<Grant>, ApiError> {
         Ok(self.store.grant(token)?)
@@ -116,17 +108,43 @@ impl Hub {
         write: impl FnOnce(&mut Negotiation, &Attribution) -> Result<T, accord_core::Error>,
     ) -> Result<T, ApiError> {
         let by = Attribution::new(who.clone(), now());
-        let Hub { store, loaded, replica, sync_work } = self;
-        let entry = load_into(loaded, store, replica, sync_work, id)?;
+        let Hub { store, loaded, replica, events } = self;
+        let entry = load_into(loaded, store, replica, events, id)?;
         let value = write(&mut entry.negotiation, &by)?;
         match store.save(&mut entry.negotiation, &mut entry.persisted) {
-            Ok(saved) => changed(entry, sync_work, Some(who), &saved),
+            Ok(saved) => changed(entry, events, Some(who), &saved),
             Err(error) => {
                 loaded.remove(&id);
                 return Err(error.into());
             }
         }
         Ok(value)
+    }
+
+    /// Offers changes `peer` made to `document` on its own replica (sync):
+    /// the core's gate accepts or refuses each; the accepted ones are stored,
+    /// then announced, before this returns.
+    pub fn admit(
+        &mut self,
+        id: DocumentId,
+        peer: &ParticipantCode,
+        document: DocumentId,
+        changes: Vec<Change>,
+    ) -> Result<Admission, ApiError> {
+        let Hub { store, loaded, replica, events } = self;
+        let entry = load_into(loaded, store, replica, events, id)?;
+        let admission = entry.negotiation.admit(document, peer, changes)?;
+        if admission.accepted.is_empty() {
+            return Ok(admission);
+        }
+        match store.save(&mut entry.negotiation, &mut entry.persisted) {
+            Ok(saved) => changed(entry, events, Some(peer), &saved),
+            Err(error) => {
+                loaded.remove(&id);
+                return Err(error.into());
+            }
+        }
+        Ok(admission)
     }
 
     /// Subscribes `who` to a negotiation's live messages, tells everyone who
@@ -161,9 +179,9 @@ impl Hub {
         }
     }
 
-    /// Brings in what other writers stored for a negotiation in memory
-    /// (the sync endpoint, other processes) and announces it; a negotiation
-    /// not in memory will be read whole when first used.
+    /// Brings in what other processes stored for a negotiation in memory
+    /// and announces it; a negotiation not in memory will be read whole
+    /// when first used.
     pub fn refresh(&mut self, id: DocumentId) {
         if self.loaded.contains_key(&id)
             && let Err(error) = self.loaded(id)
@@ -172,19 +190,14 @@ impl Hub {
         }
     }
 
-    /// Wakes whenever the negotiation's stored documents change (not presence, not cursors).
-    pub fn watch_changes(&mut self, id: DocumentId) -> Result<watch::Receiver<u64>, ApiError> {
-        Ok(self.loaded(id)?.seq.subscribe())
-    }
-
-    /// From now on, documents that change are also sent to `work` (for sync peers).
-    pub(crate) fn send_sync_work_to(&mut self, work: UnboundedSender<SyncWork>) {
-        self.sync_work = Some(work);
+    /// How many times the negotiation changed since it was loaded (loading it if needed).
+    pub fn seq(&mut self, id: DocumentId) -> Result<u64, ApiError> {
+        Ok(*self.loaded(id)?.seq.borrow())
     }
 
     fn loaded(&mut self, id: DocumentId) -> Result<&mut Loaded, ApiError> {
-        let Hub { store, loaded, replica, sync_work } = self;
-        load_into(loaded, store, replica, sync_work, id)
+        let Hub { store, loaded, replica, events } = self;
+        load_into(loaded, store, replica, events, id)
     }
 }
 
@@ -192,14 +205,14 @@ fn load_into<'a>(
     loaded: &'a mut HashMap<DocumentId, Loaded>,
     store: &Store,
     replica: &str,
-    sync_work: &Option<UnboundedSender<SyncWork>>,
+    events: &broadcast::Sender<Changed>,
     id: DocumentId,
 ) -> Result<&'a mut Loaded, ApiError> {
     match loaded.entry(id) {
         Entry::Occupied(entry) => {
             let entry = entry.into_mut();
             let refreshed = store.refresh(&mut entry.negotiation, &mut entry.persisted)?;
-            changed(entry, sync_work, None, &refreshed);
+            changed(entry, events, None, &refreshed);
             Ok(entry)
         }
         Entry::Vacant(entry) => {
@@ -214,10 +227,10 @@ fn load_into<'a>(
     }
 }
 
-/// Passes on documents that changed: to sync peers and to live subscribers.
+/// Passes on documents that changed (once stored): as an event, and to live subscribers.
 fn changed(
     entry: &mut Loaded,
-    sync_work: &Option<UnboundedSender<SyncWork>>,
+    events: &broadcast::Sender<Changed>,
     who: Option<&ParticipantCode>,
     documents: &[DocumentId],
 ) {
@@ -225,9 +238,7 @@ fn changed(
         return;
     }
     entry.seq.send_modify(|seq| *seq += 1);
-    if let Some(work) = sync_work {
-        let _ = work.send(SyncWork::Changed(entry.negotiation.id(), documents.to_vec()));
-    }
+    let _ = events.send(Changed { negotiation: entry.negotiation.id(), documents: documents.to_vec() });
     announce(entry, who, documents);
 }
 

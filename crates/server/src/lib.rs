@@ -6,11 +6,13 @@
 //!   compromise, history, export);
 //! - [`live`]: a WebSocket per negotiation pushing every stored change;
 //! - [`sync`]: the automerge-repo endpoint at `/sync` for native and
-//!   JavaScript peers, with the same ownership rule per document;
+//!   JavaScript peers: their changes pass the core's gate (the API's rules)
+//!   before they are stored or relayed;
 //! - [`web`]: the browser UI (static files from web/, built into the binary);
 //! - [`hub`]: the store and the negotiations in memory; every write is
 //!   applied by accord-core (which knows the rules), made durable in SQLite,
-//!   and only then answered and announced.
+//!   and only then answered and announced; [`state`] shares it (one lock)
+//!   and the sync endpoint's state with every request.
 //!
 //! The server is `app(state) -> Router` plus [`run`]: the caller owns the
 //! listener and the shutdown signal, so tests run it on `127.0.0.1:0`.
@@ -22,6 +24,7 @@ mod json;
 pub mod live;
 pub mod openapi;
 pub mod session;
+pub mod state;
 pub mod sync;
 pub mod web;
 
@@ -32,7 +35,7 @@ use axum::extract::DefaultBodyLimit;
 use axum::routing::{get, post, put};
 use tokio::net::TcpListener;
 
-pub use hub::AppState;
+pub use state::AppState;
 
 /// The largest request body accepted (a proposal text is far smaller).
 pub const MAX_BODY: usize = 256 * 1024;
@@ -78,7 +81,6 @@ pub async fn run(
     state: AppState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, app(state.clone())).with_graceful_shutdown(shutdown).await?;
-    sync::stop(&state).await;
+    axum::serve(listener, app(state)).with_graceful_shutdown(shutdown).await?;
     Ok(())
 }

@@ -20,8 +20,8 @@ use tokio::time::{Duration, Instant};
 
 use crate::api::negotiation_id;
 use crate::error::ApiError;
-use crate::hub::AppState;
 use crate::session::Session;
+use crate::state::AppState;
 
 /// Largest message a client may send on the live socket (a cursor position).
 const MAX_CLIENT_MESSAGE: usize = 4096;

@@ -9,7 +9,7 @@ use axum::http::header::{AUTHORIZATION, COOKIE};
 use axum::http::request::Parts;
 
 use crate::error::ApiError;
-use crate::hub::AppState;
+use crate::state::AppState;
 
 /// The session cookie's name.
 pub const COOKIE_NAME: &str = "accord_session";

@@ -1,105 +1,114 @@
-//! The automerge-repo endpoint at `/sync`, joined to the hub.
+//! The automerge-repo endpoint at `/sync`, joined to the hub through the
+//! gate (ARCHITECTURE.md, "Sync through the gate").
 //!
-//! accord-sync runs the protocol; this module connects it to the rest of
-//! the server, in three directions:
-//! - **who may do what**: [`HubAccess`] answers the endpoint's share policy
-//!   from the negotiation in the hub, with the same rule as the JSON API
-//!   (`Negotiation::may_write`), and re-asks on every change;
-//! - **sync to hub**: a chunk the endpoint stored is announced like any
-//!   other write ([`Hub::refresh`]), so browsers see a native peer's edit;
-//! - **hub to sync**: every document the hub changed that the endpoint holds
-//!   in memory absorbs the new changes, so connected peers receive them.
+//! accord-sync's [`Session`] speaks the protocol; this module gives it the
+//! server ([`Served`]):
+//! - **who may do what**: the same rule as the JSON API
+//!   (`Negotiation::may_write`), decided again whenever the negotiation
+//!   changed;
+//! - **served copies**: one copy of each document peers sync, kept in step
+//!   with every stored change (the hub's [`Changed`] events), so syncing
+//!   readers never takes the hub's lock for long;
+//! - **peers' changes**: offered to the hub, which runs the core's gate,
+//!   stores the accepted ones (fsync) and announces them; only then do other
+//!   peers receive them.
 //!
 //! Each connection is opened with a token (`?token=`, since WebSocket
 //! clients cannot always set headers, or the usual header or cookie) and
-//! pinned to that participant's peer id. A storage failure stops the
-//! endpoint: syncing on without a durable copy would only pretend.
+//! pinned to that participant's peer id.
 
 use std::collections::HashMap;
-use std::path::Path;
-use std::sync::{Arc, OnceLock};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 
-use accord_core::DocumentId;
-use accord_store::StoreError;
-use accord_sync::{DocumentAccess, EndpointError, Peer, PeerAccess, StorageEvents, SyncEndpoint};
-use axum::extract::ws::WebSocketUpgrade;
+use accord_core::automerge::{Automerge, Change};
+use accord_core::gate::{Admission, Refusal};
+use accord_core::{DocumentId, ParticipantCode};
+use accord_sync::{DocumentAccess, Output, Peer, Served, Session};
 use axum::extract::ws::rejection::WebSocketUpgradeRejection;
+use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade};
 use axum::extract::{Query, State};
 use axum::http::HeaderMap;
 use axum::response::Response;
-use futures_util::stream::{self, BoxStream, StreamExt};
-use tokio::sync::mpsc;
+use tokio::sync::broadcast;
+use tokio::sync::broadcast::error::RecvError;
 
 use crate::error::ApiError;
-use crate::hub::AppState;
+use crate::hub::Changed;
 use crate::session;
+use crate::state::AppState;
 
 /// The largest sync message a peer may send (a whole proposal with a long history fits many times).
 pub const MAX_SYNC_MESSAGE: usize = 16 * 1024 * 1024;
+/// How many change notices a slow connection may lag behind before it resyncs all it holds.
+const NOTICE_BACKLOG: usize = 1024;
 
-/// The endpoint, once started.
-#[derive(Clone, Default)]
-pub struct SyncSlot(Arc<OnceLock<SyncEndpoint>>);
-
-/// What the hub asks the sync side to do.
-pub(crate) enum SyncWork {
-    /// These documents of this negotiation changed in the hub.
-    Changed(DocumentId, Vec<DocumentId>),
+/// The endpoint's state, shared by its connections.
+pub struct SyncService {
+    /// The served copy of each document a peer synced.
+    copies: Mutex<HashMap<DocumentId, Arc<Mutex<Automerge>>>>,
+    /// Access decisions, by (participant, document), with the negotiation's
+    /// change count they were made at.
+    decisions: Mutex<HashMap<(ParticipantCode, DocumentId), (u64, DocumentAccess)>>,
+    /// Tells connections which documents changed, once their copies are up to date.
+    notices: broadcast::Sender<Arc<Changed>>,
+    connections: AtomicUsize,
+    refused: AtomicU64,
+    running: std::sync::atomic::AtomicBool,
 }
 
-/// Starts the endpoint over the store in `dir` and joins it to the hub.
-pub async fn start(state: &AppState, dir: &Path) -> Result<(), EndpointError> {
-    let (stored_tx, mut stored_rx) = mpsc::unbounded_channel();
-    let events = HubEvents { stored: stored_tx };
-    let endpoint = SyncEndpoint::start(dir, Arc::new(HubAccess { state: state.clone() }), events).await?;
-    let _ = state.sync_slot().0.set(endpoint.clone());
-
-    let refresher = state.clone();
-    let stopper = endpoint.clone();
-    tokio::spawn(async move {
-        while let Some(event) = stored_rx.recv().await {
-            match event {
-                Stored::Chunk(negotiation) => refresher.with(|hub| hub.refresh(negotiation)),
-                Stored::Failed => {
-                    tracing::error!("sync storage failed: the sync endpoint stops; the JSON API goes on");
-                    stopper.stop().await;
-                }
-            }
+impl Default for SyncService {
+    fn default() -> Self {
+        SyncService {
+            copies: Mutex::default(),
+            decisions: Mutex::default(),
+            notices: broadcast::channel(NOTICE_BACKLOG).0,
+            connections: AtomicUsize::new(0),
+            refused: AtomicU64::new(0),
+            running: std::sync::atomic::AtomicBool::new(false),
         }
-    });
-
-    let (work_tx, mut work_rx) = mpsc::unbounded_channel();
-    state.with(|hub| hub.send_sync_work_to(work_tx));
-    let pusher = state.clone();
-    tokio::spawn(async move {
-        while let Some(SyncWork::Changed(negotiation, documents)) = work_rx.recv().await {
-            let mut synced = Vec::new();
-            for document in documents {
-                if let Some(held) = endpoint.open(document).await {
-                    synced.push((document, held));
-                }
-            }
-            if synced.is_empty() {
-                continue;
-            }
-            let absorbed = pusher.with(|hub| {
-                hub.read(negotiation, |n| {
-                    Ok(synced.iter().filter_map(|(id, held)| Some(held.absorb(n.documents().get(id)?))).sum::<usize>())
-                })
-            });
-            if let Ok(count) = absorbed {
-                tracing::debug!(%negotiation, count, "changes sent on to sync peers");
-            }
-        }
-    });
-    Ok(())
-}
-
-/// Stops the endpoint (at shutdown), after its writes are done.
-pub async fn stop(state: &AppState) {
-    if let Some(endpoint) = state.sync_slot().0.get() {
-        endpoint.stop().await;
     }
+}
+
+impl SyncService {
+    /// How many peers are connected.
+    pub fn connections(&self) -> usize {
+        self.connections.load(Ordering::Relaxed)
+    }
+
+    /// How many changes peers sent that the gate refused, since the server started.
+    pub fn refused(&self) -> u64 {
+        self.refused.load(Ordering::Relaxed)
+    }
+
+    /// Whether the endpoint follows the hub's changes.
+    pub fn running(&self) -> bool {
+        self.running.load(Ordering::Relaxed)
+    }
+}
+
+/// Starts following the hub: every stored change updates the served copies,
+/// then connections are told.
+pub fn start(state: &AppState) {
+    let mut events = state.with(|hub| hub.subscribe());
+    let state = state.clone();
+    state.sync().running.store(true, Ordering::Relaxed);
+    tokio::spawn(async move {
+        loop {
+            match events.recv().await {
+                Ok(changed) => {
+                    refresh_copies(&state, &changed);
+                    let _ = state.sync().notices.send(Arc::new(changed));
+                }
+                Err(RecvError::Lagged(missed)) => {
+                    tracing::warn!(missed, "sync fell behind the hub: every served copy is refreshed");
+                    refresh_all(&state);
+                }
+                Err(RecvError::Closed) => break,
+            }
+        }
+        state.sync().running.store(false, Ordering::Relaxed);
+    });
 }
 
 /// `GET /sync`: the automerge-repo protocol over a WebSocket.
@@ -118,38 +127,77 @@ pub async fn sync(
         }
     };
     let grant = state.with(|hub| hub.grant(&token))?.ok_or_else(ApiError::unauthorized)?;
-    let endpoint = state
-        .sync_slot()
-        .0
-        .get()
-        .cloned()
-        .ok_or_else(|| ApiError::new(axum::http::StatusCode::SERVICE_UNAVAILABLE, "sync is not running"))?;
     let upgrade = upgrade.map_err(|_| {
         ApiError::bad_request("this route is the automerge-repo sync WebSocket: open it with a sync client")
     })?;
     let peer = Peer { negotiation: grant.negotiation, participant: grant.participant };
-    Ok(upgrade.max_message_size(MAX_SYNC_MESSAGE).max_frame_size(MAX_SYNC_MESSAGE).on_upgrade(
-        move |socket| async move {
-            if let Err(error) = endpoint.accept(socket, &peer) {
-                tracing::warn!(%error, %peer, "sync connection not taken");
-            }
-        },
-    ))
+    Ok(upgrade
+        .max_message_size(MAX_SYNC_MESSAGE)
+        .max_frame_size(MAX_SYNC_MESSAGE)
+        .on_upgrade(move |socket| serve(state, socket, peer)))
 }
 
-impl SyncSlot {
-    /// The endpoint, if started.
-    pub fn get(&self) -> Option<&SyncEndpoint> {
-        self.0.get()
+/// One connection, until either side closes it.
+async fn serve(state: AppState, mut socket: WebSocket, peer: Peer) {
+    let service = state.sync().clone();
+    service.connections.fetch_add(1, Ordering::Relaxed);
+    let mut notices = service.notices.subscribe();
+    let mut session = Session::new(peer.clone());
+    let served = HubServed { state: &state };
+    loop {
+        let outputs = tokio::select! {
+            frame = socket.recv() => match frame {
+                Some(Ok(Message::Binary(bytes))) => tokio::task::block_in_place(|| session.receive(&bytes, &served)),
+                Some(Ok(Message::Text(_))) => vec![Output::Close("the sync protocol is binary (CBOR)".into())],
+                Some(Ok(Message::Close(_))) | None | Some(Err(_)) => break,
+                Some(Ok(_)) => continue,
+            },
+            notice = notices.recv() => match notice {
+                Ok(changed) if changed.negotiation == peer.negotiation => {
+                    tokio::task::block_in_place(|| session.changed(&changed.documents, &served))
+                }
+                Ok(_) => continue,
+                Err(RecvError::Lagged(_)) => {
+                    let held: Vec<DocumentId> = session.documents().copied().collect();
+                    tokio::task::block_in_place(|| session.changed(&held, &served))
+                }
+                Err(RecvError::Closed) => break,
+            },
+        };
+        if !send(&mut socket, outputs).await {
+            break;
+        }
     }
+    service.connections.fetch_sub(1, Ordering::Relaxed);
 }
 
-/// The ownership rule, asked of the negotiation in the hub.
-struct HubAccess {
-    state: AppState,
+/// Sends outputs in order; false once the connection should end.
+async fn send(socket: &mut WebSocket, outputs: Vec<Output>) -> bool {
+    for output in outputs {
+        match output {
+            Output::Send(frame) => {
+                if socket.send(Message::Binary(frame.into())).await.is_err() {
+                    return false;
+                }
+            }
+            Output::Close(reason) => {
+                tracing::debug!(%reason, "sync connection closed");
+                let reason: String = reason.chars().take(60).collect();
+                let frame = CloseFrame { code: 4000, reason: reason.into() };
+                let _ = socket.send(Message::Close(Some(frame))).await;
+                return false;
+            }
+        }
+    }
+    true
 }
 
-impl PeerAccess for HubAccess {
+/// The server as a session sees it.
+struct HubServed<'s> {
+    state: &'s AppState,
+}
+
+impl Served for HubServed<'_> {
     fn access(&self, peer: &Peer, document: DocumentId) -> DocumentAccess {
         let decided = self.state.with(|hub| {
             // A document stored under another negotiation is never the peer's, whatever
@@ -157,7 +205,15 @@ impl PeerAccess for HubAccess {
             if hub.stored_negotiation(document)?.is_some_and(|stored| stored != peer.negotiation) {
                 return Ok(DocumentAccess::Deny);
             }
-            hub.read(peer.negotiation, |negotiation| {
+            let seq = hub.seq(peer.negotiation)?;
+            let key = (peer.participant.clone(), document);
+            let mut decisions = lock(&self.state.sync().decisions);
+            if let Some((at, access)) = decisions.get(&key)
+                && *at == seq
+            {
+                return Ok(*access);
+            }
+            let access = hub.read(peer.negotiation, |negotiation| {
                 if negotiation.document_role(&document)?.is_none() {
                     return Ok(DocumentAccess::Deny);
                 }
@@ -165,37 +221,84 @@ impl PeerAccess for HubAccess {
                     true => DocumentAccess::ReadWrite,
                     false => DocumentAccess::Read,
                 })
-            })
+            })?;
+            decisions.insert(key, (seq, access));
+            Ok::<_, ApiError>(access)
         });
         decided.unwrap_or(DocumentAccess::Deny)
     }
 
-    fn changes(&self, negotiation: DocumentId) -> BoxStream<'static, ()> {
-        let Ok(receiver) = self.state.with(|hub| hub.watch_changes(negotiation)) else {
-            return stream::empty().boxed();
-        };
-        // Stored changes only (not presence, not cursors); a burst wakes it once.
-        stream::unfold(receiver, |mut receiver| async move { receiver.changed().await.ok().map(|()| ((), receiver)) })
-            .boxed()
+    fn copy(&self, peer: &Peer, document: DocumentId) -> Option<Arc<Mutex<Automerge>>> {
+        if let Some(copy) = lock(&self.state.sync().copies).get(&document) {
+            return Some(copy.clone());
+        }
+        let held = self.state.with(|hub| hub.read(peer.negotiation, |n| Ok(n.documents().get(&document).cloned())));
+        let copy = Arc::new(Mutex::new(held.ok()??));
+        Some(lock(&self.state.sync().copies).entry(document).or_insert(copy).clone())
+    }
+
+    fn offer(&self, peer: &Peer, document: DocumentId, changes: Vec<Change>) -> Admission {
+        let hashes: Vec<_> = changes.iter().map(Change::hash).collect();
+        let admission = self.state.with(|hub| hub.admit(peer.negotiation, &peer.participant, document, changes));
+        let admission = admission.unwrap_or_else(|error| {
+            tracing::error!(error = error.message(), %document, "changes from a sync peer could not be taken");
+            let reason = format!("the server could not take them: {}", error.message());
+            Admission {
+                accepted: Vec::new(),
+                refused: hashes.into_iter().map(|change| Refusal { change, reason: reason.clone() }).collect(),
+            }
+        });
+        for refusal in &admission.refused {
+            tracing::info!(peer = %peer, %document, change = %refusal.change, reason = %refusal.reason, "sync change refused");
+        }
+        self.state.sync().refused.fetch_add(admission.refused.len() as u64, Ordering::Relaxed);
+        if !admission.accepted.is_empty() {
+            refresh_copies(self.state, &Changed { negotiation: peer.negotiation, documents: vec![document] });
+        }
+        admission
     }
 }
 
-/// What the endpoint's storage reports.
-enum Stored {
-    Chunk(DocumentId),
-    Failed,
+/// Brings the served copies of changed documents up to the hub's.
+fn refresh_copies(state: &AppState, changed: &Changed) {
+    let copies: Vec<(DocumentId, Arc<Mutex<Automerge>>)> = {
+        let all = lock(&state.sync().copies);
+        changed.documents.iter().filter_map(|id| Some((*id, all.get(id)?.clone()))).collect()
+    };
+    if copies.is_empty() {
+        return;
+    }
+    let result = state.with(|hub| {
+        hub.read(changed.negotiation, |negotiation| {
+            for (id, copy) in &copies {
+                if let Some(source) = negotiation.documents().get(id) {
+                    absorb(&mut lock(copy), source);
+                }
+            }
+            Ok(())
+        })
+    });
+    if let Err(error) = result {
+        tracing::error!(error = error.message(), "could not bring served copies up to date");
+    }
 }
 
-struct HubEvents {
-    stored: mpsc::UnboundedSender<Stored>,
+/// Drops every served copy (they are taken afresh from the hub on next use).
+fn refresh_all(state: &AppState) {
+    lock(&state.sync().copies).clear();
+    lock(&state.sync().decisions).clear();
 }
 
-impl StorageEvents for HubEvents {
-    fn stored(&self, negotiation: DocumentId, _document: DocumentId) {
-        let _ = self.stored.send(Stored::Chunk(negotiation));
+/// Applies the changes of `source` that `copy` lacks.
+fn absorb(copy: &mut Automerge, source: &Automerge) {
+    let missing = copy.get_changes_added(source);
+    if !missing.is_empty()
+        && let Err(error) = copy.apply_changes(missing)
+    {
+        tracing::error!(%error, "a served copy could not take the hub's changes");
     }
+}
 
-    fn failed(&self, _error: &StoreError) {
-        let _ = self.stored.send(Stored::Failed);
-    }
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
 }

@@ -41,6 +41,8 @@ pub struct SyncReport {
     pub received: usize,
     /// Documents with local changes the server will not take (we may not write them).
     pub not_sent: Vec<DocumentId>,
+    /// Changes the server refused (its gate's reasons), by document.
+    pub refused: Vec<(DocumentId, String)>,
 }
 
 /// Why a sync failed.
@@ -120,6 +122,7 @@ async fn sync_with(
     let connection = dialer.connection_id().ok_or_else(stopped)?;
 
     let mut handles: BTreeMap<DocumentId, DocHandle> = BTreeMap::new();
+    let mut notices: Vec<(DocumentId, futures::stream::BoxStream<'static, Vec<u8>>)> = Vec::new();
     let mut asked = BTreeSet::new();
     let mut wave = BTreeSet::from([peer.negotiation]);
     while !wave.is_empty() {
@@ -129,6 +132,7 @@ async fn sync_with(
             storage.register(*id, peer.negotiation);
             // `None`: neither side holds it (a participant's document before its first write).
             if let Some(handle) = within("find a document", repo.find(to_samod(*id))).await?.map_err(|_| stopped())? {
+                notices.push((*id, handle.ephemera().boxed()));
                 handles.insert(*id, handle);
             }
         }
@@ -146,7 +150,22 @@ async fn sync_with(
         }
         wave = negotiation.referenced_documents()?.into_iter().filter(|id| !asked.contains(id)).collect();
     }
-    report(peer, &handles, before, connection)
+    let mut report = report(peer, &handles, before, connection)?;
+    report.refused = refusals(&mut notices);
+    Ok(report)
+}
+
+/// What the server said it refused, from the ephemeral messages received so far.
+fn refusals(notices: &mut [(DocumentId, futures::stream::BoxStream<'static, Vec<u8>>)]) -> Vec<(DocumentId, String)> {
+    let mut refused = Vec::new();
+    for (document, stream) in notices.iter_mut() {
+        while let Some(Some(data)) = stream.next().now_or_never() {
+            for (_, reason) in crate::session::read_refusals(&data).unwrap_or_default() {
+                refused.push((*document, reason));
+            }
+        }
+    }
+    refused
 }
 
 fn report(
@@ -167,7 +186,7 @@ fn report(
             not_sent.push(*id);
         }
     }
-    Ok(SyncReport { peer: peer.clone(), documents: handles.len(), received, not_sent })
+    Ok(SyncReport { peer: peer.clone(), documents: handles.len(), received, not_sent, refused: Vec::new() })
 }
 
 /// The negotiation as the handles hold it now.

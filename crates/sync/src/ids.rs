@@ -40,12 +40,6 @@ pub(crate) fn to_samod(id: DocumentId) -> samod::DocumentId {
     samod::DocumentId::try_from(id.as_bytes().to_vec()).expect("16 bytes are always a document id")
 }
 
-/// samod's id as ours.
-pub(crate) fn from_samod(id: &samod::DocumentId) -> Option<DocumentId> {
-    let bytes: [u8; 16] = id.as_bytes().try_into().ok()?;
-    Some(DocumentId::from_bytes(bytes))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -57,7 +51,6 @@ mod tests {
         assert_eq!(Peer::parse("browser-123"), None);
         assert_eq!(Peer::parse("accord:nonsense:ITU"), None);
         let id = DocumentId::derive("t", "doc");
-        assert_eq!(from_samod(&to_samod(id)), Some(id));
         assert_eq!(to_samod(id).to_string(), id.to_string());
     }
 }
