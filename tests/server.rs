@@ -145,7 +145,7 @@ async fn three_sponsors_editing_at_once_all_keep_their_words() {
     let id = created["id"].as_str().expect("id").to_string();
     for who in ["UNESCO", "DESA"] {
         let (status, answer) =
-            server.call(Some(who), Method::POST, &format!("/api/proposals/{id}/cosponsor"), None).await;
+            server.call(Some(who), Method::POST, &format!("/api/proposals/{id}/cosponsor"), Some(json!({}))).await;
         assert_eq!(status, StatusCode::NO_CONTENT, "{answer}");
     }
     let base = proposal(&server.view().await, 4, "Alt 4")["heads"].clone();
@@ -461,10 +461,73 @@ async fn writes_without_a_token_are_refused_and_the_cookie_alone_is_enough() {
         .await
         .expect("sent");
     assert_eq!(signed_in.status(), StatusCode::OK);
-    let response =
-        client.put(format!("{}{path}", server.base)).json(&json!({"stance": "support"})).send().await.expect("sent");
+    // The browser sends the page's origin with a write: this server's own.
+    let response = client
+        .put(format!("{}{path}", server.base))
+        .header("origin", &server.base)
+        .json(&json!({"stance": "support"}))
+        .send()
+        .await
+        .expect("sent");
     assert_eq!(response.status(), StatusCode::OK);
     assert_eq!(proposal(&server.view().await, 4, "Alt 3")["stances"]["HLCP"]["stance"], "support");
+    // Signing out forgets the cookie.
+    let out = client.delete(format!("{}/api/session", server.base)).header("origin", &server.base).send().await;
+    assert_eq!(out.expect("sent").status(), StatusCode::NO_CONTENT);
+    let me = client.get(format!("{}/api/me", server.base)).send().await.expect("sent");
+    assert_eq!(me.status(), StatusCode::UNAUTHORIZED, "signed out");
+}
+
+#[tokio::test]
+async fn a_page_of_another_origin_cannot_write_with_the_cookie() {
+    let server = Server::start("csrf");
+    let view = server.view().await;
+    let negotiation = view["id"].as_str().expect("id").to_string();
+    let alt3 = id_of(&view, 4, "Alt 3");
+    let client = Client::builder().cookie_store(true).build().expect("client");
+    let signed_in =
+        client.post(format!("{}/api/session", server.base)).json(&json!({"token": server.token("OHCHR")})).send();
+    assert_eq!(signed_in.await.expect("sent").status(), StatusCode::OK);
+    // A page on another port of the same host: the browser sends the cookie (SameSite ignores ports).
+    let evil = "http://127.0.0.1:1";
+    let writes = [
+        (Method::POST, format!("/api/proposals/{alt3}/withdraw")),
+        (Method::POST, format!("/api/proposals/{alt3}/cosponsor")),
+        (Method::PUT, format!("/api/proposals/{alt3}/stances/OHCHR")),
+        (Method::PUT, format!("/api/proposals/{alt3}/text")),
+        (Method::POST, format!("/api/proposals/{alt3}/comments")),
+        (Method::POST, format!("/api/negotiations/{negotiation}/sections/4/proposals")),
+        (Method::POST, format!("/api/negotiations/{negotiation}/sections/4/adopt")),
+    ];
+    let refused_before = server.view().await;
+    for (method, path) in writes {
+        // An auto-submitted HTML form: urlencoded, with the other page's origin.
+        let form = client
+            .request(method.clone(), format!("{}{path}", server.base))
+            .header("origin", evil)
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body("stance=object&reason=forged")
+            .send()
+            .await
+            .expect("sent");
+        assert!(
+            matches!(form.status(), StatusCode::FORBIDDEN | StatusCode::UNSUPPORTED_MEDIA_TYPE),
+            "{method} {path}: the server answered {}",
+            form.status()
+        );
+        // A script on that page sending JSON with the cookie.
+        let script = client
+            .request(method.clone(), format!("{}{path}", server.base))
+            .header("origin", evil)
+            .json(&json!({"stance": "object", "reason": "forged"}))
+            .send()
+            .await
+            .expect("sent");
+        assert_eq!(script.status(), StatusCode::FORBIDDEN, "{method} {path}");
+        let said: Value = script.json().await.expect("json");
+        assert!(said["error"].as_str().expect("error").contains("this server's own pages"), "{said}");
+    }
+    assert_eq!(server.view().await, refused_before, "nothing changed");
 }
 
 #[tokio::test]
@@ -607,4 +670,32 @@ async fn a_redline_since_a_time_names_who_made_each_change() {
     let (status, answer) = server.call(Some("ITU"), Method::GET, &bad, None).await;
     assert_eq!(status, StatusCode::BAD_REQUEST, "{answer}");
     assert!(answer["error"].as_str().expect("error").contains("invalid time"), "{answer}");
+}
+
+#[tokio::test]
+async fn a_revoked_or_expired_token_signs_nobody_in() {
+    let server = Server::start("revoke");
+    let negotiation = server.negotiation().await;
+    let me = |token: String| {
+        let base = server.base.clone();
+        async move {
+            reqwest::Client::new().get(format!("{base}/api/me")).bearer_auth(token).send().await.expect("sent").status()
+        }
+    };
+    let token = accord(&server.store, &["invite", "--as", "UNDP"]);
+    assert_eq!(me(token.clone()).await, StatusCode::OK, "a fresh token signs in");
+    let said = accord(&server.store, &["revoke", "--as", "UNDP"]);
+    assert!(said.contains("revoked") && said.contains("UNDP"), "{said}");
+    assert_eq!(me(token).await, StatusCode::UNAUTHORIZED, "revoked at once, while the server runs");
+    // A token given in 2020 for an hour has long expired.
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_accord"))
+        .arg("--store")
+        .arg(&server.store)
+        .args(["--negotiation", &negotiation, "invite", "--as", "WBG", "--valid-for", "1h"])
+        .env("ACCORD_NOW", "2020-01-01T00:00:00Z")
+        .output()
+        .expect("run");
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let old = String::from_utf8(output.stdout).expect("utf-8").trim().to_string();
+    assert_eq!(me(old).await, StatusCode::UNAUTHORIZED, "expired");
 }

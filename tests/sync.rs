@@ -45,7 +45,7 @@ async fn three_sponsors_edit_one_proposal_over_the_api_and_sync_one_offline_and_
     // Named co-sponsors edit once they join.
     for who in ["UNCTAD", "OHCHR"] {
         let (status, joined) =
-            server.call(Some(who), Method::POST, &format!("/api/proposals/{joint}/cosponsor"), None).await;
+            server.call(Some(who), Method::POST, &format!("/api/proposals/{joint}/cosponsor"), Some(json!({}))).await;
         assert!(status.is_success(), "{joined}");
     }
 

@@ -10,9 +10,10 @@ export class ApiError extends Error {
 
 async function call(method, path, body) {
   const options = { method, credentials: "same-origin", headers: {} };
-  if (body !== undefined) {
+  // Every write is JSON (the server refuses others): {} when it has no fields.
+  if (body !== undefined || method === "POST" || method === "PUT") {
     options.headers["content-type"] = "application/json";
-    options.body = JSON.stringify(body);
+    options.body = JSON.stringify(body ?? {});
   }
   let response;
   try {
@@ -34,6 +35,7 @@ const enc = encodeURIComponent;
 
 export const api = {
   signIn: (token) => call("POST", "/api/session", { token }),
+  signOut: () => call("DELETE", "/api/session"),
   me: () => call("GET", "/api/me"),
   view: (id) => call("GET", `/api/negotiations/${enc(id)}`),
   propose: (id, section, body) => call("POST", `/api/negotiations/${enc(id)}/sections/${section}/proposals`, body),

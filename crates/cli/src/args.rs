@@ -67,6 +67,15 @@ pub enum Command {
         /// Role, when adding a new participant (chair, convenor, member, observer).
         #[arg(long)]
         role: Option<String>,
+        /// How long the token signs in, e.g. 30d, 12h ("forever": until revoked).
+        #[arg(long, default_value = "30d")]
+        valid_for: String,
+    },
+    /// Revoke every sign-in token of a participant (its browser sessions end at once).
+    Revoke {
+        /// The participant.
+        #[arg(long = "as")]
+        actor: String,
     },
     /// Show sections, proposals, the stance matrix and outstanding disagreements.
     Status {

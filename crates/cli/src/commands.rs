@@ -29,7 +29,10 @@ pub fn run(cli: Cli) -> Result<u8> {
         Command::Init { fixture, title, chair, chair_name } => init(&mut store, fixture, title, chair, chair_name),
         Command::Serve { addr, demo } => crate::serve::serve(store, &addr, demo),
         Command::Sync { server, token } => crate::serve::sync(&cli.store, &server, &token),
-        Command::Invite { actor, name, role } => crate::serve::invite(&mut store, wanted, &actor, name, role),
+        Command::Invite { actor, name, role, valid_for } => {
+            crate::serve::invite(&mut store, wanted, &actor, name, role, &valid_for)
+        }
+        Command::Revoke { actor } => crate::serve::revoke(&store, wanted, &actor),
         Command::Status { json, at } => status(&store, wanted, json, at.as_deref()),
         Command::AddParticipant { actor, code, name, role } => write(&mut store, wanted, |n| {
             let new = NewParticipant { code: code.parse()?, name, role: role.parse()? };

@@ -5,7 +5,7 @@ use std::io::Write;
 use std::net::SocketAddr;
 use std::path::Path;
 
-use accord_core::{Attribution, NewParticipant, ParticipantCode, Role, fixture};
+use accord_core::{Attribution, NewParticipant, ParticipantCode, Role, Timestamp, fixture};
 use accord_server::AppState;
 use accord_store::Grant;
 use anyhow::{Context, Result, anyhow, bail};
@@ -62,8 +62,10 @@ pub fn invite(
     code: &str,
     name: Option<String>,
     role: Option<String>,
+    valid_for: &str,
 ) -> Result<()> {
     let code: ParticipantCode = code.parse()?;
+    let expires = expiry(valid_for)?;
     let mut loaded = load(store, wanted)?;
     let view = loaded.negotiation.view()?;
     let known = view.participants.iter().any(|p| p.code == code);
@@ -86,8 +88,31 @@ pub fn invite(
             store.save(&mut loaded)?;
         }
     }
-    let token = issue(store, &Grant { negotiation: view.id, participant: code })?;
+    let token = issue(store, &Grant { negotiation: view.id, participant: code }, expires)?;
     println!("{token}");
+    Ok(())
+}
+
+/// When a token given now for `valid_for` expires (`None`: "forever").
+fn expiry(valid_for: &str) -> Result<Option<Timestamp>> {
+    if valid_for == "forever" {
+        return Ok(None);
+    }
+    let duration = humantime::parse_duration(valid_for)
+        .map_err(|e| anyhow!("invalid --valid-for {valid_for:?}: {e}; write it like 30d, 12h or forever"))?;
+    let millis = i64::try_from(duration.as_millis()).unwrap_or(i64::MAX);
+    Ok(Some(Timestamp(now()?.millis().saturating_add(millis))))
+}
+
+/// Revokes every token of `code`.
+pub fn revoke(store: &LocalStore, wanted: Option<&str>, code: &str) -> Result<()> {
+    let code: ParticipantCode = code.parse()?;
+    let view = load(store, wanted)?.negotiation.view()?;
+    if !view.participants.iter().any(|p| p.code == code) {
+        bail!("{code} is not a participant of this negotiation");
+    }
+    let count = store.inner().revoke(view.id, &code)?;
+    println!("revoked {count} token(s) of {code}: it signs in no more until invited again");
     Ok(())
 }
 
@@ -101,16 +126,17 @@ fn demo_invitations(store: &mut LocalStore) -> Result<Vec<(ParticipantCode, Role
     let view = store.load(negotiation.id())?.negotiation.view()?;
     let mut invitations = Vec::new();
     for participant in &view.participants {
-        let token = issue(store, &Grant { negotiation: view.id, participant: participant.code.clone() })?;
+        let grant = Grant { negotiation: view.id, participant: participant.code.clone() };
+        let token = issue(store, &grant, expiry("30d")?)?;
         invitations.push((participant.code.clone(), participant.role, token));
     }
     Ok(invitations)
 }
 
-/// A new random token for `grant`, stored hashed.
-fn issue(store: &LocalStore, grant: &Grant) -> Result<String> {
+/// A new random token for `grant`, stored hashed, valid until `expires`.
+fn issue(store: &LocalStore, grant: &Grant, expires: Option<Timestamp>) -> Result<String> {
     let token = format!("{}{}", uuid::Uuid::new_v4().simple(), uuid::Uuid::new_v4().simple());
-    store.inner().add_token(&token, grant, now()?)?;
+    store.inner().add_token(&token, grant, now()?, expires)?;
     Ok(token)
 }
 

@@ -51,7 +51,7 @@ fn fill(dir: &std::path::Path) -> (String, String) {
     }
     let id = last.expect("a negotiation");
     let code: ParticipantCode = "HLCP".parse().expect("code");
-    store.add_token("bench-token", &Grant { negotiation: id, participant: code }, Timestamp(0)).expect("token");
+    store.add_token("bench-token", &Grant { negotiation: id, participant: code }, Timestamp(0), None).expect("token");
     (id.to_string(), "bench-token".to_string())
 }
 

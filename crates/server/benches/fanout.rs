@@ -62,7 +62,7 @@ async fn run_accord(clients: usize) -> Run {
     let view = negotiation.view().expect("view");
     let alt1 = view.section(4).expect("topic 4").proposals[0].id;
     let grant = Grant { negotiation: negotiation.id(), participant: "HLCP".parse().expect("code") };
-    store.add_token("reader", &grant, Timestamp(0)).expect("token");
+    store.add_token("reader", &grant, Timestamp(0), None).expect("token");
     let state = AppState::new(store, "bench".into());
     let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
     let addr = listener.local_addr().expect("addr");

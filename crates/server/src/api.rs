@@ -36,6 +36,13 @@ pub async fn sign_in(State(state): State<AppState>, JsonBody(body): JsonBody<Sig
     Ok(([(SET_COOKIE, cookie)], Json(me)).into_response())
 }
 
+/// `DELETE /api/session`: signs out (the browser forgets the session cookie).
+#[utoipa::path(delete, path = "/api/session", tag = "session", responses((status = 204, description = "Signed out")))]
+pub async fn sign_out() -> Response {
+    let cookie = HeaderValue::from_static("accord_session=; HttpOnly; SameSite=Strict; Path=/; Max-Age=0");
+    (StatusCode::NO_CONTENT, [(SET_COOKIE, cookie)]).into_response()
+}
+
 /// The body of `POST /api/session`.
 #[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]

@@ -74,7 +74,7 @@ impl Hub {
 
     /// Who `token` signs in.
     pub fn grant(&self, token: &str) -> Result<Option<Grant>, ApiError> {
-        Ok(self.store.grant(token)?)
+        Ok(self.store.grant(token, now())?)
     }
 
     /// How many changes the negotiation in memory has had since it was loaded (see

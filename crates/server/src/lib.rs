@@ -5,6 +5,7 @@
 //!   proposals, text edits from browsers, stances, adoption, redline,
 //!   compromise, history, export);
 //! - [`live`]: a WebSocket per negotiation pushing every stored change;
+//! - [`origin`]: writes are JSON, and cookie-signed ones come from this server's pages;
 //! - [`sync`]: the automerge-repo endpoint at `/sync` for native and
 //!   JavaScript peers: their changes pass the core's gate (the API's rules)
 //!   before they are stored or relayed;
@@ -23,6 +24,7 @@ pub mod hub;
 mod json;
 pub mod live;
 pub mod openapi;
+pub mod origin;
 pub mod session;
 pub mod state;
 pub mod sync;
@@ -45,7 +47,7 @@ pub fn app(state: AppState) -> Router {
     let api = Router::new()
         .route("/openapi.json", get(openapi::openapi_json))
         .route("/health", get(api::health))
-        .route("/session", post(api::sign_in))
+        .route("/session", post(api::sign_in).delete(api::sign_out))
         .route("/me", get(api::me))
         .route("/negotiations", get(api::list))
         .route("/negotiations/{id}", get(api::negotiation))
@@ -63,7 +65,8 @@ pub fn app(state: AppState) -> Router {
         .route("/proposals/{id}/withdraw", post(api::withdraw))
         .route("/proposals/{id}/comments", post(api::comment))
         .fallback(api::not_found)
-        .method_not_allowed_fallback(api::method_not_allowed);
+        .method_not_allowed_fallback(api::method_not_allowed)
+        .layer(axum::middleware::from_fn(origin::guard_writes));
     Router::new()
         .nest("/api", api)
         .route("/sync", get(sync::sync))

@@ -11,7 +11,6 @@ use axum::extract::ws::rejection::WebSocketUpgradeRejection;
 use axum::extract::ws::{Message, Utf8Bytes, WebSocket, WebSocketUpgrade};
 use axum::extract::{Path, State};
 use axum::http::HeaderMap;
-use axum::http::header::{HOST, ORIGIN};
 use axum::response::Response;
 use futures_util::{SinkExt, StreamExt};
 use serde_json::json;
@@ -40,7 +39,7 @@ pub async fn live(
     upgrade: Result<WebSocketUpgrade, WebSocketUpgradeRejection>,
 ) -> Result<Response, ApiError> {
     let id = negotiation_id(&session, &id)?;
-    check_origin(&headers)?;
+    crate::origin::check_origin(&headers)?;
     let upgrade =
         upgrade.map_err(|_| ApiError::bad_request("this route is a WebSocket: open it with a WebSocket client"))?;
     Ok(upgrade.max_message_size(MAX_CLIENT_MESSAGE).on_upgrade(move |socket| async move {
@@ -50,17 +49,6 @@ pub async fn live(
         forward(socket, first, receiver, Relay { sender: relay, who: who.clone(), last: None }, id).await;
         state.with(|hub| hub.leave(id, &who));
     }))
-}
-
-/// An `Origin` header, when sent, must name the host the request came to.
-pub(crate) fn check_origin(headers: &HeaderMap) -> Result<(), ApiError> {
-    let Some(origin) = headers.get(ORIGIN).and_then(|v| v.to_str().ok()) else { return Ok(()) };
-    let host = headers.get(HOST).and_then(|v| v.to_str().ok()).unwrap_or_default();
-    let origin_host = origin.split("://").nth(1).unwrap_or(origin);
-    if origin_host != host {
-        return Err(ApiError::forbidden(format!("live updates are served to pages of this server, not {origin}")));
-    }
-    Ok(())
 }
 
 /// The least time between two cursor messages relayed for one socket (a client

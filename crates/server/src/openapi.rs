@@ -18,6 +18,7 @@ use crate::api;
     paths(
         api::health,
         api::sign_in,
+        api::sign_out,
         api::me,
         api::list,
         api::negotiation,

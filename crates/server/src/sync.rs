@@ -122,7 +122,7 @@ pub async fn sync(
         Some(token) => token.clone(),
         None => {
             // A cookie goes with any page of the browser: only this server's own pages may use it.
-            crate::live::check_origin(&headers)?;
+            crate::origin::check_origin(&headers)?;
             session::token_of(&headers).ok_or_else(ApiError::unauthorized)?
         }
     };

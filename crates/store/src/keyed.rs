@@ -72,6 +72,23 @@ pub(crate) fn migrate(conn: &Connection) -> Result<(), StoreError> {
         }
     }
     conn.execute_batch("CREATE INDEX IF NOT EXISTS chunks_by_key ON chunks (document, key)")?;
+    add_column(conn, "tokens", "expires_at", "INTEGER")
+}
+
+/// Adds a column to a table of an older store, unless it has it.
+fn add_column(conn: &Connection, table: &str, column: &str, kind: &str) -> Result<(), StoreError> {
+    let has: bool = conn.query_row(
+        &format!("SELECT COUNT(*) > 0 FROM pragma_table_info('{table}') WHERE name = '{column}'"),
+        [],
+        |row| row.get(0),
+    )?;
+    if !has {
+        match conn.execute_batch(&format!("ALTER TABLE {table} ADD COLUMN {column} {kind}")) {
+            // Another process opening the same old store added it first.
+            Err(error) if error.to_string().contains("duplicate column") => {}
+            other => other?,
+        }
+    }
     Ok(())
 }
 

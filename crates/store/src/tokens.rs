@@ -1,5 +1,6 @@
-//! Sign-in tokens: each grants one participant access to one negotiation.
-//! Only their SHA-256 is stored, so a copy of the database signs nobody in.
+//! Sign-in tokens: each grants one participant access to one negotiation,
+//! until it expires or is revoked. Only their SHA-256 is stored, so a copy
+//! of the database signs nobody in.
 
 use accord_core::{DocumentId, ParticipantCode, Timestamp};
 use rusqlite::{OptionalExtension, params};
@@ -22,25 +23,48 @@ pub fn hash_token(token: &str) -> String {
 }
 
 impl Store {
-    /// Stores a new token (its hash) for `grant`.
-    pub fn add_token(&self, token: &str, grant: &Grant, at: Timestamp) -> Result<(), StoreError> {
+    /// Stores a new token (its hash) for `grant`, made at `at`, valid until
+    /// `expires` (`None`: until revoked).
+    pub fn add_token(
+        &self,
+        token: &str,
+        grant: &Grant,
+        at: Timestamp,
+        expires: Option<Timestamp>,
+    ) -> Result<(), StoreError> {
         self.conn.execute(
-            "INSERT INTO tokens (hash, negotiation, participant, created_at) VALUES (?1, ?2, ?3, ?4)",
-            params![hash_token(token), grant.negotiation.to_string(), grant.participant.as_str(), at.millis()],
+            "INSERT INTO tokens (hash, negotiation, participant, created_at, expires_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+            params![
+                hash_token(token),
+                grant.negotiation.to_string(),
+                grant.participant.as_str(),
+                at.millis(),
+                expires.map(Timestamp::millis)
+            ],
         )?;
         Ok(())
     }
 
-    /// Who `token` signs in, if anyone.
-    pub fn grant(&self, token: &str) -> Result<Option<Grant>, StoreError> {
+    /// Who `token` signs in at `now`, if anyone (an expired token signs nobody in).
+    pub fn grant(&self, token: &str, now: Timestamp) -> Result<Option<Grant>, StoreError> {
         let row: Option<(String, String)> = self
             .conn
-            .query_row("SELECT negotiation, participant FROM tokens WHERE hash = ?1", [hash_token(token)], |row| {
-                Ok((row.get(0)?, row.get(1)?))
-            })
+            .query_row(
+                "SELECT negotiation, participant FROM tokens WHERE hash = ?1 AND (expires_at IS NULL OR expires_at > ?2)",
+                params![hash_token(token), now.millis()],
+                |row| Ok((row.get(0)?, row.get(1)?)),
+            )
             .optional()?;
         Ok(row.and_then(|(negotiation, participant)| {
             Some(Grant { negotiation: negotiation.parse().ok()?, participant: participant.parse().ok()? })
         }))
+    }
+
+    /// Revokes every token of `participant` in `negotiation`; how many there were.
+    pub fn revoke(&self, negotiation: DocumentId, participant: &ParticipantCode) -> Result<usize, StoreError> {
+        Ok(self.conn.execute(
+            "DELETE FROM tokens WHERE negotiation = ?1 AND participant = ?2",
+            params![negotiation.to_string(), participant.as_str()],
+        )?)
     }
 }
