@@ -539,3 +539,46 @@ fn every_live_proposal_is_rebuilt_from_the_compromise_of_topic_four() {
         .collect();
     assert!(!outside.contains("continue to") && !outside.contains("shared calendar"), "{outside}");
 }
+
+#[test]
+fn a_missing_store_is_named_not_created() {
+    let store = Store::new("missing");
+    let missing = store.0.join("no-such-store");
+    let output =
+        Command::new(env!("CARGO_BIN_EXE_accord")).arg("--store").arg(&missing).arg("status").output().expect("run");
+    assert!(!output.status.success());
+    let said = String::from_utf8_lossy(&output.stderr);
+    assert!(said.contains("there is no store at") && said.contains("accord init"), "{said}");
+    assert!(!missing.exists(), "reading commands create nothing");
+}
+
+#[test]
+fn history_into_a_closed_pipe_ends_quietly() {
+    let store = Store::with_fixture("pipe");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_accord"))
+        .arg("--store")
+        .arg(store.0.join("data"))
+        .args(["history", "--json"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("run");
+    // The reader goes away before reading anything, as `head` does once it has its lines.
+    drop(child.stdout.take());
+    let output = child.wait_with_output().expect("wait");
+    let said = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{said}");
+    assert!(!said.contains("panicked") && !said.contains("Broken pipe"), "{said}");
+}
+
+#[test]
+fn a_text_file_over_the_limit_is_refused_before_it_is_read() {
+    let store = Store::with_fixture("huge");
+    let alt1 = proposal_id(&store.status(), 4, "Alt 1");
+    let huge = store.0.join("huge.txt");
+    // Ten gigabytes on paper (a sparse file): reading it whole would take minutes and memory.
+    std::fs::File::create(&huge).expect("create").set_len(10 * 1024 * 1024 * 1024).expect("sparse");
+    let refused =
+        store.fails(&["edit", "--proposal", &alt1, "--as", "UNSEC", "--text-file", huge.to_str().expect("path")]);
+    assert!(refused.contains("10737418240 bytes") && refused.contains("at most 262144 bytes"), "{refused}");
+}

@@ -14,6 +14,7 @@ use accord_core::{
 use anyhow::{Context, Result, anyhow, bail};
 
 use crate::args::{Cli, ColorChoice, Command, StanceArg};
+use crate::output::{say, sayln};
 use crate::render;
 use crate::store::{Loaded, LocalStore};
 
@@ -23,7 +24,8 @@ const CONVERGENCE_POINTS: usize = 200;
 /// Runs the parsed command line; its exit status on success (0, or what
 /// `accord verify` found).
 pub fn run(cli: Cli) -> Result<u8> {
-    let mut store = LocalStore::open(&cli.store)?;
+    let creates = matches!(cli.command, Command::Init { .. } | Command::Sync { .. } | Command::Serve { .. });
+    let mut store = LocalStore::open(&cli.store, creates)?;
     let wanted = cli.negotiation.as_deref();
     let done = match cli.command {
         Command::Init { fixture, title, chair, chair_name } => init(&mut store, fixture, title, chair, chair_name),
@@ -94,9 +96,9 @@ pub fn run(cli: Cli) -> Result<u8> {
             let view = load(&store, wanted)?.negotiation.view()?;
             let compromise = section_of(&view, section)?.compromise();
             if json {
-                println!("{}", serde_json::to_string_pretty(&compromise)?);
+                sayln!("{}", serde_json::to_string_pretty(&compromise)?);
             } else {
-                print!("{}", render::compromise(&compromise, use_color(ColorChoice::Auto)));
+                say!("{}", render::compromise(&compromise, use_color(ColorChoice::Auto)));
             }
             Ok(())
         }
@@ -105,9 +107,9 @@ pub fn run(cli: Cli) -> Result<u8> {
             section_of(&negotiation.view()?, section)?;
             let points = accord_core::trend::history(&negotiation, section, CONVERGENCE_POINTS)?;
             if json {
-                println!("{}", serde_json::to_string_pretty(&points)?);
+                sayln!("{}", serde_json::to_string_pretty(&points)?);
             } else {
-                print!("{}", render::convergence(&points));
+                say!("{}", render::convergence(&points));
             }
             Ok(())
         }
@@ -118,9 +120,9 @@ pub fn run(cli: Cli) -> Result<u8> {
             }
             let entries = negotiation.history(section)?;
             if json {
-                println!("{}", serde_json::to_string_pretty(&entries)?);
+                sayln!("{}", serde_json::to_string_pretty(&entries)?);
             } else {
-                print!("{}", render::history(&entries));
+                say!("{}", render::history(&entries));
             }
             Ok(())
         }
@@ -152,7 +154,7 @@ fn init(
         bail!("the store already holds negotiation {}: use another --store to start afresh", negotiation.id());
     }
     store.save_new(&mut negotiation)?;
-    println!("{}", negotiation.id());
+    sayln!("{}", negotiation.id());
     Ok(())
 }
 
@@ -163,9 +165,9 @@ fn status(store: &LocalStore, wanted: Option<&str>, json: bool, at: Option<&str>
     }
     let view = negotiation.view()?;
     if json {
-        println!("{}", serde_json::to_string_pretty(&view)?);
+        sayln!("{}", serde_json::to_string_pretty(&view)?);
     } else {
-        print!("{}", render::status(&view));
+        say!("{}", render::status(&view));
     }
     Ok(())
 }
@@ -198,11 +200,11 @@ fn show_redline(
         let proposal = view.proposal(&id).ok_or_else(|| anyhow!("unknown proposal {id}"))?;
         let redline = redline(&old, &proposal.text);
         if json {
-            println!("{}", serde_json::to_string_pretty(&redline)?);
+            sayln!("{}", serde_json::to_string_pretty(&redline)?);
             continue;
         }
-        println!("{}", render::safe(&format!("── {} → {} ({})", from_label, proposal.label, proposal.id)));
-        println!("{}\n", render::redline(&redline, color));
+        sayln!("{}", render::safe(&format!("── {} → {} ({})", from_label, proposal.label, proposal.id)));
+        sayln!("{}\n", render::redline(&redline, color));
     }
     Ok(())
 }
@@ -224,10 +226,10 @@ fn show_changes_since(
     let heads = since.heads_of(&proposal.id.0).unwrap_or_default();
     let segments = negotiation.authored_redline(&proposal.id, Since::Heads(&heads), None)?;
     if json {
-        println!("{}", serde_json::to_string_pretty(&segments)?);
+        sayln!("{}", serde_json::to_string_pretty(&segments)?);
     } else {
-        println!("{}", render::safe(&format!("── {} since {rev} ({})", proposal.label, proposal.id)));
-        println!("{}\n", render::authored(&segments, color));
+        sayln!("{}", render::safe(&format!("── {} since {rev} ({})", proposal.label, proposal.id)));
+        sayln!("{}\n", render::authored(&segments, color));
     }
     Ok(())
 }
@@ -241,7 +243,7 @@ fn write(
     let mut loaded = load(store, wanted)?;
     let report = change(&mut loaded.negotiation)?;
     store.save(&mut loaded)?;
-    println!("{}", render::safe(&report));
+    sayln!("{}", render::safe(&report));
     Ok(())
 }
 
@@ -299,15 +301,30 @@ fn stance_kind(arg: StanceArg) -> StanceKind {
     }
 }
 
-/// The text of a file, or of standard input for "-"; must be UTF-8 and not empty.
+/// The text of a file, or of standard input for "-"; must be UTF-8, not
+/// empty, and within the longest text a proposal may have (a larger file
+/// is refused before it is read whole).
 fn read_text(path: &Path) -> Result<String> {
-    let bytes = if path == Path::new("-") {
-        let mut bytes = Vec::new();
-        std::io::stdin().read_to_end(&mut bytes).context("cannot read standard input")?;
-        bytes
+    let limit = accord_core::MAX_PROPOSAL_TEXT_BYTES;
+    let too_long = |length: u64| anyhow!("{} is {length} bytes; a text may be at most {limit} bytes", path.display());
+    let mut bytes = Vec::new();
+    if path == Path::new("-") {
+        let mut stdin = std::io::stdin().take(limit as u64 + 1);
+        stdin.read_to_end(&mut bytes).context("cannot read standard input")?;
     } else {
-        std::fs::read(path).with_context(|| format!("cannot read the text file {}", path.display()))?
-    };
+        let file =
+            std::fs::File::open(path).with_context(|| format!("cannot read the text file {}", path.display()))?;
+        let length = file.metadata().with_context(|| format!("cannot read the text file {}", path.display()))?.len();
+        if length > limit as u64 {
+            return Err(too_long(length));
+        }
+        file.take(limit as u64 + 1)
+            .read_to_end(&mut bytes)
+            .with_context(|| format!("cannot read the text file {}", path.display()))?;
+    }
+    if bytes.len() > limit {
+        return Err(too_long(bytes.len() as u64));
+    }
     let text = String::from_utf8(bytes).map_err(|e| {
         anyhow!("{} is not valid UTF-8 text (invalid byte at offset {})", path.display(), e.utf8_error().valid_up_to())
     })?;

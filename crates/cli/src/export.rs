@@ -12,6 +12,7 @@ use accord_export::Format;
 use anyhow::{Context, Result, anyhow, bail};
 
 use crate::commands::{load, parse_time};
+use crate::output::sayln;
 use crate::render;
 use crate::store::LocalStore;
 
@@ -117,11 +118,11 @@ pub fn verify(store: &LocalStore, wanted: Option<&str>, file: &Path) -> Result<V
     let (name, fingerprint) = (file.display(), version.fingerprint());
     match accord_export::compare(&bytes, &fresh, format, &sections) {
         accord_export::Verdict::SameBytes => {
-            println!("{name} matches negotiation {} at fingerprint {fingerprint}", negotiation.id());
+            sayln!("{name} matches negotiation {} at fingerprint {fingerprint}", negotiation.id());
             Ok(Verified::Same)
         }
         accord_export::Verdict::Resaved => {
-            println!(
+            sayln!(
                 "{name}: the text is identical to the agreed version ({fingerprint}); the file was re-saved \
                  (its bytes differ from the export, what it says does not)"
             );

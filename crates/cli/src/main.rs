@@ -6,6 +6,7 @@
 mod args;
 mod commands;
 mod export;
+mod output;
 mod render;
 mod serve;
 mod store;

@@ -12,6 +12,7 @@ use anyhow::{Context, Result, anyhow, bail};
 use tokio::net::TcpListener;
 
 use crate::commands::{load, now};
+use crate::output::sayln;
 use crate::store::LocalStore;
 
 /// Runs the server until SIGINT or SIGTERM.
@@ -25,9 +26,9 @@ pub fn serve(mut store: LocalStore, addr: &str, demo: bool) -> Result<()> {
     runtime.block_on(async move {
         let listener = TcpListener::bind(addr).await.with_context(|| format!("cannot listen on {addr}"))?;
         let local = listener.local_addr()?;
-        println!("listening on http://{local}");
+        sayln!("listening on http://{local}");
         for (code, role, token) in &invitations {
-            println!("  sign in as {code:<7} ({role:<8}): http://{local}/#token={token}  token {token}");
+            sayln!("  sign in as {code:<7} ({role:<8}): http://{local}/#token={token}  token {token}");
         }
         std::io::stdout().flush()?;
         let state = AppState::new(inner, replica);
@@ -42,15 +43,18 @@ pub fn serve(mut store: LocalStore, addr: &str, demo: bool) -> Result<()> {
 pub fn sync(dir: &Path, server: &str, token: &str) -> Result<()> {
     let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
     let report = runtime.block_on(accord_sync::sync_store(dir, server, token, |step| eprintln!("{step}")))?;
-    println!(
+    sayln!(
         "synced {} documents of negotiation {} with {server} as {}: {} changes received",
-        report.documents, report.peer.negotiation, report.peer.participant, report.received
+        report.documents,
+        report.peer.negotiation,
+        report.peer.participant,
+        report.received
     );
     for (document, reason) in &report.refused {
-        println!("refused by the server: a change to {document}: {}", crate::render::safe(reason));
+        sayln!("refused by the server: a change to {document}: {}", crate::render::safe(reason));
     }
     for document in &report.not_sent {
-        println!("not sent: local changes to {document}, which {} may not write", report.peer.participant);
+        sayln!("not sent: local changes to {document}, which {} may not write", report.peer.participant);
     }
     Ok(())
 }
@@ -89,7 +93,7 @@ pub fn invite(
         }
     }
     let token = issue(store, &Grant { negotiation: view.id, participant: code }, expires)?;
-    println!("{token}");
+    sayln!("{token}");
     Ok(())
 }
 
@@ -112,7 +116,7 @@ pub fn revoke(store: &LocalStore, wanted: Option<&str>, code: &str) -> Result<()
         bail!("{code} is not a participant of this negotiation");
     }
     let count = store.inner().revoke(view.id, &code)?;
-    println!("revoked {count} token(s) of {code}: it signs in no more until invited again");
+    sayln!("revoked {count} token(s) of {code}: it signs in no more until invited again");
     Ok(())
 }
 

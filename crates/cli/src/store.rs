@@ -23,8 +23,16 @@ pub struct Loaded {
 }
 
 impl LocalStore {
-    /// Opens (creating if needed) the store in `root`.
-    pub fn open(root: &Path) -> Result<LocalStore> {
+    /// Opens the store in `root`, creating it only if `create` (a command
+    /// that reads must not leave an empty store behind a mistyped path).
+    pub fn open(root: &Path, create: bool) -> Result<LocalStore> {
+        if !create && !root.join(accord_store::DATABASE).exists() {
+            bail!(
+                "there is no store at {}: start one with `accord init --fixture hlcp-cybersecurity` \
+                 (or point --store at an existing one)",
+                root.display()
+            );
+        }
         let store = Store::open(root).with_context(|| format!("cannot open the store {}", root.display()))?;
         // A fresh replica name per command: a copied store never reuses an actor's sequence numbers.
         let replica = uuid::Uuid::new_v4().to_string();

@@ -1,14 +1,29 @@
-//! Which characters a participant's text may hold: every character XML 1.0
-//! allows (tab, line breaks and everything from the space up, but U+FFFE
-//! and U+FFFF). The others are control characters no wording needs, and
-//! one of them would make a DOCX or Akoma Ntoso export invalid, so every
-//! write refuses them, naming the character and where it is.
+//! Which texts a participant may write: only characters XML 1.0 allows
+//! (tab, line breaks and everything from the space up, but U+FFFE and
+//! U+FFFF; the others are control characters no wording needs, and one of
+//! them would make a DOCX or Akoma Ntoso export invalid), and within a
+//! length. Every write checks its texts here, naming what is wrong; the
+//! sync gate applies the same limits.
 
 use crate::Error;
+
+/// The longest proposal text, in bytes of UTF-8.
+pub const MAX_PROPOSAL_TEXT_BYTES: usize = 256 * 1024;
+/// The longest short text (a reason, a comment, a label, a title, a name).
+pub const MAX_SHORT_TEXT_BYTES: usize = 10 * 1024;
 
 /// Whether `c` may appear in a participant's text.
 pub fn allowed_in_text(c: char) -> bool {
     matches!(c, '\t' | '\n' | '\r' | '\u{20}'..='\u{D7FF}' | '\u{E000}'..='\u{FFFD}' | '\u{10000}'..='\u{10FFFF}')
+}
+
+/// Refuses `text` if it is longer than `limit` bytes or holds a character
+/// not allowed; `field` names it in the error.
+pub(crate) fn check_within(field: &'static str, text: &str, limit: usize) -> Result<(), Error> {
+    if text.len() > limit {
+        return Err(Error::TooLong { field, length: text.len(), limit });
+    }
+    check(field, text)
 }
 
 /// Refuses `text` if it holds a character not allowed; `field` names it in the error.

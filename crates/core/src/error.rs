@@ -109,6 +109,19 @@ pub enum Error {
         /// Its position, counting characters from 1.
         position: usize,
     },
+    /// A text longer than its limit.
+    #[error("the {field} is {length} bytes; it may be at most {limit} bytes")]
+    TooLong {
+        /// Which text.
+        field: &'static str,
+        /// How long it is.
+        length: usize,
+        /// The most it may be.
+        limit: usize,
+    },
+    /// A proposal without words.
+    #[error("a proposal needs a text")]
+    EmptyText,
     /// An objection without a reason.
     #[error("an objection needs a reason: say why the text is unacceptable")]
     ObjectionNeedsReason,

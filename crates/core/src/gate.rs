@@ -34,8 +34,7 @@ use crate::{ChangeNote, DocumentId, Error, Negotiation, ParticipantCode, Proposa
 
 /// The largest change a peer may send.
 pub const MAX_CHANGE_BYTES: usize = 1024 * 1024;
-/// The longest proposal text, in bytes of UTF-8.
-pub const MAX_PROPOSAL_TEXT_BYTES: usize = 256 * 1024;
+pub use crate::characters::MAX_PROPOSAL_TEXT_BYTES;
 /// The most a participant document may hold (keys and strings, in bytes).
 pub const MAX_PARTICIPANT_DOCUMENT_BYTES: usize = 1024 * 1024;
 

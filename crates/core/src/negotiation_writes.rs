@@ -3,7 +3,7 @@
 //! consensus rule must allow.
 
 use crate::authorization;
-use crate::characters;
+use crate::characters::{self, MAX_PROPOSAL_TEXT_BYTES, MAX_SHORT_TEXT_BYTES};
 use crate::consensus;
 use crate::negotiation::section;
 use crate::negotiation_doc::{self, Adoption, Participant};
@@ -23,7 +23,7 @@ impl Negotiation {
     }
 
     pub(crate) fn insert_participant(&mut self, new: NewParticipant, by: &Attribution) -> Result<(), Error> {
-        characters::check("participant name", &new.name)?;
+        characters::check_within("participant name", &new.name, MAX_SHORT_TEXT_BYTES)?;
         let participant = Participant {
             document: participant_doc::document_id(self.id(), &new.code),
             code: new.code,
@@ -46,8 +46,8 @@ impl Negotiation {
         let record = self.record()?;
         authorization::check_chair(&record.participants, &by.by, "add sections")?;
         authorization::participant(&record.participants, lead)?;
-        characters::check("section title", title)?;
-        characters::check("base text", base_text)?;
+        characters::check_within("section title", title, MAX_SHORT_TEXT_BYTES)?;
+        characters::check_within("base text", base_text, MAX_PROPOSAL_TEXT_BYTES)?;
         if number == 0 {
             return Err(Error::InvalidSection);
         }
@@ -64,7 +64,7 @@ impl Negotiation {
     pub fn set_base_text(&mut self, number: u32, text: &str, by: &Attribution) -> Result<(), Error> {
         let record = self.record()?;
         authorization::check_chair(&record.participants, &by.by, "change base texts")?;
-        characters::check("base text", text)?;
+        characters::check_within("base text", text, MAX_PROPOSAL_TEXT_BYTES)?;
         section(&record, number)?;
         let what = format!("changed the base text of section {number}");
         self.write_negotiation(by, &what, Some(number), |tx| negotiation_doc::update_base_text(tx, number, text))

@@ -2,7 +2,7 @@
 //! joins as co-sponsor, and its comments.
 
 use crate::authorization;
-use crate::characters;
+use crate::characters::{self, MAX_SHORT_TEXT_BYTES};
 use crate::document::text_fingerprint;
 use crate::participant_doc::{self, StanceRecord};
 use crate::proposal_doc;
@@ -31,7 +31,7 @@ impl Negotiation {
     ) -> Result<(), Error> {
         authorization::check_member(&self.participants()?, &by.by)?;
         let reason = reason.trim();
-        characters::check("reason", reason)?;
+        characters::check_within("reason", reason, MAX_SHORT_TEXT_BYTES)?;
         if kind == StanceKind::Object && reason.is_empty() {
             return Err(Error::ObjectionNeedsReason);
         }
@@ -62,7 +62,7 @@ impl Negotiation {
         by: &Attribution,
     ) -> Result<(), Error> {
         authorization::check_member(&self.participants()?, &by.by)?;
-        characters::check("comment", text)?;
+        characters::check_within("comment", text, MAX_SHORT_TEXT_BYTES)?;
         let fields = self.proposal(proposal)?;
         let doc = self.docs.get(&proposal.0).ok_or(Error::UnknownProposal(*proposal))?;
         let (first, last) = crate::comment::anchor(doc, &proposal_doc::text_obj(doc)?, id, start, end, text)?;

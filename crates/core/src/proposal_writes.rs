@@ -5,7 +5,7 @@
 use automerge::{Automerge, ChangeHash, ReadDoc};
 
 use crate::authorization;
-use crate::characters;
+use crate::characters::{self, MAX_PROPOSAL_TEXT_BYTES, MAX_SHORT_TEXT_BYTES};
 use crate::document::{self, actor_for, apply_splices, note};
 use crate::late_edit;
 use crate::negotiation::section;
@@ -19,7 +19,9 @@ impl Negotiation {
     pub fn propose(&mut self, new: NewProposal, by: &Attribution) -> Result<ProposalId, Error> {
         let record = self.record()?;
         authorization::check_member(&record.participants, &by.by)?;
-        section(&record, new.section)?;
+        if let Some(agreed) = &section(&record, new.section)?.agreed {
+            return Err(Error::AlreadyAgreed { section: new.section, label: agreed.label.clone() });
+        }
         let sponsors = self.check_new_proposal(&record, &new, by)?;
         let mut doc = Automerge::new();
         let fields = NewProposalRecord {
@@ -53,9 +55,12 @@ impl Negotiation {
         if label.is_empty() {
             return Err(Error::EmptyLabel);
         }
-        characters::check("label", label)?;
-        characters::check("proposal text", &new.text)?;
-        characters::check("rationale", &new.rationale)?;
+        characters::check_within("label", label, MAX_SHORT_TEXT_BYTES)?;
+        characters::check_within("proposal text", &new.text, MAX_PROPOSAL_TEXT_BYTES)?;
+        characters::check_within("rationale", &new.rationale, MAX_SHORT_TEXT_BYTES)?;
+        if new.text.trim().is_empty() {
+            return Err(Error::EmptyText);
+        }
         let view = self.view()?;
         let taken = view.section(new.section).is_some_and(|s| s.live_proposals().any(|p| p.label == label));
         if taken {
@@ -75,7 +80,7 @@ impl Negotiation {
     /// concurrent edits of other sponsors merge.
     pub fn edit_proposal(&mut self, id: &ProposalId, text: &str, by: &Attribution) -> Result<(), Error> {
         let proposal = self.check_proposal_write(id, by)?;
-        characters::check("proposal text", text)?;
+        characters::check_within("proposal text", text, MAX_PROPOSAL_TEXT_BYTES)?;
         let splices = late_edit::splices_between(&proposal.text, text);
         let what = format!("edited {}", proposal.label);
         self.write_to(id.0, by, &what, Some(proposal.section), |tx| {
@@ -96,7 +101,7 @@ impl Negotiation {
         by: &Attribution,
     ) -> Result<(String, Vec<ChangeHash>), Error> {
         let proposal = self.check_proposal_write(id, by)?;
-        characters::check("proposal text", text)?;
+        characters::check_within("proposal text", text, MAX_PROPOSAL_TEXT_BYTES)?;
         let doc = self.docs.get(&id.0).ok_or(Error::UnknownProposal(*id))?;
         check_base_heads(doc, base_heads)?;
         let obj = proposal_doc::text_obj(doc)?;
@@ -132,6 +137,9 @@ impl Negotiation {
             characters::check("proposal text", &splice.insert)?;
         }
         let len = target.length_after(splices)?;
+        if len > MAX_PROPOSAL_TEXT_BYTES {
+            return Err(Error::TooLong { field: "proposal text", length: len, limit: MAX_PROPOSAL_TEXT_BYTES });
+        }
         document::write(doc, actor, &note(by, String::new(), None), |tx| apply_splices(tx, &target.text, splices))?;
         target.advance(doc.get_heads(), len);
         self.dirty.insert(id.0);

@@ -458,8 +458,12 @@ fn proposal_id(state: &AppState, session: &Session, text: &str) -> Result<Propos
     }
 }
 
+/// A section number as written: digits, no sign, no leading zero (so `4`
+/// names one section, not also `+4` and `04`).
 fn section_number(text: &str) -> Result<u32, ApiError> {
-    text.parse().map_err(|_| ApiError::bad_request(format!("{text:?} is not a section number")))
+    let canonical = !text.is_empty() && text.bytes().all(|b| b.is_ascii_digit()) && !text.starts_with('0');
+    let number = canonical.then(|| text.parse().ok()).flatten();
+    number.ok_or_else(|| ApiError::bad_request(format!("{text:?} is not a section number: write it like 4")))
 }
 
 fn random_document_id() -> DocumentId {

@@ -74,28 +74,45 @@ impl IntoResponse for ApiError {
 }
 
 impl From<CoreError> for ApiError {
+    /// Every error of the core by name, so a new one must be placed here:
+    /// refusals by the rules and bad input are 4xx; a document that does not
+    /// follow the schema is 422 (content, not a failure of the server).
     fn from(error: CoreError) -> ApiError {
         let status = match &error {
             CoreError::UnknownParticipant(_) | CoreError::UnknownSection(_) | CoreError::UnknownProposal(_) => {
                 StatusCode::NOT_FOUND
             }
-            CoreError::ObserverCannotWrite(_) | CoreError::NotSponsor { .. } | CoreError::NotChair { .. } => {
-                StatusCode::FORBIDDEN
-            }
+            CoreError::ObserverCannotWrite(_)
+            | CoreError::NotSponsor { .. }
+            | CoreError::NotJoined { .. }
+            | CoreError::NotChair { .. } => StatusCode::FORBIDDEN,
             CoreError::DuplicateParticipant(_)
             | CoreError::DuplicateSection(_)
             | CoreError::DuplicateProposal(_)
             | CoreError::DuplicateLabel { .. }
             | CoreError::ConsensusNotReached { .. }
             | CoreError::AlreadyAgreed { .. }
-            | CoreError::Withdrawn(_) => StatusCode::CONFLICT,
-            CoreError::Automerge(_)
-            | CoreError::MalformedDocument(..)
-            | CoreError::DocumentNotHeld(_)
-            | CoreError::Fixture(_) => {
-                return ApiError::internal(&error);
-            }
-            _ => StatusCode::BAD_REQUEST,
+            | CoreError::Withdrawn(_)
+            | CoreError::DocumentNotHeld(_) => StatusCode::CONFLICT,
+            CoreError::TooLong { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+            CoreError::MalformedDocument(..) => StatusCode::UNPROCESSABLE_ENTITY,
+            CoreError::InvalidId(_)
+            | CoreError::InvalidParticipantCode(_)
+            | CoreError::InvalidRole(_)
+            | CoreError::InvalidStance(_)
+            | CoreError::InvalidSection
+            | CoreError::NotYetOpen
+            | CoreError::InvalidComment(_)
+            | CoreError::InvalidVersion(_)
+            | CoreError::InvalidHeads(_)
+            | CoreError::UnknownHeads(_)
+            | CoreError::ForbiddenCharacter { .. }
+            | CoreError::ObjectionNeedsReason
+            | CoreError::EmptyLabel
+            | CoreError::EmptyText
+            | CoreError::WrongSection { .. }
+            | CoreError::SpliceOutOfRange { .. } => StatusCode::BAD_REQUEST,
+            CoreError::Automerge(_) | CoreError::Fixture(_) => return ApiError::internal(&error),
         };
         ApiError::new(status, error.to_string())
     }

@@ -51,6 +51,9 @@ pub enum StoreError {
     Negotiation(#[from] accord_core::Error),
 }
 
+/// The database file in a store directory.
+pub const DATABASE: &str = "accord.sqlite3";
+
 /// An open store.
 pub struct Store {
     conn: Connection,
@@ -60,7 +63,7 @@ impl Store {
     /// Opens (creating if needed) the store in directory `dir`.
     pub fn open(dir: &Path) -> Result<Store, StoreError> {
         std::fs::create_dir_all(dir).map_err(|source| StoreError::Directory { path: dir.to_path_buf(), source })?;
-        let conn = Connection::open(dir.join("accord.sqlite3"))?;
+        let conn = Connection::open(dir.join(DATABASE))?;
         conn.busy_timeout(std::time::Duration::from_secs(10))?;
         conn.pragma_update(None, "journal_mode", "WAL")?;
         conn.pragma_update(None, "synchronous", "FULL")?;
