@@ -65,6 +65,9 @@ pub(crate) struct NegotiationRecord {
     pub deadline: Option<Timestamp>,
     pub participants: Vec<Participant>,
     pub sections: Vec<SectionRecord>,
+    /// Entries left out because they do not follow the schema (written by a
+    /// peer that does not): the rest of the document still reads.
+    pub problems: Vec<String>,
 }
 
 /// Reads only the participants of negotiation `id`: what every rights
@@ -72,46 +75,63 @@ pub(crate) struct NegotiationRecord {
 pub(crate) fn read_participants(id: DocumentId, doc: &Automerge) -> Result<Vec<Participant>, Error> {
     let map = require_obj(doc, &ROOT, "participants", ObjType::Map)?;
     match ReadDoc::hydrate(doc, &map, None)? {
-        Value::Map(map) => participants_of(id, &map),
+        Value::Map(map) => Ok(participants_of(id, &map)?.0),
         _ => Err(fields::malformed("participants", "expected a map")),
     }
 }
 
-fn participants_of(id: DocumentId, map: &Map) -> Result<Vec<Participant>, Error> {
-    let mut participants = Vec::new();
+/// The participants that read as the schema says, and what was wrong with the others.
+fn participants_of(id: DocumentId, map: &Map) -> Result<(Vec<Participant>, Vec<String>), Error> {
+    let (mut participants, mut problems) = (Vec::new(), Vec::new());
     for (code, entry) in fields::entries(map)? {
-        let code: ParticipantCode = code.parse()?;
-        participants.push(Participant {
-            document: participant_doc::document_id(id, &code),
-            code,
-            name: fields::require_str(entry, "name")?,
-            role: fields::require_str(entry, "role")?.parse()?,
-        });
+        match participant_of(id, code, entry) {
+            Ok(participant) => participants.push(participant),
+            Err(error) => problems.push(format!("participant {code} left out: {error}")),
+        }
     }
-    Ok(participants)
+    Ok((participants, problems))
+}
+
+fn participant_of(id: DocumentId, code: &str, entry: &Map) -> Result<Participant, Error> {
+    let code: ParticipantCode = code.parse()?;
+    Ok(Participant {
+        document: participant_doc::document_id(id, &code),
+        code,
+        name: fields::require_str(entry, "name")?,
+        role: fields::require_str(entry, "role")?.parse()?,
+    })
 }
 
 /// Reads the whole negotiation document of negotiation `id`.
 pub(crate) fn read(id: DocumentId, doc: &Automerge) -> Result<NegotiationRecord, Error> {
     let root = fields::root(doc)?;
-    let participants = participants_of(id, fields::require_map(&root, "participants")?)?;
+    let (participants, mut problems) = participants_of(id, fields::require_map(&root, "participants")?)?;
     let mut sections = Vec::new();
     for (key, entry) in fields::map_entries(&root, "sections")? {
-        sections.push(read_section(key, entry)?);
+        match read_section(key, entry, &mut problems) {
+            Ok(section) => sections.push(section),
+            Err(error) => problems.push(format!("section {key} left out: {error}")),
+        }
     }
     sections.sort_by_key(|s| s.number);
     Ok(NegotiationRecord {
         title: fields::require_str(&root, "title")?,
-        deadline: fields::get_int(&root, "deadline")?.map(Timestamp),
+        deadline: fields::get_int(&root, "deadline").unwrap_or_default().map(Timestamp),
         participants,
         sections,
+        problems,
     })
 }
 
-fn read_section(key: &str, entry: &Map) -> Result<SectionRecord, Error> {
-    let agreed = match fields::get_map(entry, "agreed")? {
-        Some(agreed) => Some(read_adoption(agreed)?),
-        None => None,
+/// A section; an adoption that does not read is left out (and said), so the
+/// section reads as not agreed rather than not at all.
+fn read_section(key: &str, entry: &Map, problems: &mut Vec<String>) -> Result<SectionRecord, Error> {
+    let agreed = match fields::get_map(entry, "agreed").and_then(|agreed| agreed.map(read_adoption).transpose()) {
+        Ok(agreed) => agreed,
+        Err(error) => {
+            problems.push(format!("the adoption of section {key} left out (the section reads as not agreed): {error}"));
+            None
+        }
     };
     Ok(SectionRecord {
         number: key.parse().map_err(|_| fields::malformed(key, "not a section number"))?,

@@ -143,7 +143,11 @@ impl SectionView {
 /// Builds the view of a negotiation from its documents.
 pub(crate) fn build(negotiation: &Negotiation) -> Result<NegotiationView, Error> {
     let record = negotiation.record()?;
-    let mut unreadable = Vec::new();
+    let mut unreadable: Vec<UnreadableDocument> = record
+        .problems
+        .iter()
+        .map(|problem| UnreadableDocument { document: negotiation.id(), error: problem.clone() })
+        .collect();
     let participant_records = read_participants(negotiation, &record.participants, &mut unreadable);
     let mut proposals = Vec::new();
     for id in sponsored_ids(&participant_records) {

@@ -383,3 +383,36 @@ fn a_named_co_sponsor_edits_only_once_it_has_joined() {
     n.edit_proposal(&id, "Rewritten after joining.", &by("UNODC", 6)).expect("a joined sponsor edits");
     assert_eq!(n.view().expect("view").proposal(&id).expect("p").text, "Rewritten after joining.");
 }
+
+#[test]
+fn an_ill_formed_adoption_leaves_the_rest_of_the_negotiation_readable() {
+    use accord_core::automerge::transaction::Transactable;
+    use accord_core::automerge::{ObjType, ROOT, ReadDoc};
+    let mut n = small_negotiation();
+    let id = joint_proposal(&mut n, "The agencies will support member states.");
+    // What the JavaScript client writes by default: heads as a list of text objects.
+    let mut doc = n.documents()[&n.id()].clone();
+    let mut tx = doc.transaction();
+    let (_, sections) = tx.get(ROOT, "sections").expect("read").expect("sections");
+    let (_, section) = tx.get(&sections, "1").expect("read").expect("section 1");
+    let agreed = tx.put_object(&section, "agreed", ObjType::Map).expect("agreed");
+    tx.put(&agreed, "text", "TEXT THAT NOBODY AGREED").expect("put");
+    tx.put(&agreed, "proposal", id.to_string()).expect("put");
+    tx.put(&agreed, "label", "Alt 1").expect("put");
+    tx.put(&agreed, "by", "CHAIR").expect("put");
+    let heads = tx.put_object(&agreed, "proposal_heads", ObjType::List).expect("list");
+    let head = tx.insert_object(&heads, 0, ObjType::Text).expect("text");
+    tx.splice_text(&head, 0, 0, "abc").expect("splice");
+    tx.commit();
+    let negotiation = n.id();
+    n.merge_document(negotiation, &doc).expect("merge");
+    let view = n.view().expect("the negotiation still reads");
+    let section = view.section(1).expect("section 1");
+    assert_eq!(section.agreed_text, None, "an adoption that does not read is not shown as agreed");
+    assert_eq!(view.participants.len(), 5, "participants still read");
+    assert!(
+        view.unreadable.iter().any(|u| u.document == negotiation && u.error.contains("adoption of section 1")),
+        "{:?}",
+        view.unreadable
+    );
+}
