@@ -278,3 +278,67 @@ async fn the_official_javascript_client_reads_edits_and_is_held_to_the_same_rule
     assert_eq!(before, after, "the other negotiation is unchanged");
     server.view().await;
 }
+
+/// Runs a hostile participant's attack with the official JavaScript client (tests/js/attack.mjs).
+fn js_attack(server: &Server, code: &str, attack: &str) -> (bool, Value) {
+    let js = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/js");
+    let output = Command::new("node")
+        .arg(js.join("attack.mjs"))
+        .args(["--server", &server.base, "--token", server.token(code), "--attack", attack])
+        .output()
+        .expect("node runs");
+    let report = String::from_utf8_lossy(&output.stdout);
+    let line = report.lines().last().unwrap_or_default();
+    let parsed = serde_json::from_str(line)
+        .unwrap_or_else(|_| panic!("no JSON report: {report} {}", String::from_utf8_lossy(&output.stderr)));
+    (output.status.success(), parsed)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn hostile_changes_from_the_official_client_are_refused_and_change_nothing() {
+    let server = Server::start("sync-attacks");
+    let id = server.negotiation().await;
+    let attacks = [
+        ("HLCP", "forge-agreement", "written through the API"),
+        ("ITU", "demote", "written through the API"),
+        ("HLCP", "heads-as-text", "written through the API"),
+        ("UNDP", "huge", "the most a change may be is 1048576"),
+        ("UNODC", "forged-note", "the change says HLCP made it, but UNODC sent it"),
+    ];
+    for (code, attack, reason) in attacks {
+        let view = server.view().await;
+        let export =
+            server.call(Some("HLCP"), Method::GET, &format!("/api/negotiations/{id}/export?format=md"), None).await;
+        let history = server.call(Some("HLCP"), Method::GET, &format!("/api/negotiations/{id}/history"), None).await;
+        let (_, health) = server.call(None, Method::GET, "/api/health", None).await;
+        let refused_before = health["sync"]["refused"].as_u64().expect("a count");
+
+        let (ok, report) = js_attack(&server, code, attack);
+        assert!(ok && report["sent"] == true, "{attack} by {code}: {report}");
+        let reasons: Vec<&str> =
+            report["refused"].as_array().expect("refusals").iter().filter_map(|r| r["reason"].as_str()).collect();
+        assert!(reasons.iter().any(|r| r.contains(reason)), "{attack} by {code}: refused because {reason:?}: {report}");
+        // Proof it arrived: the server counted the refusal.
+        let (status, health) = server.call(None, Method::GET, "/api/health", None).await;
+        assert_eq!(status, StatusCode::OK, "the server answers");
+        assert!(health["sync"]["refused"].as_u64().expect("a count") > refused_before, "{attack}: {health}");
+        // And nothing changed: view, export, history.
+        assert_eq!(server.view().await, view, "{attack}: the view is unchanged");
+        let export_after =
+            server.call(Some("HLCP"), Method::GET, &format!("/api/negotiations/{id}/export?format=md"), None).await;
+        assert_eq!(export_after, export, "{attack}: the export is unchanged");
+        let history_after =
+            server.call(Some("HLCP"), Method::GET, &format!("/api/negotiations/{id}/history"), None).await;
+        assert_eq!(history_after, history, "{attack}: the history is unchanged");
+    }
+    let history = accord(&server.store, &["history", "--section", "4"]);
+    assert!(!history.contains("adopted Alt 3"), "no forged adoption in history: {history}");
+
+    // 30 MB in one sync message: the server closes the connection before it is read whole.
+    let view = server.view().await;
+    let (ok, report) = js_attack(&server, "UNDP", "flood");
+    assert!(ok && report["sent"] == true && report["closed"] == true, "{report}");
+    let (status, _) = server.call(None, Method::GET, "/api/health", None).await;
+    assert_eq!(status, StatusCode::OK, "the server answers");
+    assert_eq!(server.view().await, view, "flood: the view is unchanged");
+}
