@@ -727,3 +727,20 @@ async fn a_revoked_or_expired_token_signs_nobody_in() {
     let old = String::from_utf8(output.stdout).expect("utf-8").trim().to_string();
     assert_eq!(me(old).await, StatusCode::UNAUTHORIZED, "expired");
 }
+
+#[tokio::test]
+async fn a_client_that_trickles_its_headers_is_dropped_and_the_server_serves_on() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let server = Server::start("slow-headers");
+    let address = server.base.trim_start_matches("http://").to_string();
+    let mut slow = tokio::net::TcpStream::connect(&address).await.expect("connect");
+    slow.write_all(b"GET /api/health HTTP/1.1\r\nHost: x\r\n").await.expect("the first header lines arrive");
+    // Never the blank line that ends the headers: the server closes within its header timeout (10 s).
+    let mut buffer = [0u8; 512];
+    let closed = tokio::time::timeout(Duration::from_secs(20), slow.read(&mut buffer)).await;
+    let read = closed.expect("the server closed the connection in time").unwrap_or(0);
+    let answer = String::from_utf8_lossy(&buffer[..read]);
+    assert!(read == 0 || answer.starts_with("HTTP/1.1 408"), "closed or answered 408: {answer:?}");
+    let (status, _) = server.call(None, Method::GET, "/api/health", None).await;
+    assert_eq!(status, StatusCode::OK, "and serves others meanwhile");
+}

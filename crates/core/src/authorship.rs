@@ -13,7 +13,7 @@
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
-use automerge::{Automerge, ChangeHash, ObjId, ReadDoc, ScalarValueRef, ValueRef, legacy};
+use automerge::{ActorId, Automerge, ChangeHash, ObjId, ReadDoc, ScalarValueRef, ValueRef, legacy};
 use serde::Serialize;
 use similar::DiffOp;
 
@@ -60,7 +60,7 @@ impl Negotiation {
         let doc = self.document(&id.0).ok_or(Error::UnknownProposal(*id))?;
         let current = doc.get_heads();
         let to = to.unwrap_or(&current);
-        Authors::new(doc)?.redline(since, to)
+        Authors::new(doc, &self.authors)?.redline(since, to)
     }
 }
 
@@ -124,6 +124,8 @@ struct Authors<'d> {
     doc: &'d Automerge,
     text: ObjId,
     notes: HashMap<ChangeHash, Author>,
+    /// Who made changes without a note (see `Negotiation::authors`).
+    authors: &'d BTreeMap<ActorId, ParticipantCode>,
 }
 
 /// A text as characters, each with the element that holds it (`None` when
@@ -141,8 +143,8 @@ impl Characters {
 }
 
 impl<'d> Authors<'d> {
-    fn new(doc: &'d Automerge) -> Result<Self, Error> {
-        Ok(Authors { doc, text: proposal_doc::text_obj(doc)?, notes: HashMap::new() })
+    fn new(doc: &'d Automerge, authors: &'d BTreeMap<ActorId, ParticipantCode>) -> Result<Self, Error> {
+        Ok(Authors { doc, text: proposal_doc::text_obj(doc)?, notes: HashMap::new(), authors })
     }
 
     fn redline(mut self, since: Since<'_>, to: &[ChangeHash]) -> Result<Vec<AuthoredSegment>, Error> {
@@ -221,7 +223,9 @@ impl<'d> Authors<'d> {
         let note = meta.as_ref().and_then(|m| m.message.as_deref()).and_then(ChangeNote::from_message);
         let author = match (note, meta) {
             (Some(note), _) => (Some(note.by), note.at),
-            (None, Some(meta)) => (None, Timestamp(meta.timestamp.saturating_mul(1000))),
+            (None, Some(meta)) => {
+                (self.authors.get(&*meta.actor).cloned(), Timestamp(meta.timestamp.saturating_mul(1000)))
+            }
             (None, None) => (None, Timestamp(0)),
         };
         self.notes.insert(*hash, author.clone());

@@ -21,10 +21,10 @@
 //! text may hold, and carries no message, or Accord's note naming the peer:
 //! a change cannot say someone else made it.
 
-use std::collections::HashSet;
+use std::collections::{BTreeMap, HashSet};
 
 use automerge::hydrate::Value;
-use automerge::{Automerge, Change, ChangeHash, ObjId, ReadDoc, ScalarValue, legacy};
+use automerge::{ActorId, Automerge, Change, ChangeHash, ObjId, ReadDoc, ScalarValue, legacy};
 
 use crate::authorization::{self, DocumentRole};
 use crate::characters;
@@ -93,6 +93,9 @@ impl Negotiation {
             return Ok(admission);
         }
         admission.accepted = accepted.iter().map(Change::hash).collect();
+        for change in accepted.iter().filter(|c| c.message().is_none()) {
+            self.authors.insert(change.actor_id().clone(), peer.clone());
+        }
         match self.docs.get_mut(&document) {
             Some(doc) => doc.apply_changes(accepted)?,
             None => {
@@ -158,7 +161,7 @@ impl Negotiation {
         fields: &ProposalRecord,
     ) -> (Vec<Change>, Vec<Refusal>) {
         let Some(doc) = self.document(&document) else { return (Vec::new(), Vec::new()) };
-        let mut batch = Batch::new(doc);
+        let mut batch = Batch::new(doc, &self.authors);
         let mut length = proposal_doc::text_obj(doc).ok().and_then(|t| doc.text(&t).ok()).map_or(0, |t| t.len());
         for change in changes {
             let verdict =
@@ -181,7 +184,7 @@ impl Negotiation {
     ) -> (Vec<Change>, Vec<Refusal>) {
         let mut grown = self.document(&document).cloned().unwrap_or_default();
         let start = grown.clone();
-        let mut batch = Batch::new(&start);
+        let mut batch = Batch::new(&start, &self.authors);
         for change in changes {
             let verdict = batch.common_checks(&change, peer).and_then(|()| participant_change(&mut grown, &change));
             batch.settle(change, verdict);
@@ -202,7 +205,7 @@ impl Negotiation {
     fn new_proposal(&self, peer: &ParticipantCode, changes: &[Change]) -> Result<(), String> {
         let mut doc = Automerge::new();
         for change in changes {
-            check_change(change, peer)?;
+            check_change(change, peer, &self.authors)?;
             doc.apply_changes([change.clone()]).map_err(|e| e.to_string())?;
         }
         if !doc.get_missing_deps(&[]).is_empty() {
@@ -241,14 +244,15 @@ impl Negotiation {
 /// that a change building on a refused one is refused too.
 struct Batch<'d> {
     doc: &'d Automerge,
+    authors: &'d BTreeMap<ActorId, ParticipantCode>,
     accepted: Vec<Change>,
     accepted_hashes: HashSet<ChangeHash>,
     refused: Vec<Refusal>,
 }
 
 impl<'d> Batch<'d> {
-    fn new(doc: &'d Automerge) -> Self {
-        Batch { doc, accepted: Vec::new(), accepted_hashes: HashSet::new(), refused: Vec::new() }
+    fn new(doc: &'d Automerge, authors: &'d BTreeMap<ActorId, ParticipantCode>) -> Self {
+        Batch { doc, authors, accepted: Vec::new(), accepted_hashes: HashSet::new(), refused: Vec::new() }
     }
 
     /// What every change must be, whatever its document, and that it builds
@@ -259,7 +263,7 @@ impl<'d> Batch<'d> {
         if let Some(dep) = change.deps().iter().find(|dep| !has(dep)) {
             return Err(format!("it builds on change {dep}, which this server refused or does not have"));
         }
-        check_change(change, peer)
+        check_change(change, peer, self.authors)
     }
 
     fn settle(&mut self, change: Change, verdict: Result<(), String>) {
@@ -278,8 +282,17 @@ impl<'d> Batch<'d> {
 }
 
 /// What every change must be: within the size limit, only characters a text
-/// may hold, and no message but Accord's note naming the peer.
-fn check_change(change: &Change, peer: &ParticipantCode) -> Result<(), String> {
+/// may hold, no message but Accord's note naming the peer, and not written
+/// with an actor another participant's connection writes with (history would
+/// name the wrong author).
+fn check_change(
+    change: &Change,
+    peer: &ParticipantCode,
+    authors: &BTreeMap<ActorId, ParticipantCode>,
+) -> Result<(), String> {
+    if let Some(owner) = authors.get(change.actor_id()).filter(|owner| *owner != peer) {
+        return Err(format!("this automerge actor writes for {owner}, not {peer}"));
+    }
     if change.raw_bytes().len() > MAX_CHANGE_BYTES {
         return Err(format!(
             "the change is {} bytes; the most a change may be is {MAX_CHANGE_BYTES}",

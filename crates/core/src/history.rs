@@ -37,7 +37,7 @@ impl Negotiation {
         for (id, doc) in self.documents() {
             let proposal = proposal_doc::read(doc).ok();
             for change in doc.get_changes(&[]) {
-                let mut entry = entry_of(*id, &change);
+                let mut entry = entry_of(*id, &change, self.author_of(&change));
                 if let (Some(proposal), true) = (&proposal, entry.what.is_empty()) {
                     entry.what = format!("edited {}", proposal.label);
                     entry.section = Some(proposal.section);
@@ -64,7 +64,9 @@ impl Negotiation {
         if !docs.contains_key(&self.id()) {
             return Err(Error::NotYetOpen);
         }
-        Negotiation::from_documents(self.id(), docs, self.replica())
+        let mut then = Negotiation::from_documents(self.id(), docs, self.replica())?;
+        then.add_authors(self.authors().clone());
+        Ok(then)
     }
 }
 
@@ -76,11 +78,14 @@ fn change_time(change: &Change) -> Timestamp {
     }
 }
 
-fn entry_of(document: DocumentId, change: &Change) -> HistoryEntry {
+/// An entry for `change`, made by `author` (its note's, or the participant
+/// whose connection sent it). A change from another tool says what it did
+/// only in the words history gives it: its own message is not shown as fact.
+fn entry_of(document: DocumentId, change: &Change, author: Option<ParticipantCode>) -> HistoryEntry {
     let note = change.message().and_then(ChangeNote::from_message);
     let (by, what, section) = match note {
         Some(note) => (Some(note.by), note.what, note.section),
-        None => (None, change.message().unwrap_or("change made by another tool").to_string(), None),
+        None => (author, "change made with another automerge-repo client".to_string(), None),
     };
     HistoryEntry { at: change_time(change), by, what, section, document, change: change.hash().to_string() }
 }

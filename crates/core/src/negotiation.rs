@@ -8,7 +8,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use automerge::{Automerge, ChangeHash, ReadDoc};
+use automerge::{ActorId, Automerge, ChangeHash, ReadDoc};
 
 use crate::authorization::{self, DocumentRole};
 use crate::characters;
@@ -35,6 +35,9 @@ pub struct Negotiation {
     pub(crate) edit_targets: EditTargets,
     /// Distances between proposal texts already computed, for the text gap.
     distances: Distances,
+    /// Who made the changes that carry no note (made by another automerge-repo
+    /// client): the participant whose connection sent them, as the gate saw.
+    pub(crate) authors: BTreeMap<ActorId, ParticipantCode>,
 }
 
 /// A participant to add.
@@ -101,6 +104,7 @@ impl Negotiation {
             dirty: BTreeSet::from([id]),
             edit_targets: EditTargets::default(),
             distances: Distances::default(),
+            authors: BTreeMap::new(),
         };
         negotiation.insert_participant(chair, &by)?;
         Ok(negotiation)
@@ -116,6 +120,7 @@ impl Negotiation {
             dirty: BTreeSet::new(),
             edit_targets: EditTargets::default(),
             distances: Distances::default(),
+            authors: BTreeMap::new(),
         };
         negotiation.record()?;
         Ok(negotiation)
@@ -140,6 +145,24 @@ impl Negotiation {
     /// All documents held, by id.
     pub fn documents(&self) -> &BTreeMap<DocumentId, Automerge> {
         &self.docs
+    }
+
+    /// Who made the changes without a note (see [`Negotiation::admit`]), by actor.
+    pub fn authors(&self) -> &BTreeMap<ActorId, ParticipantCode> {
+        &self.authors
+    }
+
+    /// Adds authors of note-less changes, as the store keeps them.
+    pub fn add_authors(&mut self, authors: impl IntoIterator<Item = (ActorId, ParticipantCode)>) {
+        self.authors.extend(authors);
+    }
+
+    /// Who made `change`: its note, else the participant whose connection sent it.
+    pub(crate) fn author_of(&self, change: &automerge::Change) -> Option<ParticipantCode> {
+        match change.message().and_then(crate::ChangeNote::from_message) {
+            Some(note) => Some(note.by),
+            None => self.authors.get(change.actor_id()).cloned(),
+        }
     }
 
     /// The ids of documents changed since the last call; the caller saves

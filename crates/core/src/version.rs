@@ -77,7 +77,9 @@ impl Negotiation {
             }
             docs.insert(*id, doc.fork_at(heads)?);
         }
-        Negotiation::from_documents(self.id(), docs, self.replica())
+        let mut then = Negotiation::from_documents(self.id(), docs, self.replica())?;
+        then.add_authors(self.authors().clone());
+        Ok(then)
     }
 }
 

@@ -226,9 +226,17 @@ fn a_change_too_large_and_a_text_over_the_limit_are_refused() {
     assert_eq!(admission.refused.len(), 1, "{admission:?}");
     assert!(admission.refused[0].reason.contains("the most a change may be is 1048576"), "{admission:?}");
 
+    // A peer that does not check (the core would refuse this text locally too).
     let mut unsec = replica(&server);
-    let long = accord_core::Splice { pos: 0, delete: 0, insert: "word ".repeat(60_000) };
-    unsec.splice_proposal(&alt, &[long], &by("UNSEC", 12)).expect("a long text locally");
+    let mut doc = unsec.documents()[&alt.0].clone();
+    doc.set_actor(accord_core::actor_for(&code("UNSEC"), "peer"));
+    let text = doc.get(ROOT, "text").expect("read").expect("text").1;
+    doc.transact::<_, _, accord_core::automerge::AutomergeError>(|tx| {
+        tx.splice_text(&text, 0, 0, &"word ".repeat(60_000))?;
+        Ok(())
+    })
+    .expect("splice");
+    unsec.merge_document(alt.0, &doc).expect("merge");
     refused_because(&send(&mut server, &unsec, alt.0, "UNSEC"), "at most 262144 bytes");
 }
 
@@ -243,10 +251,17 @@ fn a_new_proposal_passes_if_the_api_would_take_it() {
     server.admit(own, &code("DESA"), new_changes(&server, &desa, own)).expect("admit");
     assert_eq!(server.view().expect("view").proposal(&fresh).expect("listed").text, "A new wording.");
 
-    // Into the agreed section, or under someone else's name: refused.
+    // Into the agreed section (made for section 1, moved by a peer that does not check): refused.
     let mut desa = replica(&server);
-    let agreed = propose(&mut desa, "late", 2, "DESA", "Alt 9", "Too late.", &[]);
-    refused_because(&send(&mut server, &desa, agreed.0, "DESA"), "section 2 is already agreed");
+    let late = propose(&mut desa, "late", 1, "DESA", "Alt 9", "Too late.", &[]);
+    let mut doc = desa.documents()[&late.0].clone();
+    doc.transact::<_, _, accord_core::automerge::AutomergeError>(|tx| {
+        tx.put(ROOT, "section", 2)?;
+        Ok(())
+    })
+    .expect("put");
+    desa.merge_document(late.0, &doc).expect("merge");
+    refused_because(&send(&mut server, &desa, late.0, "DESA"), "section 2 is already agreed");
     let mut desa = replica(&server);
     let named = propose(&mut desa, "named", 1, "UNESCO", "Alt 7", "In UNESCO's name.", &[]);
     refused_because(&send(&mut server, &desa, named.0, "DESA"), "the change says UNESCO made it, but DESA sent it");
@@ -278,4 +293,41 @@ fn a_change_building_on_a_refused_one_is_refused_and_observers_write_nothing() {
     .expect("put");
     unu.merge_document(own, &doc).expect("merge");
     refused_because(&send(&mut server, &unu, own, "UNU"), "UNU is not a member");
+}
+
+#[test]
+fn a_change_without_a_note_is_its_sender_s_and_its_actor_is_no_one_else_s() {
+    let (mut server, alt) = server();
+    let own = participant_document(&server, "DESA");
+    // What an automerge-repo client writes: no note, its own actor.
+    let mut desa = replica(&server);
+    desa.record_stance(&alt, StanceKind::Support, "", &by("DESA", 10)).expect("stance");
+    let mut doc = desa.documents()[&own].clone();
+    doc.set_actor(accord_core::automerge::ActorId::from(b"javascript-client".as_slice()));
+    let key = format!("sponsor:{alt}");
+    doc.transact::<_, _, accord_core::automerge::AutomergeError>(|tx| {
+        tx.put(ROOT, key.as_str(), 1)?;
+        Ok(())
+    })
+    .expect("put");
+    desa.merge_document(own, &doc).expect("merge");
+    let admission = send(&mut server, &desa, own, "DESA");
+    assert!(admission.refused.is_empty(), "{admission:?}");
+    let history = server.history(None).expect("history");
+    let last = history.iter().find(|e| e.what.contains("another automerge-repo client")).expect("listed");
+    assert_eq!(last.by.as_ref().map(ToString::to_string).as_deref(), Some("DESA"), "attributed to its sender");
+
+    // UNSEC writes with the actor DESA's client writes with: refused.
+    let mut unsec = replica(&server);
+    let unsec_doc = participant_document(&server, "UNSEC");
+    let mut doc = Automerge::new();
+    doc.set_actor(accord_core::automerge::ActorId::from(b"javascript-client".as_slice()));
+    let key = format!("sponsor:{alt}");
+    doc.transact::<_, _, accord_core::automerge::AutomergeError>(|tx| {
+        tx.put(ROOT, key.as_str(), 1)?;
+        Ok(())
+    })
+    .expect("put");
+    unsec.merge_document(unsec_doc, &doc).expect("merge");
+    refused_because(&send(&mut server, &unsec, unsec_doc, "UNSEC"), "this automerge actor writes for DESA, not UNSEC");
 }

@@ -19,6 +19,7 @@
 //! listener and the shutdown signal, so tests run it on `127.0.0.1:0`.
 
 pub mod api;
+pub mod connection;
 pub mod error;
 pub mod hub;
 mod json;
@@ -84,6 +85,5 @@ pub async fn run(
     state: AppState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, app(state)).with_graceful_shutdown(shutdown).await?;
-    Ok(())
+    connection::serve(listener, app(state), shutdown).await
 }

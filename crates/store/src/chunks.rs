@@ -2,8 +2,8 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use accord_core::automerge::{Automerge, ChangeHash};
-use accord_core::{DocumentId, Negotiation};
+use accord_core::automerge::{ActorId, Automerge, ChangeHash};
+use accord_core::{DocumentId, Negotiation, ParticipantCode};
 use rusqlite::params;
 
 use crate::{Store, StoreError};
@@ -52,7 +52,25 @@ impl Store {
             // Compaction only speeds up later loads; a read-only or busy store still serves.
             tracing::warn!(%error, negotiation = %id, "could not compact stored documents");
         }
-        Ok((Negotiation::from_documents(id, docs, replica)?, persisted))
+        let mut negotiation = Negotiation::from_documents(id, docs, replica)?;
+        negotiation.add_authors(self.authors(id)?);
+        Ok((negotiation, persisted))
+    }
+
+    /// Who made the changes without a note in negotiation `id` (see `Negotiation::authors`).
+    fn authors(&self, id: DocumentId) -> Result<Vec<(ActorId, ParticipantCode)>, StoreError> {
+        let mut statement =
+            self.conn.prepare_cached("SELECT actor, participant FROM authors WHERE negotiation = ?1")?;
+        let rows =
+            statement.query_map([id.to_string()], |row| Ok((row.get::<_, String>(0)?, row.get::<_, String>(1)?)))?;
+        let mut authors = Vec::new();
+        for row in rows {
+            let (actor, participant) = row?;
+            if let (Ok(actor), Ok(participant)) = (actor.parse(), participant.parse()) {
+                authors.push((actor, participant));
+            }
+        }
+        Ok(authors)
     }
 
     /// Brings in chunks other processes appended since `persisted` was last
@@ -78,6 +96,9 @@ impl Store {
                 changed.push(doc_id);
                 persisted.heads.insert(doc_id, negotiation.documents()[&doc_id].get_heads());
             }
+        }
+        if !changed.is_empty() {
+            negotiation.add_authors(self.authors(negotiation.id())?);
         }
         Ok(changed)
     }
@@ -122,6 +143,12 @@ impl Store {
                 )?;
             }
             saved.push((*id, doc.get_heads()));
+        }
+        for (actor, participant) in negotiation.authors() {
+            tx.execute(
+                "INSERT OR IGNORE INTO authors (negotiation, actor, participant) VALUES (?1, ?2, ?3)",
+                params![negotiation_id, actor.to_hex_string(), participant.as_str()],
+            )?;
         }
         tx.commit()?;
         persisted.heads.extend(saved);

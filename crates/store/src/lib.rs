@@ -98,6 +98,12 @@ CREATE TABLE IF NOT EXISTS sync_values (
     key TEXT PRIMARY KEY,
     bytes BLOB NOT NULL
 );
+CREATE TABLE IF NOT EXISTS authors (
+    negotiation TEXT NOT NULL,
+    actor TEXT NOT NULL,
+    participant TEXT NOT NULL,
+    PRIMARY KEY (negotiation, actor)
+);
 CREATE TABLE IF NOT EXISTS tokens (
     hash TEXT PRIMARY KEY,
     negotiation TEXT NOT NULL,
