@@ -48,8 +48,9 @@ fn insert_word(text: &str, at: f64, marker: &str) -> (usize, String) {
     (pos, out)
 }
 
+/// A proposal's text: at least one word (a proposal needs a text).
 fn words() -> impl Strategy<Value = String> {
-    proptest::collection::vec("[a-zé中]{1,6}[,.]?", 0..12).prop_map(|w| w.join(" "))
+    proptest::collection::vec("[a-zé中]{1,6}[,.]?", 1..12).prop_map(|w| w.join(" "))
 }
 
 proptest! {
