@@ -224,11 +224,14 @@ type Written = Result<(), minicbor::encode::Error<std::convert::Infallible>>;
 fn write(e: &mut Encoder<Vec<u8>>, message: &WireMessage) -> Written {
     match message {
         WireMessage::Join { sender, versions } => {
-            e.map(3)?.str("type")?.str("join")?.str("senderId")?.str(sender)?;
+            e.map(4)?.str("type")?.str("join")?.str("senderId")?.str(sender)?;
             e.str("supportedProtocolVersions")?.array(versions.len() as u64)?;
             for version in versions {
                 e.str(version)?;
             }
+            // automerge-repo's own servers read the metadata of every join (the npm client
+            // always sends it); a peer that writes joins is a client that keeps nothing.
+            e.str("peerMetadata")?.map(1)?.str("isEphemeral")?.bool(true)?;
         }
         WireMessage::Peer { sender, target } => {
             e.map(5)?.str("type")?.str("peer")?.str("senderId")?.str(sender)?;

@@ -1,0 +1,438 @@
+//! Sync fan-out: one writer splices a word into a 2,000-word document every
+//! 250 ms while 10, 30 or 100 readers hold it, over the automerge-repo
+//! protocol, on Accord's `/sync` (every change through the gate, stored
+//! with fsync, then relayed) and on the field's reference server,
+//! automerge-repo 2.5.6's Node sync server (benches/js/sync-server.mjs), on
+//! the same machine with the same edit stream and the same Rust clients.
+//! Each server runs as its own process, so its CPU time is its own: the
+//! bench reports delivery latency (splice to every reader having it),
+//! server CPU seconds and peak memory, three runs each.
+//!
+//! Needs Node.js and the packages of benches/js: `npm ci --prefix benches/js`.
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use accord_core::automerge::sync::{Message, State, SyncDoc};
+use accord_core::automerge::transaction::Transactable;
+use accord_core::automerge::{Automerge, ObjType, ROOT, ReadDoc};
+use accord_core::{Attribution, DocumentId, Negotiation, NewParticipant, NewProposal, ProposalId, Role, Timestamp};
+use accord_store::{Grant, Persisted, Store};
+use accord_sync::wire::WireMessage;
+use futures_util::{SinkExt, StreamExt};
+use tokio_tungstenite::tungstenite::Message as Frame;
+
+const WORDS: usize = 2_000;
+const EDITS: usize = 40;
+const EVERY: Duration = Duration::from_millis(250);
+const RUNS: usize = 3;
+const READERS: [usize; 3] = [10, 30, 100];
+
+fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    if let Some(at) = args.iter().position(|a| a == "--serve-accord") {
+        serve_accord(Path::new(&args[at + 1]));
+        return;
+    }
+    let js = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../benches/js");
+    if !js.join("node_modules/@automerge/automerge-repo").exists() {
+        eprintln!("the Node sync server is not installed: npm ci --prefix benches/js");
+        std::process::exit(1);
+    }
+    println!("machine: {}; automerge 0.12.0 (Rust), automerge-repo 2.5.6 with automerge 3.5.0 (Node)", machine());
+    let runtime = tokio::runtime::Runtime::new().expect("runtime");
+    println!("| server | readers | run | delivered | p50 ms | p99 ms | server CPU s | peak MiB |");
+    println!("|---|---|---|---|---|---|---|---|");
+    let mut summary = Vec::new();
+    for readers in READERS {
+        for run in 1..=RUNS {
+            for server in [Server::Accord, Server::Node] {
+                let result = runtime.block_on(measure(server, readers, &js));
+                println!(
+                    "| {} | {readers} | {run} | {}/{} | {:.2} | {:.2} | {:.2} | {:.1} |",
+                    server.name(),
+                    result.latencies.len(),
+                    readers * EDITS,
+                    ms(quantile(&result.latencies, 0.5)),
+                    ms(quantile(&result.latencies, 0.99)),
+                    result.cpu_seconds,
+                    result.peak_mib
+                );
+                summary.push((server, readers, result));
+            }
+        }
+    }
+    println!(
+        "\n| readers | p99 ratio accord/node (median of runs) | CPU ratio accord/node (median of runs) | peak memory ratio |"
+    );
+    println!("|---|---|---|---|");
+    for readers in READERS {
+        let of =
+            |server: Server| summary.iter().filter(move |(s, r, _)| *s == server && *r == readers).map(|(_, _, m)| m);
+        let median = |mut values: Vec<f64>| {
+            values.sort_by(f64::total_cmp);
+            values[values.len() / 2]
+        };
+        let p99 = |s| median(of(s).map(|m| ms(quantile(&m.latencies, 0.99))).collect());
+        let cpu = |s| median(of(s).map(|m| m.cpu_seconds).collect());
+        let mem = |s| median(of(s).map(|m| m.peak_mib).collect());
+        println!(
+            "| {readers} | {:.2} | {:.2} | {:.2} |",
+            p99(Server::Accord) / p99(Server::Node),
+            cpu(Server::Accord) / cpu(Server::Node),
+            mem(Server::Accord) / mem(Server::Node)
+        );
+    }
+}
+
+#[derive(Clone, Copy, PartialEq, Debug)]
+enum Server {
+    Accord,
+    Node,
+}
+
+impl Server {
+    fn name(self) -> &'static str {
+        match self {
+            Server::Accord => "accord",
+            Server::Node => "automerge-repo node",
+        }
+    }
+}
+
+struct Measured {
+    latencies: Vec<Duration>,
+    cpu_seconds: f64,
+    peak_mib: f64,
+}
+
+/// Where the clients connect, who they say they are, and which document.
+struct Setup {
+    child: ServerProcess,
+    url_writer: String,
+    url_reader: String,
+    writer_peer: String,
+    reader_peer: Box<dyn Fn(usize) -> String>,
+    document: DocumentId,
+    /// The writer brings the document (Node), or finds it on the server (Accord).
+    writer_creates: bool,
+}
+
+async fn measure(server: Server, readers: usize, js: &Path) -> Measured {
+    let dir = std::env::temp_dir().join(format!("accord-sync-fanout-{}-{readers}-{:?}", std::process::id(), server));
+    let _ = std::fs::remove_dir_all(&dir);
+    let setup = match server {
+        Server::Accord => accord_setup(&dir),
+        Server::Node => node_setup(&dir, js),
+    };
+    let pid = setup.child.0.id();
+    let sent: Arc<Mutex<Vec<Instant>>> = Arc::default();
+    let latencies: Arc<Mutex<Vec<Duration>>> = Arc::default();
+    let mut writer = Client::connect(&setup.url_writer, &setup.writer_peer).await;
+    if setup.writer_creates {
+        writer.create(setup.document).await;
+    } else {
+        writer.fetch(setup.document).await;
+    }
+    let mut tasks = Vec::new();
+    for index in 0..readers {
+        let mut reader = Client::connect(&setup.url_reader, &(setup.reader_peer)(index)).await;
+        reader.fetch(setup.document).await;
+        let (sent, latencies) = (sent.clone(), latencies.clone());
+        tasks.push(tokio::spawn(async move { reader.follow(sent, latencies).await }));
+    }
+    let cpu_before = cpu_seconds(pid);
+    writer.write(&sent).await;
+    let wait_until = Instant::now() + Duration::from_secs(5);
+    while latencies.lock().expect("lock").len() < readers * EDITS && Instant::now() < wait_until {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let cpu = cpu_seconds(pid) - cpu_before;
+    let peak = peak_mib(pid);
+    for task in tasks {
+        task.abort();
+    }
+    drop(setup.child);
+    let _ = std::fs::remove_dir_all(&dir);
+    let latencies = latencies.lock().expect("lock").clone();
+    Measured { latencies, cpu_seconds: cpu, peak_mib: peak }
+}
+
+/// Accord: a negotiation with DESA's 2,000-word proposal; DESA writes, ITU's connections read.
+fn accord_setup(dir: &Path) -> Setup {
+    let code = |c: &str| c.parse().expect("code");
+    let by = |c: &str| Attribution::new(code(c), Timestamp(1_800_000_000_000));
+    let chair = NewParticipant { code: code("CHAIR"), name: "Chair".into(), role: Role::Chair };
+    let mut n =
+        Negotiation::create(DocumentId::derive("fanout", "n"), "Bench", chair, "bench", Timestamp(0)).expect("create");
+    for who in ["DESA", "ITU"] {
+        n.add_participant(NewParticipant { code: code(who), name: who.into(), role: Role::Member }, &by("CHAIR"))
+            .expect("participant");
+    }
+    n.add_section(1, "Section", &code("DESA"), "base", &by("CHAIR")).expect("section");
+    let id = ProposalId(DocumentId::derive("fanout", "proposal"));
+    let new = NewProposal {
+        id,
+        section: 1,
+        label: "Alt 1".into(),
+        text: words(),
+        rationale: String::new(),
+        cosponsors: vec![],
+    };
+    n.propose(new, &by("DESA")).expect("propose");
+    let mut store = Store::open(dir).expect("store");
+    store.save(&mut n, &mut Persisted::default()).expect("save");
+    for (token, who) in [("writer", "DESA"), ("reader", "ITU")] {
+        store
+            .add_token(token, &Grant { negotiation: n.id(), participant: code(who) }, Timestamp(0), None)
+            .expect("token");
+    }
+    drop(store);
+    let mut child = Command::new(std::env::current_exe().expect("this bench"))
+        .args(["--serve-accord", dir.to_str().expect("utf-8")])
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("start the accord server");
+    let addr = listening_on(&mut child);
+    let negotiation = n.id();
+    Setup {
+        child: ServerProcess(child),
+        url_writer: format!("ws://{addr}/sync?token=writer"),
+        url_reader: format!("ws://{addr}/sync?token=reader"),
+        writer_peer: format!("accord:{negotiation}:DESA"),
+        reader_peer: Box::new(move |_| format!("accord:{negotiation}:ITU")),
+        document: id.0,
+        writer_creates: false,
+    }
+}
+
+/// The Node server on a fresh directory; the writer brings the document.
+fn node_setup(dir: &Path, js: &Path) -> Setup {
+    let mut child = Command::new("node")
+        .arg(js.join("sync-server.mjs"))
+        .env("PORT", "0")
+        .env("DATA_DIR", dir)
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("start the node sync server");
+    let addr = listening_on(&mut child);
+    let port = addr.rsplit(' ').next().unwrap_or(&addr).to_string();
+    Setup {
+        child: ServerProcess(child),
+        url_writer: format!("ws://127.0.0.1:{port}"),
+        url_reader: format!("ws://127.0.0.1:{port}"),
+        writer_peer: "writer".into(),
+        reader_peer: Box::new(|index| format!("reader-{index}")),
+        document: DocumentId::from_bytes(*b"fanout-bench-doc"),
+        writer_creates: true,
+    }
+}
+
+/// A server child process, killed when the run ends or the bench panics.
+struct ServerProcess(Child);
+
+impl Drop for ServerProcess {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// The address a child server prints (`listening on ADDR`).
+fn listening_on(child: &mut Child) -> String {
+    use std::io::BufRead;
+    let stdout = child.stdout.take().expect("stdout");
+    let mut line = String::new();
+    std::io::BufReader::new(stdout).read_line(&mut line).expect("the server says where it listens");
+    line.trim().trim_start_matches("listening on ").trim_start_matches("http://").to_string()
+}
+
+/// The child mode: Accord's server on a store, until killed.
+fn serve_accord(dir: &Path) {
+    let runtime = tokio::runtime::Runtime::new().expect("runtime");
+    runtime.block_on(async {
+        let store = Store::open(dir).expect("store");
+        let state = accord_server::AppState::new(store, "bench-server".into());
+        accord_server::sync::start(&state);
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        println!("listening on {}", listener.local_addr().expect("addr"));
+        accord_server::run(listener, state, std::future::pending()).await.expect("serve");
+    });
+}
+
+fn words() -> String {
+    (0..WORDS).map(|i| format!("word{}", i % 97)).collect::<Vec<_>>().join(" ")
+}
+
+type Socket = tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+
+/// A minimal automerge-repo peer: one document, one sync state.
+struct Client {
+    socket: Socket,
+    peer: String,
+    server: String,
+    doc: Automerge,
+    state: State,
+    document: Option<DocumentId>,
+}
+
+impl Client {
+    async fn connect(url: &str, peer: &str) -> Client {
+        let (mut socket, _) = tokio_tungstenite::connect_async(url).await.expect("connect");
+        let join = WireMessage::Join { sender: peer.into(), versions: vec!["1".into()] };
+        socket.send(Frame::binary(join.encode())).await.expect("join");
+        let server = loop {
+            match socket.next().await {
+                Some(Ok(Frame::Binary(bytes))) => {
+                    if let Ok(WireMessage::Peer { sender, .. }) = WireMessage::decode(&bytes) {
+                        break sender;
+                    }
+                }
+                Some(Ok(_)) => {}
+                other => panic!("{peer} at {url}: no answer to join: {other:?}"),
+            }
+        };
+        Client { socket, peer: peer.into(), server, doc: Automerge::new(), state: State::new(), document: None }
+    }
+
+    /// Brings a new document with the text to the server.
+    async fn create(&mut self, document: DocumentId) {
+        self.document = Some(document);
+        self.doc
+            .transact::<_, _, accord_core::automerge::AutomergeError>(|tx| {
+                let text = tx.put_object(ROOT, "text", ObjType::Text)?;
+                tx.splice_text(&text, 0, 0, &words())?;
+                Ok(())
+            })
+            .expect("write");
+        self.send_sync(false).await;
+        while self.state.shared_heads != self.doc.get_heads() {
+            self.receive_one().await;
+        }
+    }
+
+    /// Asks the server for a document and waits until it holds it.
+    async fn fetch(&mut self, document: DocumentId) {
+        self.document = Some(document);
+        self.send_sync(true).await;
+        while self.doc.get_heads().is_empty() || self.text().is_empty() {
+            self.receive_one().await;
+        }
+    }
+
+    async fn send_sync(&mut self, request: bool) {
+        let Some(message) = self.doc.generate_sync_message(&mut self.state) else { return };
+        let (document, data) = (self.document.expect("a document"), message.encode());
+        let frame = match request {
+            true => WireMessage::Request { document, sender: self.peer.clone(), data },
+            false => WireMessage::Sync { document, sender: self.peer.clone(), target: self.server.clone(), data },
+        };
+        self.socket.send(Frame::binary(frame.encode())).await.expect("send");
+    }
+
+    async fn receive_one(&mut self) {
+        let Some(Ok(frame)) = self.socket.next().await else { panic!("the server closed the connection") };
+        let Frame::Binary(bytes) = frame else { return };
+        if let Ok(WireMessage::Sync { data, .. }) = WireMessage::decode(&bytes) {
+            let message = Message::decode(&data).expect("a sync message");
+            self.doc.receive_sync_message(&mut self.state, message).expect("apply");
+            self.send_sync(false).await;
+        }
+    }
+
+    fn text(&self) -> String {
+        match self.doc.get(ROOT, "text") {
+            Ok(Some((_, text))) => self.doc.text(&text).unwrap_or_default(),
+            _ => String::new(),
+        }
+    }
+
+    /// Splices a marked word every 250 ms, answering the server meanwhile.
+    async fn write(&mut self, sent: &Arc<Mutex<Vec<Instant>>>) {
+        let mut ticks = tokio::time::interval(EVERY);
+        for edit in 0..EDITS {
+            loop {
+                tokio::select! {
+                    _ = ticks.tick() => break,
+                    frame = self.socket.next() => {
+                        if let Some(Ok(Frame::Binary(bytes))) = frame
+                            && let Ok(WireMessage::Sync { data, .. }) = WireMessage::decode(&bytes)
+                        {
+                            let message = Message::decode(&data).expect("a sync message");
+                            self.doc.receive_sync_message(&mut self.state, message).expect("apply");
+                        }
+                    }
+                }
+            }
+            let (_, text) = self.doc.get(ROOT, "text").expect("read").expect("text");
+            let at = (edit * 7 * 9) % 5_000;
+            self.doc
+                .transact::<_, _, accord_core::automerge::AutomergeError>(|tx| {
+                    tx.splice_text(&text, at, 0, &format!(" m{edit}x "))?;
+                    Ok(())
+                })
+                .expect("splice");
+            sent.lock().expect("lock").push(Instant::now());
+            self.send_sync(false).await;
+        }
+    }
+
+    /// Applies what the server sends, noting when each marked word arrives.
+    async fn follow(mut self, sent: Arc<Mutex<Vec<Instant>>>, latencies: Arc<Mutex<Vec<Duration>>>) {
+        let mut seen = 0;
+        loop {
+            self.receive_one().await;
+            let text = self.text();
+            while text.contains(&format!(" m{seen}x ")) {
+                let Some(at) = sent.lock().expect("lock").get(seen).copied() else { break };
+                latencies.lock().expect("lock").push(at.elapsed());
+                seen += 1;
+            }
+        }
+    }
+}
+
+/// The CPU seconds (user and system) process `pid` has used.
+fn cpu_seconds(pid: u32) -> f64 {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+    let fields: Vec<&str> = stat.rsplit(')').next().unwrap_or_default().split_whitespace().collect();
+    let ticks = |i: usize| fields.get(i).and_then(|f| f.parse::<f64>().ok()).unwrap_or(0.0);
+    // After the command name: state is field 0, utime 11, stime 12 (clock ticks of 1/100 s).
+    (ticks(11) + ticks(12)) / 100.0
+}
+
+/// The most memory process `pid` has held (VmHWM), in MiB.
+fn peak_mib(pid: u32) -> f64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+    let kb =
+        status.lines().find(|l| l.starts_with("VmHWM:")).and_then(|l| l.split_whitespace().nth(1)?.parse::<f64>().ok());
+    kb.unwrap_or(0.0) / 1024.0
+}
+
+fn quantile(samples: &[Duration], q: f64) -> Duration {
+    if samples.is_empty() {
+        return Duration::ZERO;
+    }
+    let mut sorted = samples.to_vec();
+    sorted.sort();
+    sorted[((sorted.len() - 1) as f64 * q).round() as usize]
+}
+
+fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1e3
+}
+
+fn machine() -> String {
+    let cpu = std::fs::read_to_string("/proc/cpuinfo")
+        .ok()
+        .and_then(|i| {
+            i.lines()
+                .find(|l| l.starts_with("model name"))
+                .and_then(|l| l.split(':').nth(1))
+                .map(|s| s.trim().to_string())
+        })
+        .unwrap_or_else(|| "unknown cpu".into());
+    format!("{cpu}, {} cores", std::thread::available_parallelism().map(|n| n.get()).unwrap_or(0))
+}
