@@ -331,3 +331,60 @@ fn a_change_without_a_note_is_its_sender_s_and_its_actor_is_no_one_else_s() {
     unsec.merge_document(unsec_doc, &doc).expect("merge");
     refused_because(&send(&mut server, &unsec, unsec_doc, "UNSEC"), "this automerge actor writes for DESA, not UNSEC");
 }
+
+/// A raw put of `withdrawn` into the proposal, as a peer that does not check would write it.
+fn put_withdrawn(peer: &mut Negotiation, alt: ProposalId, who: &str, value: bool) {
+    let mut doc = peer.documents()[&alt.0].clone();
+    doc.set_actor(accord_core::actor_for(&code(who), "peer"));
+    doc.transact::<_, _, accord_core::automerge::AutomergeError>(|tx| {
+        tx.put(ROOT, "withdrawn", value)?;
+        Ok(())
+    })
+    .expect("put");
+    peer.merge_document(alt.0, &doc).expect("merge");
+}
+
+#[test]
+fn only_a_sponsor_withdraws_and_a_withdrawn_proposal_changes_no_more() {
+    let (mut server, alt) = server();
+    let before = server.view().expect("view");
+    // UNESCO is no sponsor; DESA was named but has not joined.
+    for who in ["UNESCO", "DESA"] {
+        let mut peer = replica(&server);
+        put_withdrawn(&mut peer, alt, who, true);
+        refused_because(&send(&mut server, &peer, alt.0, who), "does not sponsor Alt 1");
+    }
+    assert_eq!(server.view().expect("view"), before, "nothing refused changed anything");
+
+    let mut unsec = replica(&server);
+    unsec.withdraw(&alt, &by("UNSEC", 20)).expect("withdrawn on the peer");
+    let admission = send(&mut server, &unsec, alt.0, "UNSEC");
+    assert!(admission.refused.is_empty(), "its sponsor withdraws it: {admission:?}");
+    let view = server.view().expect("view");
+    let withdrawn = view.proposal(&alt).expect("still listed");
+    assert!(withdrawn.withdrawn);
+    assert!(!withdrawn.adoptable);
+    assert_eq!(withdrawn.text, "Text one.", "its text stays on the record");
+
+    // Afterwards: no edit, no revival, no stance, no adoption.
+    let mut unsec = replica(&server);
+    let mut doc = unsec.documents()[&alt.0].clone();
+    doc.set_actor(accord_core::actor_for(&code("UNSEC"), "peer"));
+    let text = doc.get(ROOT, "text").expect("read").expect("text").1;
+    doc.transact::<_, _, accord_core::automerge::AutomergeError>(|tx| {
+        tx.splice_text(&text, 0, 0, "Revived. ")?;
+        Ok(())
+    })
+    .expect("splice");
+    unsec.merge_document(alt.0, &doc).expect("merge");
+    refused_because(&send(&mut server, &unsec, alt.0, "UNSEC"), "Alt 1 was withdrawn");
+    let mut unsec = replica(&server);
+    put_withdrawn(&mut unsec, alt, "UNSEC", false);
+    refused_because(&send(&mut server, &unsec, alt.0, "UNSEC"), "Alt 1 was withdrawn");
+    let mut desa = replica(&server);
+    assert!(desa.record_stance(&alt, StanceKind::Support, "", &by("DESA", 21)).is_err(), "the API refuses a stance");
+    assert!(server.adopt(1, &alt, &by("CHAIR", 22)).is_err(), "and the adoption");
+    let after = server.view().expect("view");
+    assert_eq!(after.proposal(&alt).expect("alt").text, "Text one.");
+    assert!(after.proposal(&alt).expect("alt").withdrawn);
+}

@@ -276,3 +276,86 @@ pub fn now() -> Timestamp {
     let millis = SystemTime::now().duration_since(SystemTime::UNIX_EPOCH).map(|d| d.as_millis()).unwrap_or(0);
     Timestamp(i64::try_from(millis).unwrap_or(i64::MAX))
 }
+
+#[cfg(test)]
+mod tests {
+    use accord_core::{StanceKind, fixture};
+
+    use super::*;
+
+    /// The fixture in a fresh store, a hub on it, and the store's directory.
+    fn hub(name: &str) -> (Hub, DocumentId, std::path::PathBuf) {
+        let dir = std::env::temp_dir().join(format!("accord-hub-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        let mut store = Store::open(&dir).expect("store");
+        let mut negotiation = fixture::load("hlcp-cybersecurity").expect("fixture");
+        store.save(&mut negotiation, &mut Persisted::default()).expect("save");
+        (Hub::new(store, "test".into()), negotiation.id(), dir)
+    }
+
+    /// Makes every append to the store fail, as a full disk would, from another connection.
+    fn break_store(dir: &std::path::Path, broken: bool) {
+        let conn = rusqlite::Connection::open(dir.join(accord_store::DATABASE)).expect("open");
+        let sql = match broken {
+            true => "CREATE TRIGGER broken BEFORE INSERT ON chunks BEGIN SELECT RAISE(ABORT, 'disk full'); END;",
+            false => "DROP TRIGGER broken;",
+        };
+        conn.execute_batch(sql).expect("trigger");
+    }
+
+    fn itu_reason(hub: &mut Hub, id: DocumentId) -> Option<String> {
+        let view = hub.read(id, |n| Ok(n.view()?)).expect("view");
+        let itu: ParticipantCode = "ITU".parse().expect("code");
+        view.sections[3].proposals[2].stances.get(&itu).map(|s| s.reason.clone())
+    }
+
+    fn support(hub: &mut Hub, id: DocumentId, reason: &str) -> Result<(), ApiError> {
+        let itu: ParticipantCode = "ITU".parse().expect("code");
+        let alt = hub.read(id, |n| Ok(n.view()?.sections[3].proposals[2].id)).expect("alt");
+        hub.write(id, &itu, |n, by| n.record_stance(&alt, StanceKind::Support, reason, by))
+    }
+
+    #[test]
+    fn a_write_the_store_cannot_keep_is_answered_500_and_forgotten_in_memory_too() {
+        let (mut hub, id, dir) = hub("write-fails");
+        let mut events = hub.subscribe();
+        support(&mut hub, id, "kept").expect("a write that is stored");
+        assert!(events.try_recv().is_ok(), "announced");
+        break_store(&dir, true);
+        let error = support(&mut hub, id, "lost").expect_err("the store refuses the append");
+        assert_eq!(error.status(), axum::http::StatusCode::INTERNAL_SERVER_ERROR);
+        assert!(error.message().contains("it was not applied"), "{}", error.message());
+        assert!(events.try_recv().is_err(), "a write that was not stored is not announced");
+        break_store(&dir, false);
+        assert_eq!(itu_reason(&mut hub, id).as_deref(), Some("kept"), "memory holds only what the store holds");
+        support(&mut hub, id, "after").expect("the next write is stored");
+        let (reloaded, _) = Store::open(&dir).expect("open").load(id, "check").expect("load");
+        let itu: ParticipantCode = "ITU".parse().expect("code");
+        let stored = reloaded.view().expect("view").sections[3].proposals[2].stances[&itu].reason.clone();
+        assert_eq!(stored, "after");
+        let _ = std::fs::remove_dir_all(dir);
+    }
+
+    #[test]
+    fn changes_from_a_peer_the_store_cannot_keep_are_refused_and_forgotten() {
+        let (mut hub, id, dir) = hub("admit-fails");
+        let itu: ParticipantCode = "ITU".parse().expect("code");
+        let own = accord_core::participant_document_id(id, &itu);
+        let (mut peer, alt) =
+            hub.read(id, |n| Ok((n.clone_without_memo(), n.view()?.sections[3].proposals[2].id))).expect("replica");
+        let before = peer.documents()[&own].get_heads();
+        peer.record_stance(&alt, StanceKind::Object, "from the peer", &Attribution::new(itu.clone(), now()))
+            .expect("on the peer");
+        let changes: Vec<Change> = peer.documents()[&own].get_changes(&before);
+        assert_eq!(changes.len(), 1, "the peer's change exists");
+        break_store(&dir, true);
+        let error = hub.admit(id, &itu, own, changes.clone()).expect_err("not stored");
+        assert!(error.message().contains("it was not applied"), "{}", error.message());
+        break_store(&dir, false);
+        assert_ne!(itu_reason(&mut hub, id).as_deref(), Some("from the peer"), "not applied in memory");
+        let admission = hub.admit(id, &itu, own, changes).expect("stored once the store works");
+        assert_eq!(admission.accepted.len(), 1, "{admission:?}");
+        assert_eq!(itu_reason(&mut hub, id).as_deref(), Some("from the peer"));
+        let _ = std::fs::remove_dir_all(dir);
+    }
+}

@@ -244,4 +244,44 @@ mod tests {
         assert_eq!(reloaded.view().expect("view"), negotiation.view().expect("view"));
         let _ = std::fs::remove_dir_all(dir);
     }
+
+    #[test]
+    fn compaction_keeps_what_another_process_appended_after_the_chunks_were_read() {
+        let (mut store, dir) = store("compact-race");
+        let mut negotiation = fixture::load("hlcp-cybersecurity").expect("fixture");
+        let mut persisted = Persisted::default();
+        store.save(&mut negotiation, &mut persisted).expect("save");
+        for round in 0..80 {
+            stance(&mut negotiation, round);
+            store.save(&mut negotiation, &mut persisted).expect("save");
+        }
+        // A load reads the chunks and decides what to compact...
+        let id = negotiation.id();
+        let mut long = Vec::new();
+        let mut docs = BTreeMap::new();
+        for (document, stored) in store.read_chunks(id).expect("read") {
+            let doc_id: DocumentId = document.parse().expect("id");
+            if stored.chunks > COMPACT_AFTER {
+                long.push((doc_id, stored.last_seq));
+            }
+            docs.insert(doc_id, Automerge::load(&stored.bytes).expect("load"));
+        }
+        assert_eq!(long.len(), 1, "ITU's document has a long chunk list");
+        // ...while another process (its own connection) appends to the same document...
+        let mut other = Store::open(&dir).expect("a second connection");
+        stance(&mut negotiation, 99);
+        let before = chunk_count(&store);
+        other.save(&mut negotiation, &mut persisted).expect("the other process appends");
+        assert_eq!(chunk_count(&store), before + 1, "the append is in the store");
+        // ...then compacts what it read.
+        store.compact(id, &long, &docs).expect("compact");
+        assert!(chunk_count(&store) < before - 70, "compacted: {} chunks", chunk_count(&store));
+        let (reloaded, _) = Store::open(&dir).expect("open").load(id, "test").expect("load");
+        let itu = |n: &Negotiation| {
+            n.view().expect("view").sections[3].proposals[2].stances[&"ITU".parse().expect("code")].reason.clone()
+        };
+        assert_eq!(itu(&reloaded), "round 99", "the append made after the read survives compaction");
+        assert_eq!(reloaded.view().expect("view"), negotiation.view().expect("view"));
+        let _ = std::fs::remove_dir_all(dir);
+    }
 }
