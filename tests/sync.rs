@@ -342,3 +342,33 @@ async fn hostile_changes_from_the_official_client_are_refused_and_change_nothing
     assert_eq!(status, StatusCode::OK, "the server answers");
     assert_eq!(server.view().await, view, "flood: the view is unchanged");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_named_co_sponsor_may_write_over_an_open_connection_once_it_joins() {
+    let server = Server::start("sync-cosponsor");
+    let id = server.negotiation().await;
+    let path = format!("/api/negotiations/{id}/sections/4/proposals");
+    let body = json!({"label": "Joint", "text": "Alpha one.", "rationale": "", "cosponsors": ["UNCTAD"]});
+    let (status, created) = server.call(Some("DESA"), Method::POST, &path, Some(body)).await;
+    assert_eq!(status, StatusCode::CREATED, "{created}");
+    let joint = created["id"].as_str().expect("id").to_string();
+
+    let js = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/js");
+    let output = Command::new("node")
+        .arg(js.join("cosponsor.mjs"))
+        .args(["--server", &server.base, "--token", server.token("UNCTAD"), "--proposal", &joint])
+        .output()
+        .expect("node runs");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let report: Value = serde_json::from_str(stdout.lines().last().unwrap_or_default())
+        .unwrap_or_else(|_| panic!("no JSON report: {stdout} {}", String::from_utf8_lossy(&output.stderr)));
+    assert!(output.status.success(), "{report}");
+    let reason = report["refused_before"][0]["reason"].as_str().unwrap_or_default();
+    assert!(reason.contains("UNCTAD does not sponsor Joint (or has not joined it)"), "{report}");
+    assert_eq!(report["refused_after"], json!([]), "after joining nothing is refused: {report}");
+
+    let view = server.view().await;
+    let joint = proposal(&view, 4, "Joint");
+    assert_eq!(joint["text"], "Alpha one. After joining.", "only the edit made after joining is in: {joint}");
+    assert_eq!(joint["stances"]["UNCTAD"]["sponsor"], true, "UNCTAD sponsors it now");
+}
