@@ -218,31 +218,36 @@ enum Js {
     Claim,
 }
 
-/// Runs the official JavaScript client (tests/js/sync-client.mjs); its exit success and JSON report.
-fn js_client(server: &Server, code: &str, proposal: &str, append: &str, mode: Js) -> (bool, Value) {
+/// Runs a script of tests/js (the official npm client) as `code` with `args`:
+/// whether it exited successfully, and the JSON report it printed last.
+fn run_js(script: &str, server: &Server, code: &str, args: &[&str]) -> (bool, Value) {
     let js = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/js");
     assert!(
         js.join("node_modules/@automerge/automerge-repo").exists(),
         "the npm client is not installed: run scripts/test.sh, or npm ci --prefix tests/js"
     );
-    let mut command = Command::new("node");
-    command.arg(js.join("sync-client.mjs"));
-    command.args(["--server", &server.base, "--token", server.token(code), "--proposal", proposal, "--append", append]);
-    match mode {
-        Js::Edit => {}
-        Js::ExpectIgnored => {
-            command.arg("--expect-ignored");
-        }
-        Js::Claim => {
-            command.arg("--claim");
-        }
-    }
-    let output = command.output().expect("node runs");
+    let output = Command::new("node")
+        .arg(js.join(script))
+        .args(["--server", &server.base, "--token", server.token(code)])
+        .args(args)
+        .output()
+        .expect("node runs");
     let report = String::from_utf8_lossy(&output.stdout);
     let line = report.lines().last().unwrap_or_default();
     let parsed = serde_json::from_str(line)
         .unwrap_or_else(|_| panic!("no JSON report: {report} {}", String::from_utf8_lossy(&output.stderr)));
     (output.status.success(), parsed)
+}
+
+/// Runs tests/js/sync-client.mjs: reads, then appends `append` to `proposal` as `mode` says.
+fn js_client(server: &Server, code: &str, proposal: &str, append: &str, mode: Js) -> (bool, Value) {
+    let mut args = vec!["--proposal", proposal, "--append", append];
+    match mode {
+        Js::Edit => {}
+        Js::ExpectIgnored => args.push("--expect-ignored"),
+        Js::Claim => args.push("--claim"),
+    }
+    run_js("sync-client.mjs", server, code, &args)
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -281,17 +286,7 @@ async fn the_official_javascript_client_reads_edits_and_is_held_to_the_same_rule
 
 /// Runs a hostile participant's attack with the official JavaScript client (tests/js/attack.mjs).
 fn js_attack(server: &Server, code: &str, attack: &str) -> (bool, Value) {
-    let js = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/js");
-    let output = Command::new("node")
-        .arg(js.join("attack.mjs"))
-        .args(["--server", &server.base, "--token", server.token(code), "--attack", attack])
-        .output()
-        .expect("node runs");
-    let report = String::from_utf8_lossy(&output.stdout);
-    let line = report.lines().last().unwrap_or_default();
-    let parsed = serde_json::from_str(line)
-        .unwrap_or_else(|_| panic!("no JSON report: {report} {}", String::from_utf8_lossy(&output.stderr)));
-    (output.status.success(), parsed)
+    run_js("attack.mjs", server, code, &["--attack", attack])
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -353,16 +348,8 @@ async fn a_named_co_sponsor_may_write_over_an_open_connection_once_it_joins() {
     assert_eq!(status, StatusCode::CREATED, "{created}");
     let joint = created["id"].as_str().expect("id").to_string();
 
-    let js = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/js");
-    let output = Command::new("node")
-        .arg(js.join("cosponsor.mjs"))
-        .args(["--server", &server.base, "--token", server.token("UNCTAD"), "--proposal", &joint])
-        .output()
-        .expect("node runs");
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    let report: Value = serde_json::from_str(stdout.lines().last().unwrap_or_default())
-        .unwrap_or_else(|_| panic!("no JSON report: {stdout} {}", String::from_utf8_lossy(&output.stderr)));
-    assert!(output.status.success(), "{report}");
+    let (ok, report) = run_js("cosponsor.mjs", &server, "UNCTAD", &["--proposal", &joint]);
+    assert!(ok, "{report}");
     let reason = report["refused_before"][0]["reason"].as_str().unwrap_or_default();
     assert!(reason.contains("UNCTAD does not sponsor Joint (or has not joined it)"), "{report}");
     assert_eq!(report["refused_after"], json!([]), "after joining nothing is refused: {report}");

@@ -21,51 +21,17 @@
 import { Repo } from "@automerge/automerge-repo"
 import { ImmutableString } from "@automerge/automerge"
 import { WebSocketClientAdapter } from "@automerge/automerge-repo-network-websocket"
+import { api, options, reporter, syncUrl } from "./report.mjs"
 
 const TIMEOUT_MS = 15_000
 const result = { attack: null, sent: false, refused: [], closed: false }
-let repo = null
+const repos = []
 
 function log(message) {
   process.stderr.write(`attack: ${message}\n`)
 }
 
-async function finish(ok, error) {
-  if (error) result.error = error
-  process.stdout.write(JSON.stringify(result) + "\n")
-  if (repo) await Promise.race([repo.shutdown().catch(() => {}), new Promise((r) => setTimeout(r, 1000))])
-  process.exit(ok ? 0 : 1)
-}
-
-process.on("uncaughtException", (err) => void finish(false, `uncaught: ${err?.message ?? err}`))
-process.on("unhandledRejection", (err) => void finish(false, `unhandled: ${err?.message ?? err}`))
-
-function args(argv) {
-  const opts = {}
-  for (let i = 0; i < argv.length; i += 2) {
-    const key = argv[i].replace(/^--/, "")
-    if (!["server", "token", "attack"].includes(key) || argv[i + 1] === undefined) {
-      process.stderr.write("usage: node attack.mjs --server URL --token TOKEN --attack NAME\n")
-      process.exit(2)
-    }
-    opts[key] = argv[i + 1]
-  }
-  return opts
-}
-
-async function json(url, token) {
-  const response = await fetch(url, { headers: { Authorization: `Bearer ${token}` } })
-  if (!response.ok) throw new Error(`${url} answered ${response.status}`)
-  return response.json()
-}
-
-function syncUrl(server, token) {
-  const url = new URL(server)
-  url.protocol = url.protocol === "https:" ? "wss:" : "ws:"
-  url.pathname = "/sync"
-  url.search = "?token=" + encodeURIComponent(token)
-  return url.toString()
-}
+const finish = reporter(result, repos)
 
 /** The change each attack makes, on the document it names. */
 const attacks = {
@@ -120,16 +86,18 @@ const attacks = {
 }
 
 async function main() {
-  const opts = args(process.argv.slice(2))
+  const usage = "node attack.mjs --server URL --token TOKEN --attack NAME"
+  const opts = options(process.argv.slice(2), ["server", "token", "attack"], usage)
   const attack = attacks[opts.attack]
   if (!attack) return finish(false, `unknown attack ${opts.attack}`)
   result.attack = opts.attack
   const server = opts.server.replace(/\/+$/, "")
-  const me = await json(`${server}/api/me`, opts.token)
-  const view = await json(`${server}/api/negotiations/${encodeURIComponent(me.negotiation)}`, opts.token)
+  const me = await api(`${server}/api/me`, opts.token)
+  const view = await api(`${server}/api/negotiations/${encodeURIComponent(me.negotiation)}`, opts.token)
   const adapter = new WebSocketClientAdapter(syncUrl(server, opts.token))
   adapter.on("peer-disconnected", () => { result.closed = true })
-  repo = new Repo({ peerId: me.peer_id, network: [adapter] })
+  const repo = new Repo({ peerId: me.peer_id, network: [adapter] })
+  repos.push(repo)
   const handle = await repo.find(`automerge:${attack.document(me, view)}`)
   const refused = new Promise((resolve) => {
     handle.on("ephemeral-message", ({ message }) => {

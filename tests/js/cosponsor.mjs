@@ -15,6 +15,7 @@
 
 import { Repo, splice } from "@automerge/automerge-repo"
 import { WebSocketClientAdapter } from "@automerge/automerge-repo-network-websocket"
+import { api, options, reporter, syncUrl } from "./report.mjs"
 
 const TIMEOUT_MS = 15_000
 const POLL_MS = 100
@@ -23,47 +24,7 @@ const AFTER = " After joining."
 const result = { refused_before: [], joined: false, refused_after: [], text_on_server: null }
 const repos = []
 
-async function finish(ok, error) {
-  if (error) result.error = error
-  process.stdout.write(JSON.stringify(result) + "\n")
-  for (const repo of repos) {
-    await Promise.race([repo.shutdown().catch(() => {}), new Promise((r) => setTimeout(r, 1000))])
-  }
-  process.exit(ok ? 0 : 1)
-}
-
-process.on("uncaughtException", (err) => void finish(false, `uncaught: ${err?.message ?? err}`))
-process.on("unhandledRejection", (err) => void finish(false, `unhandled: ${err?.message ?? err}`))
-
-function args(argv) {
-  const opts = {}
-  for (let i = 0; i < argv.length; i += 2) {
-    const key = argv[i].replace(/^--/, "")
-    if (!["server", "token", "proposal"].includes(key) || argv[i + 1] === undefined) {
-      process.stderr.write("usage: node cosponsor.mjs --server URL --token TOKEN --proposal ID\n")
-      process.exit(2)
-    }
-    opts[key] = argv[i + 1]
-  }
-  return opts
-}
-
-async function api(url, token, method = "GET") {
-  const headers = { Authorization: `Bearer ${token}` }
-  const init = method === "GET" ? { headers } : { method, headers: { ...headers, "Content-Type": "application/json" }, body: "{}" }
-  const response = await fetch(url, init)
-  const body = await response.text()
-  if (!response.ok) throw new Error(`${method} ${url} answered ${response.status}: ${body}`)
-  return body ? JSON.parse(body) : null
-}
-
-function syncUrl(server, token) {
-  const url = new URL(server)
-  url.protocol = url.protocol === "https:" ? "wss:" : "ws:"
-  url.pathname = "/sync"
-  url.search = "?token=" + encodeURIComponent(token)
-  return url.toString()
-}
+const finish = reporter(result, repos)
 
 /** A repo on a new connection and the proposal's handle, with its refusals collected into `into`. */
 async function connect(server, me, token, proposal, into) {
@@ -97,7 +58,8 @@ async function serverText(server, token, negotiation, proposal, words) {
 }
 
 async function main() {
-  const opts = args(process.argv.slice(2))
+  const usage = "node cosponsor.mjs --server URL --token TOKEN --proposal ID"
+  const opts = options(process.argv.slice(2), ["server", "token", "proposal"], usage)
   const server = opts.server.replace(/\/+$/, "")
   const me = await api(`${server}/api/me`, opts.token)
 
