@@ -744,3 +744,66 @@ async fn a_client_that_trickles_its_headers_is_dropped_and_the_server_serves_on(
     let (status, _) = server.call(None, Method::GET, "/api/health", None).await;
     assert_eq!(status, StatusCode::OK, "and serves others meanwhile");
 }
+
+/// How many views the server has built (`/api/health`).
+async fn views_built(server: &Server) -> u64 {
+    let (_, health) = server.call(None, Method::GET, "/api/health", None).await;
+    health["views_built"].as_u64().expect("views_built")
+}
+
+/// The view as a browser asks for it, with the tag it already holds: status, `ETag`, body.
+async fn view_if_none_match(server: &Server, negotiation: &str, etag: Option<&str>) -> (StatusCode, String, String) {
+    let mut request =
+        Client::new().get(format!("{}/api/negotiations/{negotiation}", server.base)).bearer_auth(server.token("HLCP"));
+    if let Some(etag) = etag {
+        request = request.header("if-none-match", etag);
+    }
+    let response = request.send().await.expect("sent");
+    let status = response.status();
+    let etag = response.headers().get("etag").map(|v| v.to_str().expect("ascii").to_string()).unwrap_or_default();
+    (status, etag, response.text().await.expect("body"))
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn fifty_clients_fetching_after_one_edit_cost_one_view_build_and_a_known_version_is_304() {
+    let server = Server::start("one-view");
+    let view = server.view().await;
+    let negotiation = view["id"].as_str().expect("id").to_string();
+    let (_, old_etag, _) = view_if_none_match(&server, &negotiation, None).await;
+    let codes = ["HLCP", "ITU", "UNESCO", "UNODC", "UNSEC"];
+    let mut sockets = Vec::new();
+    for index in 0..50 {
+        let mut socket = live_socket(&server, &negotiation, codes[index % codes.len()]).await;
+        assert_eq!(next(&mut socket).await["type"], "view");
+        sockets.push(socket);
+    }
+    let before = views_built(&server).await;
+
+    let alt3 = id_of(&view, 4, "Alt 3");
+    let path = format!("/api/proposals/{alt3}/stances/HLCP");
+    let body = json!({"stance": "object", "reason": "one edit, fifty readers"});
+    let (status, _) = server.call(Some("HLCP"), Method::PUT, &path, Some(body)).await;
+    assert_eq!(status, StatusCode::OK);
+    // Each client does what the page does on a `changed` message: fetch the view.
+    let fetches = sockets.iter_mut().map(|socket| {
+        let (server, negotiation) = (&server, &negotiation);
+        async move {
+            while next(socket).await["type"] != "changed" {}
+            view_if_none_match(server, negotiation, None).await
+        }
+    });
+    let answers = futures_util::future::join_all(fetches).await;
+    for (status, etag, body) in &answers {
+        assert_eq!(*status, StatusCode::OK);
+        assert_ne!(etag, &old_etag, "a new version has a new tag");
+        let fetched: Value = serde_json::from_str(body).expect("json");
+        assert_eq!(proposal(&fetched, 4, "Alt 3")["stances"]["HLCP"]["reason"], "one edit, fifty readers");
+    }
+    assert_eq!(views_built(&server).await - before, 1, "fifty fetches after one edit: one view built");
+
+    let (status, etag, body) = view_if_none_match(&server, &negotiation, Some(&answers[0].1)).await;
+    assert_eq!((status, body.as_str()), (StatusCode::NOT_MODIFIED, ""), "the current version is not sent again");
+    assert_eq!(etag, answers[0].1);
+    let (status, _, _) = view_if_none_match(&server, &negotiation, Some(&old_etag)).await;
+    assert_eq!(status, StatusCode::OK, "an older version gets the view");
+}

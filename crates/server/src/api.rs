@@ -3,6 +3,7 @@
 //! core through the hub; the rules themselves live in accord-core.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use accord_core::authorization::DocumentRole;
 use accord_core::authorship::Since;
@@ -13,7 +14,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::header::{
     CONTENT_DISPOSITION, CONTENT_SECURITY_POLICY, CONTENT_TYPE, SET_COOKIE, X_CONTENT_TYPE_OPTIONS,
 };
-use axum::http::{HeaderValue, StatusCode};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -79,14 +80,23 @@ pub async fn list(State(state): State<AppState>, session: Session) -> Result<Jso
 
 /// `GET /api/negotiations/{id}`: the full view (as `accord status --json`).
 #[utoipa::path(get, path = "/api/negotiations/{id}", tag = "negotiations", params(("id" = String, Path, description = "Negotiation id")),
-    responses((status = 200, description = "The full view, as `accord status --json`, with each proposal's heads"), (status = 403, description = "Another negotiation")))]
+    responses((status = 200, description = "The full view, as `accord status --json`, with each proposal's heads, and its `ETag`"),
+        (status = 304, description = "`If-None-Match` names the current version"), (status = 403, description = "Another negotiation")))]
 pub async fn negotiation(
     State(state): State<AppState>,
     session: Session,
     Path(id): Path<String>,
-) -> Result<Json<NegotiationView>, ApiError> {
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
     let id = negotiation_id(&session, &id)?;
-    Ok(Json(view_of(&state, id)?))
+    let served = state.with(|hub| hub.view(id))?;
+    // Browsers revalidate every time (no-cache): the view changes with every edit.
+    let tagged = [(header::ETAG, served.etag.clone()), (header::CACHE_CONTROL, "no-cache".into())];
+    let known = headers.get(header::IF_NONE_MATCH).and_then(|v| v.to_str().ok());
+    if known.is_some_and(|tags| served.matches(tags)) {
+        return Ok((StatusCode::NOT_MODIFIED, tagged).into_response());
+    }
+    Ok(([(CONTENT_TYPE, "application/json")], tagged, served.json).into_response())
 }
 
 /// The body of a new proposal.
@@ -424,7 +434,7 @@ pub async fn export(
 pub async fn health(State(state): State<AppState>) -> Json<Value> {
     let sync = state.sync();
     let sync = json!({ "running": sync.running(), "connections": sync.connections(), "refused": sync.refused() });
-    Json(json!({ "ok": true, "sync": sync }))
+    Json(json!({ "ok": true, "sync": sync, "views_built": state.views_built() }))
 }
 
 /// Any other path.
@@ -437,8 +447,9 @@ pub async fn method_not_allowed() -> ApiError {
     ApiError::new(StatusCode::METHOD_NOT_ALLOWED, "this route does not take that method: see /api/openapi.json")
 }
 
-pub(crate) fn view_of(state: &AppState, id: DocumentId) -> Result<NegotiationView, ApiError> {
-    state.with(|hub| hub.read(id, |n| Ok(n.view()?)))
+/// The negotiation's view, shared until its next change (see [`crate::served_view`]).
+pub(crate) fn view_of(state: &AppState, id: DocumentId) -> Result<Arc<NegotiationView>, ApiError> {
+    Ok(state.with(|hub| hub.view(id))?.view)
 }
 
 pub(crate) fn negotiation_id(session: &Session, text: &str) -> Result<DocumentId, ApiError> {

@@ -8,16 +8,19 @@
 
 use std::collections::hash_map::Entry;
 use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::SystemTime;
 
 use accord_core::automerge::Change;
 use accord_core::gate::Admission;
-use accord_core::{Attribution, DocumentId, Negotiation, NegotiationView, ParticipantCode, ProposalId, Timestamp};
+use accord_core::{Attribution, DocumentId, Negotiation, ParticipantCode, ProposalId, Timestamp};
 use accord_store::{Grant, Persisted, Store};
 use axum::extract::ws::Utf8Bytes;
 use tokio::sync::{broadcast, watch};
 
 use crate::error::ApiError;
+use crate::served_view::ServedView;
 
 /// How many live messages a slow subscriber may lag behind before it misses some.
 const LIVE_BACKLOG: usize = 256;
@@ -39,6 +42,8 @@ pub struct Hub {
     replica: String,
     loaded: HashMap<DocumentId, Loaded>,
     events: broadcast::Sender<Changed>,
+    /// How many views were built: `/api/health` shows it, tests check it.
+    views_built: Arc<AtomicU64>,
 }
 
 struct Loaded {
@@ -52,13 +57,28 @@ struct Loaded {
     /// messages and write answers carry it, so a browser can tell which is
     /// newer; sync caches access decisions by it.
     seq: watch::Sender<u64>,
+    /// The view at the current `seq`, once someone asked for it.
+    view: Option<ServedView>,
 }
 
 impl Hub {
     /// A hub over an open store; `replica` names this server as a writer.
     pub fn new(store: Store, replica: String) -> Hub {
         let (events, _) = broadcast::channel(EVENT_BACKLOG);
-        Hub { store, replica, loaded: HashMap::new(), events }
+        Hub { store, replica, loaded: HashMap::new(), events, views_built: Arc::default() }
+    }
+
+    /// The count of views built so far, readable without the hub's lock.
+    pub fn views_built(&self) -> Arc<AtomicU64> {
+        self.views_built.clone()
+    }
+
+    /// The negotiation's view at its current version: built at most once per
+    /// change, then shared (ARCHITECTURE.md, invariant 11).
+    pub fn view(&mut self, id: DocumentId) -> Result<ServedView, ApiError> {
+        let built = self.views_built.clone();
+        let entry = self.loaded(id)?;
+        served_view(entry, &built)
     }
 
     /// Every stored change from now on, as [`Changed`] events.
@@ -108,7 +128,7 @@ impl Hub {
         write: impl FnOnce(&mut Negotiation, &Attribution) -> Result<T, accord_core::Error>,
     ) -> Result<T, ApiError> {
         let by = Attribution::new(who.clone(), now());
-        let Hub { store, loaded, replica, events } = self;
+        let Hub { store, loaded, replica, events, .. } = self;
         let entry = load_into(loaded, store, replica, events, id)?;
         let value = write(&mut entry.negotiation, &by)?;
         match store.save(&mut entry.negotiation, &mut entry.persisted) {
@@ -131,7 +151,7 @@ impl Hub {
         document: DocumentId,
         changes: Vec<Change>,
     ) -> Result<Admission, ApiError> {
-        let Hub { store, loaded, replica, events } = self;
+        let Hub { store, loaded, replica, events, .. } = self;
         let entry = load_into(loaded, store, replica, events, id)?;
         let admission = entry.negotiation.admit(document, peer, changes)?;
         if admission.accepted.is_empty() {
@@ -155,9 +175,10 @@ impl Hub {
         &mut self,
         id: DocumentId,
         who: &ParticipantCode,
-    ) -> Result<(broadcast::Receiver<Utf8Bytes>, broadcast::Sender<Utf8Bytes>, NegotiationView), ApiError> {
+    ) -> Result<(broadcast::Receiver<Utf8Bytes>, broadcast::Sender<Utf8Bytes>, ServedView), ApiError> {
+        let built = self.views_built.clone();
         let entry = self.loaded(id)?;
-        let view = entry.negotiation.view()?;
+        let view = served_view(entry, &built)?;
         let receiver = entry.live.subscribe();
         let sockets = entry.present.entry(who.clone()).or_default();
         *sockets += 1;
@@ -196,7 +217,7 @@ impl Hub {
     }
 
     fn loaded(&mut self, id: DocumentId) -> Result<&mut Loaded, ApiError> {
-        let Hub { store, loaded, replica, events } = self;
+        let Hub { store, loaded, replica, events, .. } = self;
         load_into(loaded, store, replica, events, id)
     }
 }
@@ -222,9 +243,20 @@ fn load_into<'a>(
             let (negotiation, persisted) = store.load(id, replica)?;
             let (live, _) = broadcast::channel(LIVE_BACKLOG);
             let seq = watch::Sender::new(0);
-            Ok(entry.insert(Loaded { negotiation, persisted, live, present: BTreeMap::new(), seq }))
+            Ok(entry.insert(Loaded { negotiation, persisted, live, present: BTreeMap::new(), seq, view: None }))
         }
     }
+}
+
+/// The entry's view at its version, built if no one asked since the last change.
+fn served_view(entry: &mut Loaded, built: &AtomicU64) -> Result<ServedView, ApiError> {
+    if let Some(view) = &entry.view {
+        return Ok(view.clone());
+    }
+    let view = ServedView::build(&entry.negotiation)?;
+    built.fetch_add(1, Ordering::Relaxed);
+    entry.view = Some(view.clone());
+    Ok(view)
 }
 
 /// Passes on documents that changed (once stored): as an event, and to live subscribers.
@@ -238,6 +270,7 @@ fn changed(
         return;
     }
     entry.seq.send_modify(|seq| *seq += 1);
+    entry.view = None;
     let _ = events.send(Changed { negotiation: entry.negotiation.id(), documents: documents.to_vec() });
     announce(entry, who, documents);
 }

@@ -45,7 +45,7 @@ pub async fn live(
     Ok(upgrade.max_message_size(MAX_CLIENT_MESSAGE).on_upgrade(move |socket| async move {
         let who = session.participant;
         let Ok((receiver, relay, view)) = state.with(|hub| hub.join(id, &who)) else { return };
-        let first = json!({ "type": "view", "view": view }).to_string();
+        let first = view.live_message();
         forward(socket, first, receiver, Relay { sender: relay, who: who.clone(), last: None }, id).await;
         state.with(|hub| hub.leave(id, &who));
     }))

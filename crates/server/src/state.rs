@@ -1,6 +1,7 @@
 //! What every request shares: the hub behind its one lock, and the sync
 //! endpoint's state (the served copies of documents, the connections).
 
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 use accord_store::Store;
@@ -13,12 +14,21 @@ use crate::sync::SyncService;
 pub struct AppState {
     hub: Arc<Mutex<Hub>>,
     sync: Arc<SyncService>,
+    /// The hub's count of views built, read by `/api/health` without waiting for the hub.
+    views_built: Arc<AtomicU64>,
 }
 
 impl AppState {
     /// State over an open store; `replica` names this server as a writer.
     pub fn new(store: Store, replica: String) -> AppState {
-        AppState { hub: Arc::new(Mutex::new(Hub::new(store, replica))), sync: Arc::new(SyncService::default()) }
+        let hub = Hub::new(store, replica);
+        let views_built = hub.views_built();
+        AppState { hub: Arc::new(Mutex::new(hub)), sync: Arc::new(SyncService::default()), views_built }
+    }
+
+    /// How many negotiation views the server has built since it started.
+    pub fn views_built(&self) -> u64 {
+        self.views_built.load(Ordering::Relaxed)
     }
 
     /// The sync endpoint's state.

@@ -1,0 +1,49 @@
+//! A negotiation's view as the server hands it out: built once per change
+//! and shared by every request and live socket until the next one
+//! (ARCHITECTURE.md, "Views built once per change").
+//!
+//! Building the view reads every document, and in a meeting every change is
+//! followed by every open browser asking for it: built per request, the cost
+//! grows as clients times changes. The serialized JSON is kept with it, and an
+//! `ETag` taken from that JSON, so a client that has this version is answered
+//! 304 and the tag stays right across reloads of the negotiation.
+
+use std::sync::Arc;
+
+use accord_core::{Negotiation, NegotiationView};
+use axum::body::Bytes;
+use sha2::{Digest, Sha256};
+
+use crate::error::ApiError;
+
+/// One version of a negotiation's view: cheap to clone.
+#[derive(Clone, Debug)]
+pub struct ServedView {
+    /// For handlers that read a part of it (who is who, the title, a section).
+    pub view: Arc<NegotiationView>,
+    /// The view as JSON, exactly as `GET /api/negotiations/{id}` sends it.
+    pub json: Bytes,
+    /// A strong entity tag of `json` (quoted, as HTTP writes it).
+    pub etag: String,
+}
+
+impl ServedView {
+    /// Builds the view of `negotiation` and serializes it once.
+    pub fn build(negotiation: &Negotiation) -> Result<ServedView, ApiError> {
+        let view = negotiation.view()?;
+        let json = serde_json::to_vec(&view).map_err(|error| ApiError::internal(&error))?;
+        let digest = Sha256::digest(&json);
+        let etag = format!("\"{}\"", hex::encode(&digest[..12]));
+        Ok(ServedView { view: Arc::new(view), json: Bytes::from(json), etag })
+    }
+
+    /// The first message of a live socket: `{"type": "view", "view": …}`, without serializing again.
+    pub fn live_message(&self) -> String {
+        format!("{{\"type\":\"view\",\"view\":{}}}", String::from_utf8_lossy(&self.json))
+    }
+
+    /// Whether an `If-None-Match` header names this version (`*`, or one of its tags).
+    pub fn matches(&self, if_none_match: &str) -> bool {
+        if_none_match.split(',').map(str::trim).any(|tag| tag == "*" || tag.trim_start_matches("W/") == self.etag)
+    }
+}
