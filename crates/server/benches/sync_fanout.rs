@@ -11,7 +11,7 @@
 //! Needs Node.js and the packages of benches/js: `npm ci --prefix benches/js`.
 
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -24,6 +24,10 @@ use accord_sync::wire::WireMessage;
 use futures_util::{SinkExt, StreamExt};
 use tokio_tungstenite::tungstenite::Message as Frame;
 
+mod common;
+
+use common::{ServerProcess, cpu_seconds, listening_on, machine, ms, peak_mib, quantile, serve_if_asked, spawn_accord};
+
 const WORDS: usize = 2_000;
 const EDITS: usize = 40;
 const EVERY: Duration = Duration::from_millis(250);
@@ -31,9 +35,7 @@ const RUNS: usize = 3;
 const READERS: [usize; 3] = [10, 30, 100];
 
 fn main() {
-    let args: Vec<String> = std::env::args().collect();
-    if let Some(at) = args.iter().position(|a| a == "--serve-accord") {
-        serve_accord(Path::new(&args[at + 1]));
+    if serve_if_asked() {
         return;
     }
     let js = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../benches/js");
@@ -190,15 +192,10 @@ fn accord_setup(dir: &Path) -> Setup {
             .expect("token");
     }
     drop(store);
-    let mut child = Command::new(std::env::current_exe().expect("this bench"))
-        .args(["--serve-accord", dir.to_str().expect("utf-8")])
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("start the accord server");
-    let addr = listening_on(&mut child);
+    let (child, addr) = spawn_accord(dir);
     let negotiation = n.id();
     Setup {
-        child: ServerProcess(child),
+        child,
         url_writer: format!("ws://{addr}/sync?token=writer"),
         url_reader: format!("ws://{addr}/sync?token=reader"),
         writer_peer: format!("accord:{negotiation}:DESA"),
@@ -228,38 +225,6 @@ fn node_setup(dir: &Path, js: &Path) -> Setup {
         document: DocumentId::from_bytes(*b"fanout-bench-doc"),
         writer_creates: true,
     }
-}
-
-/// A server child process, killed when the run ends or the bench panics.
-struct ServerProcess(Child);
-
-impl Drop for ServerProcess {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-/// The address a child server prints (`listening on ADDR`).
-fn listening_on(child: &mut Child) -> String {
-    use std::io::BufRead;
-    let stdout = child.stdout.take().expect("stdout");
-    let mut line = String::new();
-    std::io::BufReader::new(stdout).read_line(&mut line).expect("the server says where it listens");
-    line.trim().trim_start_matches("listening on ").trim_start_matches("http://").to_string()
-}
-
-/// The child mode: Accord's server on a store, until killed.
-fn serve_accord(dir: &Path) {
-    let runtime = tokio::runtime::Runtime::new().expect("runtime");
-    runtime.block_on(async {
-        let store = Store::open(dir).expect("store");
-        let state = accord_server::AppState::new(store, "bench-server".into());
-        accord_server::sync::start(&state);
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
-        println!("listening on {}", listener.local_addr().expect("addr"));
-        accord_server::run(listener, state, std::future::pending()).await.expect("serve");
-    });
 }
 
 fn words() -> String {
@@ -392,47 +357,4 @@ impl Client {
             }
         }
     }
-}
-
-/// The CPU seconds (user and system) process `pid` has used.
-fn cpu_seconds(pid: u32) -> f64 {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
-    let fields: Vec<&str> = stat.rsplit(')').next().unwrap_or_default().split_whitespace().collect();
-    let ticks = |i: usize| fields.get(i).and_then(|f| f.parse::<f64>().ok()).unwrap_or(0.0);
-    // After the command name: state is field 0, utime 11, stime 12 (clock ticks of 1/100 s).
-    (ticks(11) + ticks(12)) / 100.0
-}
-
-/// The most memory process `pid` has held (VmHWM), in MiB.
-fn peak_mib(pid: u32) -> f64 {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
-    let kb =
-        status.lines().find(|l| l.starts_with("VmHWM:")).and_then(|l| l.split_whitespace().nth(1)?.parse::<f64>().ok());
-    kb.unwrap_or(0.0) / 1024.0
-}
-
-fn quantile(samples: &[Duration], q: f64) -> Duration {
-    if samples.is_empty() {
-        return Duration::ZERO;
-    }
-    let mut sorted = samples.to_vec();
-    sorted.sort();
-    sorted[((sorted.len() - 1) as f64 * q).round() as usize]
-}
-
-fn ms(d: Duration) -> f64 {
-    d.as_secs_f64() * 1e3
-}
-
-fn machine() -> String {
-    let cpu = std::fs::read_to_string("/proc/cpuinfo")
-        .ok()
-        .and_then(|i| {
-            i.lines()
-                .find(|l| l.starts_with("model name"))
-                .and_then(|l| l.split(':').nth(1))
-                .map(|s| s.trim().to_string())
-        })
-        .unwrap_or_else(|| "unknown cpu".into());
-    format!("{cpu}, {} cores", std::thread::available_parallelism().map(|n| n.get()).unwrap_or(0))
 }
