@@ -1,0 +1,359 @@
+//! A meeting's load: N browser clients (30, 100, 300) on the live socket
+//! while 5 sponsors type into their proposals, 4 edits a second each, for
+//! 10 s; on the fixture and on a large negotiation (30 participants, 20
+//! sections of 5 proposals, everyone's stance on everything).
+//!
+//! Clients behave as the shipped page does (web/assets/app.js): every
+//! `changed` message (re)arms a 120 ms timer, after which the client fetches
+//! the whole view, revalidating with the `ETag` it holds, as a browser's
+//! HTTP cache does. The lower bound is the same load with clients that only
+//! read the live messages. The server runs in its own process, so its CPU
+//! time is its own.
+//!
+//! Prints, per run: edit p50/p99 (a sponsor's `PUT` answered), delivery p99
+//! (the edit sent → each client holding its text, from the `changed`
+//! message), server CPU per edit and bytes clients received per edit.
+
+use std::collections::HashMap;
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use accord_core::{
+    Attribution, DocumentId, Negotiation, NewParticipant, NewProposal, ParticipantCode, ProposalId, Role, StanceKind,
+    Timestamp, fixture,
+};
+use accord_store::{Grant, Persisted, Store};
+use futures_util::StreamExt;
+use serde_json::{Value, json};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+
+mod common;
+
+use common::{cpu_seconds, machine, median_min_max, ms, quantile, serve_if_asked, spawn_accord};
+
+const CLIENTS: [usize; 3] = [30, 100, 300];
+const TYPERS: usize = 5;
+const EVERY: Duration = Duration::from_millis(250);
+const EDITS_EACH: usize = 40;
+const REFETCH_AFTER: Duration = Duration::from_millis(120);
+const RUNS: usize = 3;
+
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Behaviour {
+    /// As the shipped page: fetch the view 120 ms after the last `changed`.
+    Page,
+    /// Only read the live messages (the lower bound).
+    LiveOnly,
+}
+
+/// A store ready to serve: who types into what, and who reads.
+struct Prepared {
+    negotiation: DocumentId,
+    /// Each typer's token and proposal.
+    typers: Vec<(String, ProposalId)>,
+}
+
+/// What one run measured.
+struct Measured {
+    edits: Vec<Duration>,
+    deliveries: Vec<Duration>,
+    expected_deliveries: usize,
+    cpu_seconds: f64,
+    bytes: u64,
+}
+
+fn main() {
+    if serve_if_asked() {
+        return;
+    }
+    println!("machine: {}; automerge 0.12.0, release build", machine());
+    let runtime = tokio::runtime::Runtime::new().expect("runtime");
+    println!(
+        "| negotiation | clients | clients do | edit p50 ms | edit p99 ms | delivery p99 ms | delivered | server CPU ms/edit | KB received/edit |"
+    );
+    println!("|---|---|---|---|---|---|---|---|---|");
+    let mut summary = Vec::new();
+    for large in [false, true] {
+        for clients in CLIENTS {
+            for behaviour in [Behaviour::LiveOnly, Behaviour::Page] {
+                let mut runs = Vec::new();
+                for run in 0..RUNS {
+                    let dir = std::env::temp_dir().join(format!("accord-meeting-{}-{run}", std::process::id()));
+                    let _ = std::fs::remove_dir_all(&dir);
+                    let prepared = prepare(&dir, large);
+                    let measured = runtime.block_on(measure(&dir, &prepared, clients, behaviour));
+                    let _ = std::fs::remove_dir_all(&dir);
+                    runs.push(measured);
+                }
+                summary.push(report(large, clients, behaviour, &runs));
+            }
+        }
+    }
+    println!("\n| negotiation | clients | CPU page/live-only | delivery p99 page/live-only |");
+    println!("|---|---|---|---|");
+    for pair in summary.chunks(2) {
+        let (live, page) = (&pair[0], &pair[1]);
+        println!("| {} | {} | {:.2} | {:.2} |", live.0, live.1, page.2 / live.2, page.3 / live.3);
+    }
+}
+
+/// Prints one row (medians of the runs, min-max); returns the medians of CPU and delivery p99.
+fn report(large: bool, clients: usize, behaviour: Behaviour, runs: &[Measured]) -> (&'static str, usize, f64, f64) {
+    let edits_done = |m: &Measured| m.edits.len().max(1) as f64;
+    let column = |f: &dyn Fn(&Measured) -> f64| {
+        let (median, min, max) = median_min_max(&runs.iter().map(f).collect::<Vec<_>>());
+        (median, format!("{median:.1} ({min:.1}-{max:.1})"))
+    };
+    let (_, edit_p50) = column(&|m| ms(quantile(&m.edits, 0.5)));
+    let (_, edit_p99) = column(&|m| ms(quantile(&m.edits, 0.99)));
+    let (delivery, delivery_p99) = column(&|m| ms(quantile(&m.deliveries, 0.99)));
+    let (cpu, cpu_per_edit) = column(&|m| m.cpu_seconds * 1e3 / edits_done(m));
+    let (_, kb) = column(&|m| m.bytes as f64 / 1024.0 / edits_done(m));
+    let delivered: Vec<String> =
+        runs.iter().map(|m| format!("{}/{}", m.deliveries.len(), m.expected_deliveries)).collect();
+    let name = if large { "large" } else { "fixture" };
+    let does = if behaviour == Behaviour::Page { "page (refetch)" } else { "live only" };
+    println!(
+        "| {name} | {clients} | {does} | {edit_p50} | {edit_p99} | {delivery_p99} | {} | {cpu_per_edit} | {kb} |",
+        delivered.join(", ")
+    );
+    (name, clients, cpu, delivery)
+}
+
+/// A fresh store in `dir` with the negotiation, a token per typer and one for readers.
+fn prepare(dir: &Path, large: bool) -> Prepared {
+    let mut negotiation =
+        if large { large_negotiation() } else { fixture::load("hlcp-cybersecurity").expect("fixture") };
+    let mut store = Store::open(dir).expect("store");
+    store.save(&mut negotiation, &mut Persisted::default()).expect("save");
+    let view = negotiation.view().expect("view");
+    let proposals = view
+        .sections
+        .iter()
+        .flat_map(|s| &s.proposals)
+        .filter(|p| !p.withdrawn && view.section(p.section).is_some_and(|s| s.adoption.is_none()));
+    let mut typers = Vec::new();
+    for (index, proposal) in proposals.take(TYPERS).enumerate() {
+        let sponsor = proposal.joined_sponsors()[0].clone();
+        let token = format!("typer-{index}");
+        store
+            .add_token(&token, &Grant { negotiation: negotiation.id(), participant: sponsor }, Timestamp(0), None)
+            .expect("token");
+        typers.push((token, proposal.id));
+    }
+    assert_eq!(typers.len(), TYPERS, "enough open proposals to type into");
+    let reader = view.participants[0].code.clone();
+    store
+        .add_token("reader", &Grant { negotiation: negotiation.id(), participant: reader }, Timestamp(0), None)
+        .expect("token");
+    Prepared { negotiation: negotiation.id(), typers }
+}
+
+/// 30 participants, 20 sections with 5 proposals each, everyone's stance on every proposal.
+fn large_negotiation() -> Negotiation {
+    let code = |i: usize| -> ParticipantCode {
+        format!("AG{}{}", (b'A' + (i / 26) as u8) as char, (b'A' + (i % 26) as u8) as char).parse().expect("code")
+    };
+    let at = |minute: i64| Timestamp(1_800_000_000_000 + minute * 60_000);
+    let chair = NewParticipant { code: code(0), name: "Chair".into(), role: Role::Chair };
+    let mut n =
+        Negotiation::create(DocumentId::derive("meeting", "n"), "A large plan", chair, "bench", at(0)).expect("create");
+    for i in 1..30 {
+        let new = NewParticipant { code: code(i), name: format!("Agency {i}"), role: Role::Member };
+        n.add_participant(new, &Attribution::new(code(0), at(1))).expect("participant");
+    }
+    let words =
+        |seed: usize| (0..60).map(|w| format!("word{}", (seed * 31 + w * 7) % 211)).collect::<Vec<_>>().join(" ");
+    for section in 1..=20u32 {
+        let lead = code(section as usize);
+        n.add_section(
+            section,
+            &format!("Topic {section}"),
+            &lead,
+            &words(section as usize),
+            &Attribution::new(code(0), at(2)),
+        )
+        .expect("section");
+        for k in 0..5 {
+            let sponsor = code(1 + (section as usize * 5 + k) % 29);
+            let new = NewProposal {
+                id: ProposalId(DocumentId::derive("meeting", &format!("{section}-{k}"))),
+                section,
+                label: format!("Alt {}", k + 1),
+                text: words(section as usize * 10 + k),
+                rationale: String::new(),
+                cosponsors: vec![],
+            };
+            let id = n.propose(new, &Attribution::new(sponsor, at(3))).expect("propose");
+            for i in 0..30 {
+                let kind = [StanceKind::Support, StanceKind::CanLiveWith, StanceKind::Reserve, StanceKind::Object]
+                    [(i + k) % 4];
+                n.record_stance(&id, kind, "as instructed", &Attribution::new(code(i), at(4))).expect("stance");
+            }
+        }
+    }
+    n
+}
+
+async fn measure(dir: &Path, prepared: &Prepared, clients: usize, behaviour: Behaviour) -> Measured {
+    let (server, addr) = spawn_accord(dir);
+    let pid = server.0.id();
+    let sent: Arc<Mutex<HashMap<String, Instant>>> = Arc::default();
+    let url = format!("ws://{addr}/api/negotiations/{}/live", prepared.negotiation);
+    let (stop, _) = tokio::sync::broadcast::channel::<()>(1);
+    let mut readers = Vec::new();
+    for _ in 0..clients {
+        let mut request = url.as_str().into_client_request().expect("request");
+        request.headers_mut().insert("authorization", "Bearer reader".parse().expect("header"));
+        let (socket, _) = tokio_tungstenite::connect_async(request).await.expect("connect");
+        let client = Client { addr: addr.clone(), negotiation: prepared.negotiation, behaviour, sent: sent.clone() };
+        readers.push(tokio::spawn(client.follow(socket, stop.subscribe())));
+    }
+    let cpu_before = cpu_seconds(pid);
+    let typing = prepared.typers.iter().map(|(token, proposal)| type_into(&addr, token, *proposal, sent.clone()));
+    let edits: Vec<Duration> = futures_util::future::join_all(typing).await.into_iter().flatten().collect();
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let cpu = cpu_seconds(pid) - cpu_before;
+    let _ = stop.send(());
+    let mut deliveries = Vec::new();
+    let mut bytes = 0;
+    for reader in readers {
+        let (latencies, received) = reader.await.expect("reader");
+        deliveries.extend(latencies);
+        bytes += received;
+    }
+    drop(server);
+    Measured { expected_deliveries: clients * edits.len(), edits, deliveries, cpu_seconds: cpu, bytes }
+}
+
+/// One sponsor typing: a word appended every 250 ms, each sent as the page's editor sends it.
+async fn type_into(
+    addr: &str,
+    token: &str,
+    proposal: ProposalId,
+    sent: Arc<Mutex<HashMap<String, Instant>>>,
+) -> Vec<Duration> {
+    let (_, _, body) = http(addr, "GET", "/api/me", token, None, None).await;
+    let me: Value = serde_json::from_slice(&body).expect("me");
+    let path = format!("/api/negotiations/{}", me["negotiation"].as_str().expect("id"));
+    let (_, _, body) = http(addr, "GET", &path, token, None, None).await;
+    let view: Value = serde_json::from_slice(&body).expect("view");
+    let found = view["sections"]
+        .as_array()
+        .expect("sections")
+        .iter()
+        .flat_map(|s| s["proposals"].as_array().expect("proposals"))
+        .find(|p| p["id"] == proposal.to_string())
+        .expect("proposal");
+    let (mut text, mut heads) = (found["text"].as_str().expect("text").to_string(), found["heads"].clone());
+    let mut ticker = tokio::time::interval(EVERY);
+    let mut edits = Vec::new();
+    for n in 0..EDITS_EACH {
+        ticker.tick().await;
+        let marker = format!("{token}x{n}");
+        let body = json!({"text": format!("{text} {marker}"), "base_heads": heads}).to_string();
+        let began = Instant::now();
+        sent.lock().expect("lock").insert(marker, began);
+        let (status, _, answer) =
+            http(addr, "PUT", &format!("/api/proposals/{proposal}/text"), token, Some(&body), None).await;
+        assert_eq!(status, 200, "{}", String::from_utf8_lossy(&answer));
+        edits.push(began.elapsed());
+        let answer: Value = serde_json::from_slice(&answer).expect("answer");
+        text = answer["text"].as_str().expect("text").to_string();
+        heads = answer["heads"].clone();
+    }
+    edits
+}
+
+/// A browser-like client of the live socket.
+struct Client {
+    addr: String,
+    negotiation: DocumentId,
+    behaviour: Behaviour,
+    sent: Arc<Mutex<HashMap<String, Instant>>>,
+}
+
+type Socket = tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<TcpStream>>;
+
+impl Client {
+    /// Reads the live socket until told to stop: the latency of every marker
+    /// it saw arrive, and the bytes it received (live messages and views).
+    async fn follow(self, mut socket: Socket, mut stop: tokio::sync::broadcast::Receiver<()>) -> (Vec<Duration>, u64) {
+        let mut latencies = Vec::new();
+        let mut bytes = 0u64;
+        let mut etag: Option<String> = None;
+        let refetch = tokio::time::sleep(Duration::from_secs(3600));
+        tokio::pin!(refetch);
+        let mut armed = false;
+        loop {
+            tokio::select! {
+                _ = stop.recv() => break,
+                () = &mut refetch, if armed => {
+                    armed = false;
+                    let path = format!("/api/negotiations/{}", self.negotiation);
+                    let (_, tag, body) = http(&self.addr, "GET", &path, "reader", None, etag.as_deref()).await;
+                    bytes += body.len() as u64;
+                    if !tag.is_empty() { etag = Some(tag); }
+                }
+                message = socket.next() => {
+                    let Some(Ok(Message::Text(text))) = message else {
+                        if matches!(message, None | Some(Err(_))) { break; }
+                        continue;
+                    };
+                    bytes += text.len() as u64;
+                    let Ok(message) = serde_json::from_str::<Value>(&text) else { continue };
+                    if message["type"] != "changed" { continue; }
+                    for proposal in message["proposals"].as_array().into_iter().flatten() {
+                        let last = proposal["text"].as_str().unwrap_or_default().rsplit(' ').next().unwrap_or_default();
+                        if let Some(began) = self.sent.lock().expect("lock").get(last) {
+                            latencies.push(began.elapsed());
+                        }
+                    }
+                    if self.behaviour == Behaviour::Page {
+                        refetch.as_mut().reset(tokio::time::Instant::now() + REFETCH_AFTER);
+                        armed = true;
+                    }
+                }
+            }
+        }
+        (latencies, bytes)
+    }
+}
+
+/// One HTTP/1.1 request on its own connection: status, `ETag` and body.
+async fn http(
+    addr: &str,
+    method: &str,
+    path: &str,
+    token: &str,
+    body: Option<&str>,
+    if_none_match: Option<&str>,
+) -> (u16, String, Vec<u8>) {
+    let mut stream = TcpStream::connect(addr).await.expect("connect");
+    let mut request =
+        format!("{method} {path} HTTP/1.1\r\nHost: {addr}\r\nAuthorization: Bearer {token}\r\nConnection: close\r\n");
+    if let Some(tag) = if_none_match {
+        request.push_str(&format!("If-None-Match: {tag}\r\n"));
+    }
+    let body = body.unwrap_or_default();
+    if !body.is_empty() {
+        request.push_str(&format!("Content-Type: application/json\r\nContent-Length: {}\r\n", body.len()));
+    }
+    request.push_str("\r\n");
+    request.push_str(body);
+    stream.write_all(request.as_bytes()).await.expect("send");
+    let mut response = Vec::new();
+    stream.read_to_end(&mut response).await.expect("read");
+    let split = response.windows(4).position(|w| w == b"\r\n\r\n").expect("a head") + 4;
+    let head = String::from_utf8_lossy(&response[..split]).to_string();
+    let status = head.split_whitespace().nth(1).and_then(|s| s.parse().ok()).unwrap_or(0);
+    let etag = head
+        .lines()
+        .find_map(|l| l.to_ascii_lowercase().starts_with("etag:").then(|| l[5..].trim().to_string()))
+        .unwrap_or_default();
+    (status, etag, response[split..].to_vec())
+}
