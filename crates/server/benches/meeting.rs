@@ -13,6 +13,8 @@
 //! Prints, per run: edit p50/p99 (a sponsor's `PUT` answered), delivery p99
 //! (the edit sent → each client holding its text, from the `changed`
 //! message), server CPU per edit and bytes clients received per edit.
+//!
+//! `MEETING_NEGOTIATION=fixture|large` and `MEETING_CLIENTS=100` run a part.
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -77,8 +79,18 @@ fn main() {
     );
     println!("|---|---|---|---|---|---|---|---|---|");
     let mut summary = Vec::new();
-    for large in [false, true] {
-        for clients in CLIENTS {
+    let only = |name: &str| std::env::var(name).ok();
+    let negotiations = match only("MEETING_NEGOTIATION").as_deref() {
+        Some("fixture") => vec![false],
+        Some("large") => vec![true],
+        _ => vec![false, true],
+    };
+    let clients_counts = match only("MEETING_CLIENTS").and_then(|n| n.parse().ok()) {
+        Some(n) => vec![n],
+        None => CLIENTS.to_vec(),
+    };
+    for large in negotiations {
+        for &clients in &clients_counts {
             for behaviour in [Behaviour::LiveOnly, Behaviour::Page] {
                 let mut runs = Vec::new();
                 for run in 0..RUNS {
