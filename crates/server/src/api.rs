@@ -369,12 +369,10 @@ pub async fn convergence(
     let id = negotiation_id(&session, &id)?;
     let number = section_number(&number)?;
     let points = state.with(|hub| {
-        hub.read(id, |n| {
-            if n.view()?.section(number).is_none() {
-                return Err(ApiError::not_found(format!("no section {number}")));
-            }
-            Ok(accord_core::trend::history(n, number, CONVERGENCE_POINTS)?)
-        })
+        if hub.view(id)?.view.section(number).is_none() {
+            return Err(ApiError::not_found(format!("no section {number}")));
+        }
+        hub.read(id, |n| Ok(accord_core::trend::history(n, number, CONVERGENCE_POINTS)?))
     })?;
     Ok(Json(json!(points)))
 }
