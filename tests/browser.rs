@@ -233,11 +233,12 @@ async fn an_objection_reaches_the_chairs_register_and_once_lifted_the_chair_adop
 
     let form = r#"form[aria-label="Your stance on Alt 1"]"#.to_string();
     go(&wbg, &server, "/section/1", &form).await;
+    go(&chair, &server, "/desk", "table.register").await;
+    let fetched = view_fetches(&chair).await;
     let reason = "The plan needs a budget line first.";
     record_stance(&wbg, &form, "object", reason).await;
     wait_for_text(&wbg, "#toast", "Object").await;
 
-    go(&chair, &server, "/desk", "table.register").await;
     let register = wait_for_text(&chair, "table.register", reason).await;
     assert!(register.contains("WBG"), "{register}");
 
@@ -247,6 +248,11 @@ async fn an_objection_reaches_the_chairs_register_and_once_lifted_the_chair_adop
     let adopt = format!("section[aria-labelledby=\"desk-1\"] button[aria-describedby=\"state-{alt1}\"]");
     // The desk re-renders on every change, so the state is read afresh until it says so.
     wait_for_text(&chair, &format!("#state-{alt1}"), "Consensus rule met").await;
+    assert_eq!(
+        view_fetches(&chair).await,
+        fetched,
+        "the chair's page followed both changes from the live socket alone"
+    );
     chair.find(Locator::Css(&adopt)).await.expect("adopt button").click().await.expect("click");
     let question = chair.get_alert_text().await.expect("a confirmation");
     assert!(question.contains("consensus rule is met"), "{question}");
@@ -260,6 +266,13 @@ async fn an_objection_reaches_the_chairs_register_and_once_lifted_the_chair_adop
     driver.assert_no_console_errors(&chair, "HLCP").await;
     wbg.close().await.expect("close");
     chair.close().await.expect("close");
+}
+
+/// How many times the page fetched the whole view (`GET /api/negotiations/{id}`), as the browser counted.
+async fn view_fetches(browser: &Client) -> u64 {
+    let script = "return performance.getEntriesByType('resource')\
+        .filter((e) => /^\\/api\\/negotiations\\/[^/]+$/.test(new URL(e.name).pathname)).length";
+    browser.execute(script, vec![]).await.expect("count requests").as_u64().expect("a count")
 }
 
 async fn record_stance(browser: &Client, form: &str, stance: &str, reason: &str) {

@@ -342,6 +342,13 @@ async fn the_live_socket_pushes_each_stored_change() {
         .expect("HLCP")["document"]
         .clone();
     assert_eq!(changed["documents"], json!([hlcp_document]), "only HLCP's own document changed");
+    // The patch holds the one section that changed, with the stance, so the page need not fetch.
+    let patched: Vec<&Value> = changed["patch"]["sections"].as_array().expect("a patch").iter().collect();
+    assert_eq!(patched.len(), 1, "{changed}");
+    assert_eq!(patched[0]["number"], 4);
+    assert_eq!(proposal(&json!({"sections": patched}), 4, "Alt 3")["stances"]["HLCP"]["stance"], "support");
+    assert_eq!(changed["patch"]["numbers"], json!([1, 2, 3, 4, 5]));
+    assert!(changed["patch"].get("negotiation").is_none(), "participants and title did not change");
     assert_eq!(proposal(&server.view().await, 4, "Alt 3")["stances"]["HLCP"]["stance"], "support");
 
     // A sponsor's edit arrives with the proposal's new text and heads.

@@ -3,8 +3,9 @@
 // One state object holds who you are, the negotiation view (the same JSON
 // as `accord status --json`), who is here and where co-editors' cursors
 // are. The live socket keeps it current: `changed` messages update open
-// editors at once and refetch the view; every screen is re-rendered from
-// the state, keeping focus and caret where they were.
+// editors at once and patch the view (the sections that changed), so the
+// whole view is fetched only when a patch cannot apply; every screen is
+// re-rendered from the state, keeping focus and caret where they were.
 
 import { api, ApiError } from "./api.js";
 import { h, replaceKeepingFocus } from "./dom.js";
@@ -19,6 +20,8 @@ const state = {
   /** View fetches started, and the number of the one shown (editors ignore views older than their last save). */
   viewRequests: 0,
   viewNumber: 0,
+  /** The server's change counter the view is at, when a live patch made it (fetched views: unknown). */
+  viewSeq: undefined,
   present: [],
   cursors: new Map(),
   socket: null,
@@ -117,7 +120,19 @@ async function loadView() {
   if (number > state.viewNumber) {
     state.view = view;
     state.viewNumber = number;
+    state.viewSeq = undefined;
   }
+}
+
+/** Brings the view to change `seq` from a live patch: the sections that changed, whole,
+ *  the numbers of all sections, and the negotiation's own fields when they changed. */
+function applyPatch(patch, seq) {
+  const sections = new Map(state.view.sections.map((section) => [section.number, section]));
+  for (const section of patch.sections) sections.set(section.number, section);
+  const ordered = patch.numbers.map((number) => sections.get(number)).filter(Boolean);
+  state.view = { ...state.view, ...(patch.negotiation || {}), sections: ordered };
+  state.viewNumber = ++state.viewRequests;
+  state.viewSeq = seq;
 }
 
 let refreshTimer = null;
@@ -158,6 +173,7 @@ function onLive(message) {
       // (Re)connected: the server may have restarted, so its change counter too.
       state.view = message.view;
       state.viewNumber = ++state.viewRequests;
+      state.viewSeq = undefined;
       for (const editor of editors.values()) editor.seq = 0;
       render();
       break;
@@ -166,7 +182,12 @@ function onLive(message) {
         const editor = editors.get(proposal.id);
         if (editor) editor.remote(proposal.text, proposal.heads, message.seq);
       }
-      scheduleRefresh();
+      if (message.patch && state.view) {
+        applyPatch(message.patch, message.seq);
+        render();
+      } else {
+        scheduleRefresh();
+      }
       break;
     case "presence":
       state.present = message.present || [];

@@ -128,7 +128,7 @@ export class ProposalEditor {
   update(proposal) {
     this.area.setAttribute("aria-label", `Text of ${proposal.label} (you sponsor it: your edits are shared live)`);
     if (this.app.state.viewNumber < this.freshFrom) return;
-    this.remote(proposal.text, proposal.heads);
+    this.remote(proposal.text, proposal.heads, this.app.state.viewSeq);
   }
 
   /** Sets the text, the selection following the words around it (also while the

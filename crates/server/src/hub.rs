@@ -128,11 +128,11 @@ impl Hub {
         write: impl FnOnce(&mut Negotiation, &Attribution) -> Result<T, accord_core::Error>,
     ) -> Result<T, ApiError> {
         let by = Attribution::new(who.clone(), now());
-        let Hub { store, loaded, replica, events, .. } = self;
-        let entry = load_into(loaded, store, replica, events, id)?;
+        let Hub { store, loaded, replica, events, views_built } = self;
+        let entry = load_into(loaded, store, replica, events, views_built, id)?;
         let value = write(&mut entry.negotiation, &by)?;
         match store.save(&mut entry.negotiation, &mut entry.persisted) {
-            Ok(saved) => changed(entry, events, Some(who), &saved),
+            Ok(saved) => changed(entry, events, views_built, Some(who), &saved),
             Err(error) => {
                 loaded.remove(&id);
                 return Err(error.into());
@@ -151,14 +151,14 @@ impl Hub {
         document: DocumentId,
         changes: Vec<Change>,
     ) -> Result<Admission, ApiError> {
-        let Hub { store, loaded, replica, events, .. } = self;
-        let entry = load_into(loaded, store, replica, events, id)?;
+        let Hub { store, loaded, replica, events, views_built } = self;
+        let entry = load_into(loaded, store, replica, events, views_built, id)?;
         let admission = entry.negotiation.admit(document, peer, changes)?;
         if admission.accepted.is_empty() {
             return Ok(admission);
         }
         match store.save(&mut entry.negotiation, &mut entry.persisted) {
-            Ok(saved) => changed(entry, events, Some(peer), &saved),
+            Ok(saved) => changed(entry, events, views_built, Some(peer), &saved),
             Err(error) => {
                 loaded.remove(&id);
                 return Err(error.into());
@@ -217,8 +217,8 @@ impl Hub {
     }
 
     fn loaded(&mut self, id: DocumentId) -> Result<&mut Loaded, ApiError> {
-        let Hub { store, loaded, replica, events, .. } = self;
-        load_into(loaded, store, replica, events, id)
+        let Hub { store, loaded, replica, events, views_built } = self;
+        load_into(loaded, store, replica, events, views_built, id)
     }
 }
 
@@ -227,13 +227,14 @@ fn load_into<'a>(
     store: &Store,
     replica: &str,
     events: &broadcast::Sender<Changed>,
+    built: &AtomicU64,
     id: DocumentId,
 ) -> Result<&'a mut Loaded, ApiError> {
     match loaded.entry(id) {
         Entry::Occupied(entry) => {
             let entry = entry.into_mut();
             let refreshed = store.refresh(&mut entry.negotiation, &mut entry.persisted)?;
-            changed(entry, events, None, &refreshed);
+            changed(entry, events, built, None, &refreshed);
             Ok(entry)
         }
         Entry::Vacant(entry) => {
@@ -263,6 +264,7 @@ fn served_view(entry: &mut Loaded, built: &AtomicU64) -> Result<ServedView, ApiE
 fn changed(
     entry: &mut Loaded,
     events: &broadcast::Sender<Changed>,
+    built: &AtomicU64,
     who: Option<&ParticipantCode>,
     documents: &[DocumentId],
 ) {
@@ -270,21 +272,34 @@ fn changed(
         return;
     }
     entry.seq.send_modify(|seq| *seq += 1);
-    entry.view = None;
+    let before = entry.view.take();
     let _ = events.send(Changed { negotiation: entry.negotiation.id(), documents: documents.to_vec() });
-    announce(entry, who, documents);
+    announce(entry, built, before, who, documents);
 }
 
 /// Tells live subscribers which documents changed (none listening, or
 /// nothing changed, is fine); `who` is `None` for changes another process
 /// wrote to the store. Proposals that changed come with their text and
-/// heads, so co-editors see each other's words at once; for anything else
-/// clients fetch the view. The message stays small whatever the size of the
-/// negotiation, so it can go to many clients often.
-fn announce(entry: &Loaded, who: Option<&ParticipantCode>, changed: &[DocumentId]) {
+/// heads, so co-editors see each other's words at once, and the message
+/// carries a `patch` from the view before (`before`) to the new one: the
+/// sections that changed, so clients update without fetching the view
+/// (ARCHITECTURE.md, "Live socket"). The new view is built once, here, and
+/// shared with later requests; with no view before, the patch is null and
+/// clients fetch the view.
+fn announce(
+    entry: &mut Loaded,
+    built: &AtomicU64,
+    before: Option<ServedView>,
+    who: Option<&ParticipantCode>,
+    changed: &[DocumentId],
+) {
     if entry.live.receiver_count() == 0 || changed.is_empty() {
         return;
     }
+    let patch = match before {
+        Some(before) => served_view(entry, built).ok().map(|now| now.patch_since(&before)),
+        None => None,
+    };
     let proposals: Vec<serde_json::Value> = changed
         .iter()
         .filter_map(|doc| {
@@ -294,7 +309,8 @@ fn announce(entry: &Loaded, who: Option<&ParticipantCode>, changed: &[DocumentId
             Some(serde_json::json!({ "id": id, "text": text, "heads": heads }))
         })
         .collect();
-    let message = serde_json::json!({ "type": "changed", "seq": *entry.seq.borrow(), "by": who, "documents": changed, "proposals": proposals });
+    let seq = *entry.seq.borrow();
+    let message = serde_json::json!({ "type": "changed", "seq": seq, "by": who, "documents": changed, "proposals": proposals, "patch": patch });
     let _ = entry.live.send(Utf8Bytes::from(message.to_string()));
 }
 

@@ -12,6 +12,7 @@ use std::sync::Arc;
 
 use accord_core::{Negotiation, NegotiationView};
 use axum::body::Bytes;
+use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
 use crate::error::ApiError;
@@ -40,6 +41,24 @@ impl ServedView {
     /// The first message of a live socket: `{"type": "view", "view": …}`, without serializing again.
     pub fn live_message(&self) -> String {
         format!("{{\"type\":\"view\",\"view\":{}}}", String::from_utf8_lossy(&self.json))
+    }
+
+    /// What a live client holding `before` needs to hold this version: every
+    /// section that differs, whole, the numbers of all sections (so one that
+    /// is gone is dropped), and the negotiation's own fields if they differ.
+    pub fn patch_since(&self, before: &ServedView) -> Value {
+        let (now, was) = (&self.view, &before.view);
+        let changed: Vec<_> =
+            now.sections.iter().filter(|section| was.section(section.number) != Some(section)).collect();
+        let numbers: Vec<u32> = now.sections.iter().map(|s| s.number).collect();
+        let mut patch = json!({ "sections": changed, "numbers": numbers });
+        let own = |v: &NegotiationView| (v.title.clone(), v.deadline, v.participants.clone(), v.unreadable.clone());
+        if own(now) != own(was) {
+            patch["negotiation"] = json!({
+                "title": now.title, "deadline": now.deadline, "participants": now.participants, "unreadable": now.unreadable,
+            });
+        }
+        patch
     }
 
     /// Whether an `If-None-Match` header names this version (`*`, or one of its tags).
