@@ -284,8 +284,8 @@ fn changed(
 /// carries a `patch` from the view before (`before`) to the new one: the
 /// sections that changed, so clients update without fetching the view
 /// (ARCHITECTURE.md, "Live socket"). The new view is built once, here, and
-/// shared with later requests; with no view before, the patch is null and
-/// clients fetch the view.
+/// shared with later requests; with no view before, or for proposal text
+/// edits, the patch is null and clients fetch the view after a quiet moment.
 fn announce(
     entry: &mut Loaded,
     built: &AtomicU64,
@@ -296,10 +296,6 @@ fn announce(
     if entry.live.receiver_count() == 0 || changed.is_empty() {
         return;
     }
-    let patch = match before {
-        Some(before) => served_view(entry, built).ok().map(|now| now.patch_since(&before)),
-        None => None,
-    };
     let proposals: Vec<serde_json::Value> = changed
         .iter()
         .filter_map(|doc| {
@@ -309,6 +305,14 @@ fn announce(
             Some(serde_json::json!({ "id": id, "text": text, "heads": heads }))
         })
         .collect();
+    // Typing changes a proposal several times a second: building the view and
+    // sending its section on each keystroke batch costs more than the page's one
+    // fetch after a burst (BENCHMARKS.md, "A meeting's load"), so text edits go
+    // without a patch; stances, joins, adoptions and the chair's changes carry one.
+    let patch = match before {
+        Some(before) if proposals.is_empty() => served_view(entry, built).ok().map(|now| now.patch_since(&before)),
+        _ => None,
+    };
     let seq = *entry.seq.borrow();
     let message = serde_json::json!({ "type": "changed", "seq": seq, "by": who, "documents": changed, "proposals": proposals, "patch": patch });
     let _ = entry.live.send(Utf8Bytes::from(message.to_string()));
