@@ -16,6 +16,10 @@ use accord_core::{
 };
 use accord_store::{Persisted, Store};
 
+mod common;
+
+use common::{machine, quantile};
+
 const WORDS: usize = 2_000;
 const HISTORY: usize = 50_000;
 const EDITS: usize = 200;
@@ -140,12 +144,6 @@ fn raw_update_text() -> Vec<Duration> {
     samples
 }
 
-fn quantile(samples: &[Duration], q: f64) -> Duration {
-    let mut sorted = samples.to_vec();
-    sorted.sort();
-    sorted[((sorted.len() - 1) as f64 * q).round() as usize]
-}
-
 fn report(what: &str, samples: &[Duration]) {
     let ms = |d: Duration| d.as_secs_f64() * 1e3;
     println!(
@@ -155,17 +153,4 @@ fn report(what: &str, samples: &[Duration]) {
         ms(quantile(samples, 0.0)),
         ms(quantile(samples, 1.0))
     );
-}
-
-fn machine() -> String {
-    let cpu = std::fs::read_to_string("/proc/cpuinfo")
-        .ok()
-        .and_then(|i| {
-            i.lines()
-                .find(|l| l.starts_with("model name"))
-                .and_then(|l| l.split(':').nth(1))
-                .map(|s| s.trim().to_string())
-        })
-        .unwrap_or_else(|| "unknown cpu".into());
-    format!("{cpu}, {} cores", std::thread::available_parallelism().map(|n| n.get()).unwrap_or(0))
 }

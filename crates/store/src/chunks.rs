@@ -224,9 +224,8 @@ mod tests {
         let _ = std::fs::remove_dir_all(dir);
     }
 
-    #[test]
-    fn a_long_chunk_list_is_compacted_on_load_keeping_later_appends() {
-        let (mut store, dir) = store("compact");
+    /// The fixture saved, then ITU's stance saved 80 times: a long chunk list.
+    fn saved_80_times(store: &mut Store) -> (Negotiation, Persisted) {
         let mut negotiation = fixture::load("hlcp-cybersecurity").expect("fixture");
         let mut persisted = Persisted::default();
         store.save(&mut negotiation, &mut persisted).expect("save");
@@ -234,6 +233,13 @@ mod tests {
             stance(&mut negotiation, round);
             store.save(&mut negotiation, &mut persisted).expect("save");
         }
+        (negotiation, persisted)
+    }
+
+    #[test]
+    fn a_long_chunk_list_is_compacted_on_load_keeping_later_appends() {
+        let (mut store, dir) = store("compact");
+        let (mut negotiation, mut persisted) = saved_80_times(&mut store);
         let before = chunk_count(&store);
         let (loaded, _) = store.load(negotiation.id(), "test").expect("load");
         assert!(chunk_count(&store) < before - 70, "{} chunks left of {before}", chunk_count(&store));
@@ -248,13 +254,7 @@ mod tests {
     #[test]
     fn compaction_keeps_what_another_process_appended_after_the_chunks_were_read() {
         let (mut store, dir) = store("compact-race");
-        let mut negotiation = fixture::load("hlcp-cybersecurity").expect("fixture");
-        let mut persisted = Persisted::default();
-        store.save(&mut negotiation, &mut persisted).expect("save");
-        for round in 0..80 {
-            stance(&mut negotiation, round);
-            store.save(&mut negotiation, &mut persisted).expect("save");
-        }
+        let (mut negotiation, mut persisted) = saved_80_times(&mut store);
         // A load reads the chunks and decides what to compact...
         let id = negotiation.id();
         let mut long = Vec::new();
