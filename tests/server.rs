@@ -814,3 +814,28 @@ async fn fifty_clients_fetching_after_one_edit_cost_one_view_build_and_a_known_v
     let (status, _, _) = view_if_none_match(&server, &negotiation, Some(&old_etag)).await;
     assert_eq!(status, StatusCode::OK, "an older version gets the view");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_view_goes_gzip_compressed_to_clients_that_accept_it() {
+    let server = Server::start("view-gzip");
+    let negotiation = server.negotiation().await;
+    let url = format!("{}/api/negotiations/{negotiation}", server.base);
+    let get = |encoding: &'static str| {
+        Client::new().get(&url).bearer_auth(server.token("HLCP")).header("accept-encoding", encoding).send()
+    };
+    let plain = get("identity").await.expect("sent");
+    assert_eq!(plain.headers().get("content-encoding"), None);
+    let plain = plain.bytes().await.expect("body");
+    for refused in ["gzip;q=0", "br", "deflate, identity"] {
+        let response = get(refused).await.expect("sent");
+        assert_eq!(response.headers().get("content-encoding"), None, "{refused}");
+    }
+    let compressed = get("br, gzip;q=0.8").await.expect("sent");
+    assert_eq!(compressed.headers().get("content-encoding").map(|v| v.to_str().expect("ascii")), Some("gzip"));
+    assert_eq!(compressed.headers().get("vary").map(|v| v.to_str().expect("ascii")), Some("Accept-Encoding"));
+    let compressed = compressed.bytes().await.expect("body");
+    assert!(compressed.len() * 2 < plain.len(), "{} bytes for {}", compressed.len(), plain.len());
+    let mut unpacked = Vec::new();
+    std::io::Read::read_to_end(&mut flate2::read::GzDecoder::new(&compressed[..]), &mut unpacked).expect("gzip");
+    assert_eq!(unpacked, plain, "the same view");
+}

@@ -96,7 +96,13 @@ pub async fn negotiation(
     if known.is_some_and(|tags| served.matches(tags)) {
         return Ok((StatusCode::NOT_MODIFIED, tagged).into_response());
     }
-    Ok(([(CONTENT_TYPE, "application/json")], tagged, served.json).into_response())
+    let gzip = headers.get(header::ACCEPT_ENCODING).and_then(|v| v.to_str().ok()).is_some_and(accepts_gzip);
+    let vary = [(header::VARY, "Accept-Encoding")];
+    if gzip {
+        let encoding = [(header::CONTENT_ENCODING, "gzip")];
+        return Ok(([(CONTENT_TYPE, "application/json")], encoding, vary, tagged, served.gzip()).into_response());
+    }
+    Ok(([(CONTENT_TYPE, "application/json")], vary, tagged, served.json).into_response())
 }
 
 /// The body of a new proposal.
@@ -448,6 +454,16 @@ pub async fn method_not_allowed() -> ApiError {
 /// The negotiation's view, shared until its next change (see [`crate::served_view`]).
 pub(crate) fn view_of(state: &AppState, id: DocumentId) -> Result<Arc<NegotiationView>, ApiError> {
     Ok(state.with(|hub| hub.view(id))?.view)
+}
+
+/// Whether an `Accept-Encoding` value takes gzip (named, with a weight above 0).
+fn accepts_gzip(accepted: &str) -> bool {
+    accepted.split(',').any(|coding| {
+        let mut parts = coding.split(';').map(str::trim);
+        let named = parts.next().is_some_and(|name| name.eq_ignore_ascii_case("gzip"));
+        let weight = parts.find_map(|p| p.strip_prefix("q=")).map_or(1.0, |q| q.parse::<f32>().unwrap_or(0.0));
+        named && weight > 0.0
+    })
 }
 
 pub(crate) fn negotiation_id(session: &Session, text: &str) -> Result<DocumentId, ApiError> {

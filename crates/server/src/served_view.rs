@@ -6,12 +6,17 @@
 //! followed by every open browser asking for it: built per request, the cost
 //! grows as clients times changes. The serialized JSON is kept with it, and an
 //! `ETag` taken from that JSON, so a client that has this version is answered
-//! 304 and the tag stays right across reloads of the negotiation.
+//! 304 and the tag stays right across reloads of the negotiation. The
+//! gzip form (a quarter of the size or less) is made once per version, when a client
+//! first accepts it: browsers always do, and a view is fetched by every one.
 
-use std::sync::Arc;
+use std::io::Write;
+use std::sync::{Arc, OnceLock};
 
 use accord_core::{Negotiation, NegotiationView};
 use axum::body::Bytes;
+use flate2::Compression;
+use flate2::write::GzEncoder;
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
@@ -26,6 +31,7 @@ pub struct ServedView {
     pub json: Bytes,
     /// A strong entity tag of `json` (quoted, as HTTP writes it).
     pub etag: String,
+    gzip: Arc<OnceLock<Bytes>>,
 }
 
 impl ServedView {
@@ -35,7 +41,19 @@ impl ServedView {
         let json = serde_json::to_vec(&view).map_err(|error| ApiError::internal(&error))?;
         let digest = Sha256::digest(&json);
         let etag = format!("\"{}\"", hex::encode(&digest[..12]));
-        Ok(ServedView { view: Arc::new(view), json: Bytes::from(json), etag })
+        Ok(ServedView { view: Arc::new(view), json: Bytes::from(json), etag, gzip: Arc::default() })
+    }
+
+    /// `json` compressed with gzip, made on first use and kept with this version.
+    pub fn gzip(&self) -> Bytes {
+        self.gzip
+            .get_or_init(|| {
+                let mut encoder = GzEncoder::new(Vec::with_capacity(self.json.len() / 8), Compression::fast());
+                // Writing to a Vec cannot fail.
+                let _ = encoder.write_all(&self.json);
+                Bytes::from(encoder.finish().unwrap_or_default())
+            })
+            .clone()
     }
 
     /// The first message of a live socket: `{"type": "view", "view": …}`, without serializing again.
