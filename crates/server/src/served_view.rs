@@ -6,9 +6,10 @@
 //! followed by every open browser asking for it: built per request, the cost
 //! grows as clients times changes. The serialized JSON is kept with it, and an
 //! `ETag` taken from that JSON, so a client that has this version is answered
-//! 304 and the tag stays right across reloads of the negotiation. The
-//! gzip form (a quarter of the size or less) is made once per version, when a client
-//! first accepts it: browsers always do, and a view is fetched by every one.
+//! 304 and the tag stays right across reloads of the negotiation. The gzip
+//! form (about a quarter of the size, less for large views) is made once per
+//! version, when a client first accepts it: browsers always do. Live clients
+//! get a patch from the version they hold instead of the whole view.
 
 use std::io::Write;
 use std::sync::{Arc, OnceLock};
