@@ -326,6 +326,8 @@ async fn the_live_socket_pushes_each_stored_change() {
     let mut socket = live_socket(&server, negotiation, "HLCP").await;
     let first = next(&mut socket).await;
     assert_eq!(first["type"], "view");
+    let (_, tag_before, _) = view_if_none_match(&server, negotiation, None).await;
+    assert_eq!(first["etag"], tag_before.as_str(), "the socket's view names its version as GET does");
     let presence = next(&mut socket).await;
     assert_eq!(presence, json!({"type": "presence", "present": ["HLCP"]}));
     let path = format!("/api/proposals/{alt3}/stances/HLCP");
@@ -349,6 +351,9 @@ async fn the_live_socket_pushes_each_stored_change() {
     assert_eq!(proposal(&json!({"sections": patched}), 4, "Alt 3")["stances"]["HLCP"]["stance"], "support");
     assert_eq!(changed["patch"]["numbers"], json!([1, 2, 3, 4, 5]));
     assert!(changed["patch"].get("negotiation").is_none(), "participants and title did not change");
+    let (_, tag_after, _) = view_if_none_match(&server, negotiation, None).await;
+    assert_eq!(changed["patch"]["from"], tag_before.as_str(), "the patch applies to the version held");
+    assert_eq!(changed["patch"]["to"], tag_after.as_str(), "and leads to the version GET gives now");
     assert_eq!(proposal(&server.view().await, 4, "Alt 3")["stances"]["HLCP"]["stance"], "support");
 
     // A sponsor's edit arrives with the proposal's new text and heads.

@@ -8,7 +8,8 @@ export class ApiError extends Error {
   }
 }
 
-async function call(method, path, body) {
+/** The answer's JSON; `withTag`: `{ data, etag }`, the version the server named. */
+async function call(method, path, body, withTag = false) {
   const options = { method, credentials: "same-origin", headers: {} };
   // Every write is JSON (the server refuses others): {} when it has no fields.
   if (body !== undefined || method === "POST" || method === "PUT") {
@@ -28,7 +29,7 @@ async function call(method, path, body) {
     const message = data && typeof data === "object" && data.error ? data.error : `${response.status} ${response.statusText}`;
     throw new ApiError(response.status, message);
   }
-  return data;
+  return withTag ? { data, etag: response.headers.get("etag") } : data;
 }
 
 const enc = encodeURIComponent;
@@ -37,7 +38,7 @@ export const api = {
   signIn: (token) => call("POST", "/api/session", { token }),
   signOut: () => call("DELETE", "/api/session"),
   me: () => call("GET", "/api/me"),
-  view: (id) => call("GET", `/api/negotiations/${enc(id)}`),
+  view: (id) => call("GET", `/api/negotiations/${enc(id)}`, undefined, true),
   propose: (id, section, body) => call("POST", `/api/negotiations/${enc(id)}/sections/${section}/proposals`, body),
   editText: (proposal, text, baseHeads) => call("PUT", `/api/proposals/${enc(proposal)}/text`, { text, base_heads: baseHeads }),
   stance: (proposal, code, stance, reason) => call("PUT", `/api/proposals/${enc(proposal)}/stances/${enc(code)}`, { stance, reason }),

@@ -22,6 +22,8 @@ const state = {
   viewNumber: 0,
   /** The server's change counter the view is at, when a live patch made it (fetched views: unknown). */
   viewSeq: undefined,
+  /** The server's tag of the version the view is (a live patch applies only from it). */
+  viewTag: null,
   present: [],
   cursors: new Map(),
   socket: null,
@@ -116,23 +118,28 @@ function renderSignIn(problem) {
 
 async function loadView() {
   const number = ++state.viewRequests;
-  const view = await api.view(state.me.negotiation);
+  const { data: view, etag } = await api.view(state.me.negotiation);
   if (number > state.viewNumber) {
     state.view = view;
+    state.viewTag = etag;
     state.viewNumber = number;
     state.viewSeq = undefined;
   }
 }
 
 /** Brings the view to change `seq` from a live patch: the sections that changed, whole,
- *  the numbers of all sections, and the negotiation's own fields when they changed. */
+ *  the numbers of all sections, and the negotiation's own fields when they changed.
+ *  A patch from another version than the one held does not apply: false, fetch instead. */
 function applyPatch(patch, seq) {
+  if (!state.view || patch.from !== state.viewTag) return false;
   const sections = new Map(state.view.sections.map((section) => [section.number, section]));
   for (const section of patch.sections) sections.set(section.number, section);
   const ordered = patch.numbers.map((number) => sections.get(number)).filter(Boolean);
   state.view = { ...state.view, ...(patch.negotiation || {}), sections: ordered };
+  state.viewTag = patch.to;
   state.viewNumber = ++state.viewRequests;
   state.viewSeq = seq;
+  return true;
 }
 
 let refreshTimer = null;
@@ -172,6 +179,7 @@ function onLive(message) {
     case "view":
       // (Re)connected: the server may have restarted, so its change counter too.
       state.view = message.view;
+      state.viewTag = message.etag;
       state.viewNumber = ++state.viewRequests;
       state.viewSeq = undefined;
       for (const editor of editors.values()) editor.seq = 0;
@@ -182,8 +190,7 @@ function onLive(message) {
         const editor = editors.get(proposal.id);
         if (editor) editor.remote(proposal.text, proposal.heads, message.seq);
       }
-      if (message.patch && state.view) {
-        applyPatch(message.patch, message.seq);
+      if (message.patch && applyPatch(message.patch, message.seq)) {
         render();
       } else {
         scheduleRefresh();

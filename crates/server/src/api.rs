@@ -100,7 +100,9 @@ pub async fn negotiation(
     let vary = [(header::VARY, "Accept-Encoding")];
     if gzip {
         let encoding = [(header::CONTENT_ENCODING, "gzip")];
-        return Ok(([(CONTENT_TYPE, "application/json")], encoding, vary, tagged, served.gzip()).into_response());
+        // Compressing a large view takes milliseconds, once per version: off the async thread.
+        let body = tokio::task::block_in_place(|| served.gzip());
+        return Ok(([(CONTENT_TYPE, "application/json")], encoding, vary, tagged, body).into_response());
     }
     Ok(([(CONTENT_TYPE, "application/json")], vary, tagged, served.json).into_response())
 }

@@ -57,22 +57,27 @@ impl ServedView {
             .clone()
     }
 
-    /// The first message of a live socket: `{"type": "view", "view": …}`, without serializing again.
+    /// The first message of a live socket: `{"type": "view", "etag", "view": …}`, without
+    /// serializing the view again (the tag says which version later patches start from).
     pub fn live_message(&self) -> String {
-        format!("{{\"type\":\"view\",\"view\":{}}}", String::from_utf8_lossy(&self.json))
+        let view = String::from_utf8_lossy(&self.json);
+        format!("{{\"type\":\"view\",\"etag\":{},\"view\":{view}}}", json!(self.etag))
     }
 
-    /// What a live client holding `before` needs to hold this version: every
-    /// section that differs, whole, the numbers of all sections (so one that
-    /// is gone is dropped), and the negotiation's own fields if they differ.
+    /// What a live client holding `before` needs to hold this version: the
+    /// tags of both (`from`, `to`: a client holding another version cannot
+    /// apply it and fetches the view), every section that differs, whole, the
+    /// numbers of all sections (so one that is gone is dropped), and the
+    /// negotiation's own fields if they differ.
     pub fn patch_since(&self, before: &ServedView) -> Value {
         let (now, was) = (&self.view, &before.view);
         let changed: Vec<_> =
             now.sections.iter().filter(|section| was.section(section.number) != Some(section)).collect();
         let numbers: Vec<u32> = now.sections.iter().map(|s| s.number).collect();
-        let mut patch = json!({ "sections": changed, "numbers": numbers });
-        let own = |v: &NegotiationView| (v.title.clone(), v.deadline, v.participants.clone(), v.unreadable.clone());
-        if own(now) != own(was) {
+        let mut patch = json!({ "from": before.etag, "to": self.etag, "sections": changed, "numbers": numbers });
+        if (&now.title, now.deadline, &now.participants, &now.unreadable)
+            != (&was.title, was.deadline, &was.participants, &was.unreadable)
+        {
             patch["negotiation"] = json!({
                 "title": now.title, "deadline": now.deadline, "participants": now.participants, "unreadable": now.unreadable,
             });
