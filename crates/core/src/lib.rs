@@ -41,6 +41,7 @@ mod participant_doc;
 mod participant_writes;
 mod proposal_doc;
 mod proposal_writes;
+mod reads;
 pub mod redline;
 mod role;
 mod stance;

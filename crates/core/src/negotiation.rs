@@ -18,6 +18,7 @@ use crate::edit_target::EditTargets;
 use crate::negotiation_doc::{self, NegotiationRecord, Participant};
 use crate::participant_doc;
 use crate::proposal_doc::{self, ProposalRecord};
+use crate::reads::Reads;
 use crate::view::{self, NegotiationView};
 use crate::{Attribution, DocumentId, Error, ParticipantCode, ProposalId, Role, Timestamp};
 
@@ -35,6 +36,8 @@ pub struct Negotiation {
     pub(crate) edit_targets: EditTargets,
     /// Distances between proposal texts already computed, for the text gap.
     distances: Distances,
+    /// Records last read from each document, so a view rereads only what changed.
+    reads: Reads,
     /// Who made the changes that carry no note (made by another automerge-repo
     /// client): the participant whose connection sent them, as the gate saw.
     pub(crate) authors: BTreeMap<ActorId, ParticipantCode>,
@@ -104,6 +107,7 @@ impl Negotiation {
             dirty: BTreeSet::from([id]),
             edit_targets: EditTargets::default(),
             distances: Distances::default(),
+            reads: Reads::default(),
             authors: BTreeMap::new(),
         };
         negotiation.insert_participant(chair, &by)?;
@@ -120,6 +124,7 @@ impl Negotiation {
             dirty: BTreeSet::new(),
             edit_targets: EditTargets::default(),
             distances: Distances::default(),
+            reads: Reads::default(),
             authors: BTreeMap::new(),
         };
         negotiation.record()?;
@@ -129,7 +134,7 @@ impl Negotiation {
     /// A copy that shares no memo of text distances with this one (for
     /// measuring a first status call).
     pub fn clone_without_memo(&self) -> Negotiation {
-        Negotiation { distances: Distances::default(), ..self.clone() }
+        Negotiation { distances: Distances::default(), reads: Reads::default(), ..self.clone() }
     }
 
     /// The negotiation's id (that of its negotiation document).
@@ -285,17 +290,23 @@ impl Negotiation {
     /// The readable participant documents held, by owner.
     fn participant_records(&self) -> Vec<(ParticipantCode, participant_doc::ParticipantRecord)> {
         let Ok(participants) = self.participants() else { return Vec::new() };
-        participants
-            .into_iter()
-            .filter_map(|p| Some((p.code, participant_doc::read(self.docs.get(&p.document)?).ok()?)))
-            .collect()
+        participants.into_iter().filter_map(|p| Some((p.code, self.participant_record(p.document)?))).collect()
     }
 
     /// Whether `who`'s own document lists `proposal` as sponsored: it joined it.
     pub(crate) fn joined(&self, who: &ParticipantCode, proposal: &ProposalId) -> bool {
         let id = participant_doc::document_id(self.id, who);
-        let record = self.docs.get(&id).and_then(|doc| participant_doc::read(doc).ok());
-        record.is_some_and(|record| record.sponsored.contains(proposal))
+        self.participant_record(id).is_some_and(|record| record.sponsored.contains(proposal))
+    }
+
+    /// A participant document's record, if it is held and readable.
+    pub(crate) fn participant_record(&self, id: DocumentId) -> Option<participant_doc::ParticipantRecord> {
+        let doc = self.docs.get(&id)?;
+        self.reads.participant(id, doc).ok().map(|record| (*record).clone())
+    }
+
+    pub(crate) fn reads(&self) -> &Reads {
+        &self.reads
     }
 
     pub(crate) fn distances(&self) -> &Distances {
@@ -314,12 +325,12 @@ impl Negotiation {
 
     pub(crate) fn record(&self) -> Result<NegotiationRecord, Error> {
         let doc = self.docs.get(&self.id).ok_or(Error::DocumentNotHeld(self.id))?;
-        negotiation_doc::read(self.id, doc)
+        Ok((*self.reads.negotiation(self.id, doc)?).clone())
     }
 
     pub(crate) fn proposal(&self, id: &ProposalId) -> Result<ProposalRecord, Error> {
         let doc = self.docs.get(&id.0).ok_or(Error::UnknownProposal(*id))?;
-        proposal_doc::read(doc)
+        Ok(self.reads.proposal(id.0, doc)?.record.clone())
     }
 
     pub(crate) fn actor(&self, by: &Attribution) -> automerge::ActorId {

@@ -7,6 +7,7 @@
 //! form is the contract of `accord status --json` and of the server's API.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use serde::Serialize;
 
@@ -14,9 +15,9 @@ use crate::comment::CommentView;
 use crate::consensus::{self, Blocker};
 use crate::convergence::{self, Outstanding, SectionStatus, Standing, Tally};
 use crate::distances::Distances;
-use crate::document::{last_changed, text_fingerprint};
+use crate::document::text_fingerprint;
 use crate::negotiation_doc::{Adoption, SectionRecord};
-use crate::participant_doc::{self, ParticipantRecord};
+use crate::participant_doc::ParticipantRecord;
 use crate::proposal_doc::{self, ProposalRecord};
 use crate::{
     DocumentId, Error, Negotiation, Participant, ParticipantCode, ProposalId, StanceKind, StanceView, Stances,
@@ -152,11 +153,12 @@ pub(crate) fn build(negotiation: &Negotiation) -> Result<NegotiationView, Error>
     let mut proposals = Vec::new();
     for id in sponsored_ids(&participant_records) {
         let Some(doc) = negotiation.document(&id.0) else { continue };
-        match proposal_doc::read(doc) {
-            Ok(fields) => {
-                let heads = doc.get_heads().iter().map(ToString::to_string).collect();
-                let mut view = proposal_view(id, fields, heads, &record.participants, &participant_records);
-                view.changed_at = last_changed(doc).unwrap_or(view.created_at).max(view.created_at);
+        match negotiation.reads().proposal(id.0, doc) {
+            Ok(read) => {
+                let fields = read.record.clone();
+                let mut view =
+                    proposal_view(id, fields, read.heads.clone(), &record.participants, &participant_records);
+                view.changed_at = read.changed_at.unwrap_or(view.created_at).max(view.created_at);
                 view.comments = comments_on(doc, &id, &participant_records);
                 proposals.push(view);
             }
@@ -182,11 +184,11 @@ fn read_participants(
     negotiation: &Negotiation,
     participants: &[Participant],
     unreadable: &mut Vec<UnreadableDocument>,
-) -> BTreeMap<ParticipantCode, ParticipantRecord> {
+) -> BTreeMap<ParticipantCode, Arc<ParticipantRecord>> {
     let mut records = BTreeMap::new();
     for participant in participants {
         let Some(doc) = negotiation.document(&participant.document) else { continue };
-        match participant_doc::read(doc) {
+        match negotiation.reads().participant(participant.document, doc) {
             Ok(record) => {
                 records.insert(participant.code.clone(), record);
             }
@@ -198,7 +200,9 @@ fn read_participants(
     records
 }
 
-fn sponsored_ids(records: &BTreeMap<ParticipantCode, ParticipantRecord>) -> std::collections::BTreeSet<ProposalId> {
+fn sponsored_ids(
+    records: &BTreeMap<ParticipantCode, Arc<ParticipantRecord>>,
+) -> std::collections::BTreeSet<ProposalId> {
     records.values().flat_map(|r| r.sponsored.iter().copied()).collect()
 }
 
@@ -206,7 +210,7 @@ fn sponsored_ids(records: &BTreeMap<ParticipantCode, ParticipantRecord>) -> std:
 fn comments_on(
     doc: &automerge::Automerge,
     id: &ProposalId,
-    records: &BTreeMap<ParticipantCode, ParticipantRecord>,
+    records: &BTreeMap<ParticipantCode, Arc<ParticipantRecord>>,
 ) -> Vec<CommentView> {
     let Ok(text) = proposal_doc::text_obj(doc) else { return Vec::new() };
     let mut comments: Vec<CommentView> = records
@@ -223,7 +227,7 @@ fn proposal_view(
     fields: ProposalRecord,
     heads: Vec<String>,
     participants: &[Participant],
-    records: &BTreeMap<ParticipantCode, ParticipantRecord>,
+    records: &BTreeMap<ParticipantCode, Arc<ParticipantRecord>>,
 ) -> ProposalView {
     let fingerprint = text_fingerprint(&fields.text);
     let mut stances = BTreeMap::new();
