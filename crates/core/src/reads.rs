@@ -57,8 +57,11 @@ impl Reads {
 /// Records of one kind, by document.
 #[derive(Debug)]
 struct Memo<T> {
-    known: Arc<Mutex<HashMap<DocumentId, (Vec<ChangeHash>, Arc<T>)>>>,
+    known: Arc<Mutex<HashMap<DocumentId, ReadAt<T>>>>,
 }
+
+/// A record and the heads of the document it was read from.
+type ReadAt<T> = (Vec<ChangeHash>, Arc<T>);
 
 impl<T> Clone for Memo<T> {
     fn clone(&self) -> Self {
