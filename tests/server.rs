@@ -344,19 +344,26 @@ async fn the_live_socket_pushes_each_stored_change() {
         .expect("HLCP")["document"]
         .clone();
     assert_eq!(changed["documents"], json!([hlcp_document]), "only HLCP's own document changed");
-    // The patch holds the one section that changed, with the stance, so the page need not fetch.
-    let patched: Vec<&Value> = changed["patch"]["sections"].as_array().expect("a patch").iter().collect();
+    // The patch holds the one section that changed and the one proposal, with the stance.
+    let patch = &changed["patch"];
+    let patched: Vec<&Value> = patch["sections"].as_array().expect("a patch").iter().collect();
     assert_eq!(patched.len(), 1, "{changed}");
     assert_eq!(patched[0]["number"], 4);
-    assert_eq!(proposal(&json!({"sections": patched}), 4, "Alt 3")["stances"]["HLCP"]["stance"], "support");
-    assert_eq!(changed["patch"]["numbers"], json!([1, 2, 3, 4, 5]));
-    assert!(changed["patch"].get("negotiation").is_none(), "participants and title did not change");
+    assert!(patched[0].get("proposals").is_none(), "the section's proposals are named, not sent: {changed}");
+    assert_eq!(patch["proposals"].as_array().map(Vec::len), Some(1), "only Alt 3 changed: {changed}");
+    assert_eq!(patch["proposals"][0]["id"], alt3.as_str());
+    assert_eq!(patch["proposals"][0]["stances"]["HLCP"]["stance"], "support");
+    assert!(patch["proposals"][0].get("text").is_none(), "its text did not change: {changed}");
+    assert_eq!(patch["numbers"], json!([1, 2, 3, 4, 5]));
+    assert!(patch.get("negotiation").is_none(), "participants and title did not change");
     let (_, tag_after, _) = view_if_none_match(&server, negotiation, None).await;
-    assert_eq!(changed["patch"]["from"], tag_before.as_str(), "the patch applies to the version held");
-    assert_eq!(changed["patch"]["to"], tag_after.as_str(), "and leads to the version GET gives now");
-    assert_eq!(proposal(&server.view().await, 4, "Alt 3")["stances"]["HLCP"]["stance"], "support");
+    assert_eq!(patch["from"], tag_before.as_str(), "the patch applies to the version held");
+    assert_eq!(patch["to"], tag_after.as_str(), "and leads to the version GET gives now");
+    let after_stance = server.view().await;
+    assert_eq!(proposal(&after_stance, 4, "Alt 3")["stances"]["HLCP"]["stance"], "support");
+    assert_eq!(apply_patch(&view, patch), after_stance, "the view held, patched, is the view now");
 
-    // A sponsor's edit arrives with the proposal's new text and heads.
+    // A sponsor's edit arrives with the proposal's new text and heads, and a patch too.
     let alt1 = id_of(&view, 4, "Alt 1");
     let body = json!({"text": "Edited live.", "base_heads": proposal(&view, 4, "Alt 1")["heads"]});
     let (status, edited) =
@@ -364,12 +371,63 @@ async fn the_live_socket_pushes_each_stored_change() {
     assert_eq!(status, StatusCode::OK);
     let changed = next(&mut socket).await;
     assert_eq!(changed["proposals"], json!([{"id": alt1, "text": "Edited live.", "heads": edited["heads"]}]));
+    let patch = &changed["patch"];
+    assert_eq!(patch["from"], tag_after.as_str());
+    assert_eq!(patch["proposals"].as_array().map(Vec::len), Some(1), "only Alt 1 changed: {changed}");
+    assert_eq!(patch["proposals"][0]["text"], "Edited live.");
+    assert!(patch["sections"][0].get("base_text").is_none(), "the base text did not change: {changed}");
+    assert_eq!(apply_patch(&after_stance, patch), server.view().await, "a text edit's patch leads to the view now");
 
     let mut second = live_socket(&server, negotiation, "ITU").await;
     assert_eq!(next(&mut second).await["type"], "view");
     assert_eq!(next(&mut socket).await, json!({"type": "presence", "present": ["HLCP", "ITU"]}));
     drop(second);
     assert_eq!(next(&mut socket).await, json!({"type": "presence", "present": ["HLCP"]}));
+}
+
+/// A view with a live patch applied, as ARCHITECTURE.md ("Live socket") says a client applies
+/// it: the fields a patch names replace those held, section by section and proposal by proposal.
+fn apply_patch(view: &Value, patch: &Value) -> Value {
+    let merge = |held: Option<&Value>, fields: &Value| {
+        let mut merged = held.cloned().unwrap_or_else(|| json!({}));
+        for (key, value) in fields.as_object().expect("fields") {
+            merged[key] = value.clone();
+        }
+        merged
+    };
+    let held_proposals: Vec<Value> = view["sections"]
+        .as_array()
+        .expect("sections")
+        .iter()
+        .flat_map(|s| s["proposals"].as_array().expect("proposals").clone())
+        .collect();
+    let held = |id: &Value| held_proposals.iter().find(|p| &p["id"] == id);
+    let patched_proposal = |id: &Value| {
+        let fields = patch["proposals"].as_array().expect("proposals").iter().find(|p| &p["id"] == id);
+        match fields {
+            Some(fields) => merge(held(id), fields),
+            None => held(id).cloned().expect("a proposal the patch does not send is held"),
+        }
+    };
+    let mut patched = view.clone();
+    let sections = patched["sections"].as_array_mut().expect("sections");
+    for fields in patch["sections"].as_array().expect("sections") {
+        let index = sections.iter().position(|s| s["number"] == fields["number"]);
+        let mut section = merge(index.map(|i| &sections[i]), fields);
+        let ids = section.as_object_mut().expect("a section").remove("proposal_ids").expect("proposal_ids");
+        section["proposals"] = ids.as_array().expect("ids").iter().map(patched_proposal).collect();
+        match index {
+            Some(i) => sections[i] = section,
+            None => sections.push(section),
+        }
+    }
+    let numbers = patch["numbers"].as_array().expect("numbers");
+    sections.retain(|s| numbers.contains(&s["number"]));
+    sections.sort_by_key(|s| numbers.iter().position(|n| *n == s["number"]));
+    if let Some(fields) = patch.get("negotiation") {
+        patched = merge(Some(&patched), fields);
+    }
+    patched
 }
 
 async fn live_socket(server: &Server, negotiation: &str, code: &str) -> Socket {

@@ -127,14 +127,23 @@ async function loadView() {
   }
 }
 
-/** Brings the view to change `seq` from a live patch: the sections that changed, whole,
- *  the numbers of all sections, and the negotiation's own fields when they changed.
- *  A patch from another version than the one held does not apply: false, fetch instead. */
+/** Brings the view to change `seq` from a live patch: for each section that changed, its
+ *  number, its proposals' ids in order and its fields that changed; for each proposal that
+ *  changed, its id and its fields that changed (a new one: all); the numbers of all sections;
+ *  the negotiation's own fields when they changed. Fields replace those held. A patch from
+ *  another version than the one held does not apply: false, fetch instead. */
 function applyPatch(patch, seq) {
   if (!state.view || patch.from !== state.viewTag) return false;
   const sections = new Map(state.view.sections.map((section) => [section.number, section]));
-  for (const section of patch.sections) sections.set(section.number, section);
-  const ordered = patch.numbers.map((number) => sections.get(number)).filter(Boolean);
+  const proposals = new Map(state.view.sections.flatMap((section) => section.proposals).map((p) => [p.id, p]));
+  for (const fields of patch.proposals) proposals.set(fields.id, { ...proposals.get(fields.id), ...fields });
+  for (const { proposal_ids: ids, ...fields } of patch.sections) {
+    if (!ids.every((id) => proposals.has(id))) return false;
+    const section = { ...sections.get(fields.number), ...fields };
+    sections.set(fields.number, { ...section, proposals: ids.map((id) => proposals.get(id)) });
+  }
+  const ordered = patch.numbers.map((number) => sections.get(number));
+  if (!ordered.every(Boolean)) return false;
   state.view = { ...state.view, ...(patch.negotiation || {}), sections: ordered };
   state.viewTag = patch.to;
   state.viewNumber = ++state.viewRequests;

@@ -4,8 +4,9 @@
 //! sections of 5 proposals, everyone's stance on everything).
 //!
 //! Clients behave as the shipped page does (web/assets/app.js): a `changed`
-//! message with a patch is applied as it is; one without (no view was built
-//! before the change) (re)arms a 120 ms timer, after which the client fetches
+//! message whose patch starts from the version the client holds is applied;
+//! any other (no patch, or from another version) (re)arms a 120 ms timer,
+//! after which the client fetches
 //! the whole view, revalidating with the `ETag` it holds, as a browser's HTTP
 //! cache does. The lower bound is the same load with clients that only
 //! read the live messages. The server runs in its own process, so its CPU
@@ -319,6 +320,7 @@ impl Client {
                     };
                     bytes += text.len() as u64;
                     let Ok(message) = serde_json::from_str::<Value>(&text) else { continue };
+                    if message["type"] == "view" { etag = message["etag"].as_str().map(str::to_string); }
                     if message["type"] != "changed" { continue; }
                     for proposal in message["proposals"].as_array().into_iter().flatten() {
                         let last = proposal["text"].as_str().unwrap_or_default().rsplit(' ').next().unwrap_or_default();
@@ -326,7 +328,11 @@ impl Client {
                             latencies.push(began.elapsed());
                         }
                     }
-                    if self.behaviour == Behaviour::Page && message["patch"].is_null() {
+                    if self.behaviour != Behaviour::Page { continue; }
+                    let patch = &message["patch"];
+                    if !patch.is_null() && patch["from"].as_str() == etag.as_deref() {
+                        etag = patch["to"].as_str().map(str::to_string);
+                    } else {
                         refetch.as_mut().reset(tokio::time::Instant::now() + REFETCH_AFTER);
                         armed = true;
                     }

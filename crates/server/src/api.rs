@@ -101,10 +101,11 @@ pub async fn negotiation(
     if gzip {
         let encoding = [(header::CONTENT_ENCODING, "gzip")];
         // Compressing a large view takes milliseconds, once per version: off the async thread.
-        let body = tokio::task::block_in_place(|| served.gzip());
+        let body = tokio::task::block_in_place(|| served.gzip())?;
         return Ok(([(CONTENT_TYPE, "application/json")], encoding, vary, tagged, body).into_response());
     }
-    Ok(([(CONTENT_TYPE, "application/json")], vary, tagged, served.json).into_response())
+    let body = tokio::task::block_in_place(|| served.json())?;
+    Ok(([(CONTENT_TYPE, "application/json")], vary, tagged, body).into_response())
 }
 
 /// The body of a new proposal.

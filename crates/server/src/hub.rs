@@ -282,10 +282,11 @@ fn changed(
 /// wrote to the store. Proposals that changed come with their text and
 /// heads, so co-editors see each other's words at once, and the message
 /// carries a `patch` from the view before (`before`) to the new one: the
-/// sections that changed, so clients update without fetching the view
-/// (ARCHITECTURE.md, "Live socket"). The new view is built once, here, and
-/// shared with later requests; with no view before, or for proposal text
-/// edits, the patch is null and clients fetch the view after a quiet moment.
+/// sections and proposals that changed, so clients update without fetching
+/// the view (ARCHITECTURE.md, "Live socket"). The new view is built once,
+/// here, and shared with later requests; with no view before (no one asked
+/// for it since the negotiation was loaded), the patch is null and clients
+/// fetch the view.
 fn announce(
     entry: &mut Loaded,
     built: &AtomicU64,
@@ -305,14 +306,10 @@ fn announce(
             Some(serde_json::json!({ "id": id, "text": text, "heads": heads }))
         })
         .collect();
-    // Typing changes a proposal several times a second: building the view and
-    // sending its section on each keystroke batch costs more than the page's one
-    // fetch after a burst (BENCHMARKS.md, "A meeting's load"), so text edits go
-    // without a patch; stances, joins, adoptions and the chair's changes carry one.
-    let patch = match before {
-        Some(before) if proposals.is_empty() => served_view(entry, built).ok().map(|now| now.patch_since(&before)),
-        _ => None,
-    };
+    // With the documents' records memoised, the new view costs what changed
+    // (BENCHMARKS.md, "A meeting's load"), so every change carries a patch,
+    // text edits too: the pages follow the meeting without fetching.
+    let patch = before.and_then(|before| served_view(entry, built).and_then(|now| now.patch_since(&before)).ok());
     let seq = *entry.seq.borrow();
     let message = serde_json::json!({ "type": "changed", "seq": seq, "by": who, "documents": changed, "proposals": proposals, "patch": patch });
     let _ = entry.live.send(Utf8Bytes::from(message.to_string()));

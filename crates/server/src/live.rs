@@ -45,8 +45,12 @@ pub async fn live(
     Ok(upgrade.max_message_size(MAX_CLIENT_MESSAGE).on_upgrade(move |socket| async move {
         let who = session.participant;
         let Ok((receiver, relay, view)) = state.with(|hub| hub.join(id, &who)) else { return };
-        let first = view.live_message();
-        forward(socket, first, receiver, Relay { sender: relay, who: who.clone(), last: None }, id).await;
+        match view.live_message() {
+            Ok(first) => {
+                forward(socket, first, receiver, Relay { sender: relay, who: who.clone(), last: None }, id).await
+            }
+            Err(error) => tracing::error!(?error, negotiation = %id, "could not serialize the view"),
+        }
         state.with(|hub| hub.leave(id, &who));
     }))
 }

@@ -14,11 +14,13 @@
 use std::io::Write;
 use std::sync::{Arc, OnceLock};
 
+use accord_core::view::SectionView;
 use accord_core::{Negotiation, NegotiationView};
 use axum::body::Bytes;
 use flate2::Compression;
 use flate2::write::GzEncoder;
-use serde_json::{Value, json};
+use serde::Serialize;
+use serde_json::{Map, Value, json};
 use sha2::{Digest, Sha256};
 
 use crate::error::ApiError;
@@ -28,53 +30,85 @@ use crate::error::ApiError;
 pub struct ServedView {
     /// For handlers that read a part of it (who is who, the title, a section).
     pub view: Arc<NegotiationView>,
-    /// The view as JSON, exactly as `GET /api/negotiations/{id}` sends it.
-    pub json: Bytes,
-    /// A strong entity tag of `json` (quoted, as HTTP writes it).
+    /// A strong entity tag of this version (quoted, as HTTP writes it).
     pub etag: String,
+    json: Arc<OnceLock<Bytes>>,
     gzip: Arc<OnceLock<Bytes>>,
 }
 
 impl ServedView {
-    /// Builds the view of `negotiation` and serializes it once.
+    /// Builds the view of `negotiation`. The tag is taken from the heads of
+    /// every document and this server's version: the view is a function of
+    /// the documents, so the tag names it without serializing it, and it
+    /// stays right across reloads and restarts. The JSON is made when first asked for.
     pub fn build(negotiation: &Negotiation) -> Result<ServedView, ApiError> {
         let view = negotiation.view()?;
-        let json = serde_json::to_vec(&view).map_err(|error| ApiError::internal(&error))?;
-        let digest = Sha256::digest(&json);
+        let version = negotiation.version().to_string();
+        let digest = Sha256::new().chain_update(env!("CARGO_PKG_VERSION")).chain_update(version).finalize();
         let etag = format!("\"{}\"", hex::encode(&digest[..12]));
-        Ok(ServedView { view: Arc::new(view), json: Bytes::from(json), etag, gzip: Arc::default() })
+        Ok(ServedView { view: Arc::new(view), etag, json: Arc::default(), gzip: Arc::default() })
     }
 
-    /// `json` compressed with gzip, made on first use and kept with this version.
-    pub fn gzip(&self) -> Bytes {
-        self.gzip
-            .get_or_init(|| {
-                let mut encoder = GzEncoder::new(Vec::with_capacity(self.json.len() / 8), Compression::fast());
-                // Writing to a Vec cannot fail.
-                let _ = encoder.write_all(&self.json);
-                Bytes::from(encoder.finish().unwrap_or_default())
-            })
-            .clone()
+    /// The view as JSON, exactly as `GET /api/negotiations/{id}` sends it, made once per version.
+    pub fn json(&self) -> Result<Bytes, ApiError> {
+        if let Some(json) = self.json.get() {
+            return Ok(json.clone());
+        }
+        let json = Bytes::from(serde_json::to_vec(&*self.view).map_err(|error| ApiError::internal(&error))?);
+        Ok(self.json.get_or_init(|| json).clone())
+    }
+
+    /// The JSON compressed with gzip, made on first use and kept with this version.
+    pub fn gzip(&self) -> Result<Bytes, ApiError> {
+        if let Some(gzip) = self.gzip.get() {
+            return Ok(gzip.clone());
+        }
+        let json = self.json()?;
+        let mut encoder = GzEncoder::new(Vec::with_capacity(json.len() / 8), Compression::fast());
+        // Writing to a Vec cannot fail.
+        let _ = encoder.write_all(&json);
+        let gzip = Bytes::from(encoder.finish().unwrap_or_default());
+        Ok(self.gzip.get_or_init(|| gzip).clone())
     }
 
     /// The first message of a live socket: `{"type": "view", "etag", "view": …}`, without
     /// serializing the view again (the tag says which version later patches start from).
-    pub fn live_message(&self) -> String {
-        let view = String::from_utf8_lossy(&self.json);
-        format!("{{\"type\":\"view\",\"etag\":{},\"view\":{view}}}", json!(self.etag))
+    pub fn live_message(&self) -> Result<String, ApiError> {
+        let json = self.json()?;
+        let view = String::from_utf8_lossy(&json);
+        Ok(format!("{{\"type\":\"view\",\"etag\":{},\"view\":{view}}}", json!(self.etag)))
     }
 
     /// What a live client holding `before` needs to hold this version: the
     /// tags of both (`from`, `to`: a client holding another version cannot
-    /// apply it and fetches the view), every section that differs, whole, the
-    /// numbers of all sections (so one that is gone is dropped), and the
-    /// negotiation's own fields if they differ.
-    pub fn patch_since(&self, before: &ServedView) -> Value {
+    /// apply it and fetches the view); for every section that differs, its
+    /// `number`, its proposals' ids in order (`proposal_ids`) and its fields
+    /// that differ; for every proposal that differs, its `id` and its fields
+    /// that differ (a new one: all of them); the numbers of all sections (so
+    /// one that is gone is dropped); and the negotiation's own fields if they
+    /// differ. Fields are top-level and sent whole, so a client merges them
+    /// over what it holds. A text edit thus sends the proposal's text, heads
+    /// and time, and the section's text gap, not the section.
+    pub fn patch_since(&self, before: &ServedView) -> Result<Value, ApiError> {
         let (now, was) = (&self.view, &before.view);
-        let changed: Vec<_> =
-            now.sections.iter().filter(|section| was.section(section.number) != Some(section)).collect();
+        let mut sections = Vec::new();
+        let mut proposals = Vec::new();
+        for section in now.sections.iter().filter(|section| was.section(section.number) != Some(*section)) {
+            for proposal in section.proposals.iter().filter(|p| was.proposal(&p.id) != Some(*p)) {
+                let mut fields = changed_fields(was.proposal(&proposal.id), proposal)?;
+                fields.insert("id".into(), json!(proposal.id));
+                proposals.push(fields);
+            }
+            let mut fields =
+                changed_fields(was.section(section.number).map(own_fields).as_ref(), &own_fields(section))?;
+            fields.insert("number".into(), json!(section.number));
+            fields.insert("proposal_ids".into(), json!(section.proposals.iter().map(|p| p.id).collect::<Vec<_>>()));
+            sections.push(fields);
+        }
         let numbers: Vec<u32> = now.sections.iter().map(|s| s.number).collect();
-        let mut patch = json!({ "from": before.etag, "to": self.etag, "sections": changed, "numbers": numbers });
+        let mut patch = json!({
+            "from": before.etag, "to": self.etag, "sections": sections, "proposals": proposals, "numbers": numbers,
+        });
         if (&now.title, now.deadline, &now.participants, &now.unreadable)
             != (&was.title, was.deadline, &was.participants, &was.unreadable)
         {
@@ -82,11 +116,32 @@ impl ServedView {
                 "title": now.title, "deadline": now.deadline, "participants": now.participants, "unreadable": now.unreadable,
             });
         }
-        patch
+        Ok(patch)
     }
 
     /// Whether an `If-None-Match` header names this version (`*`, or one of its tags).
     pub fn matches(&self, if_none_match: &str) -> bool {
         if_none_match.split(',').map(str::trim).any(|tag| tag == "*" || tag.trim_start_matches("W/") == self.etag)
     }
+}
+
+/// A section without its proposals (they are patched one by one).
+fn own_fields(section: &SectionView) -> SectionView {
+    SectionView { proposals: Vec::new(), ..section.clone() }
+}
+
+/// The top-level fields of `now` that `was` does not have with the same value (all of them
+/// without a `was`), as JSON.
+fn changed_fields<T: Serialize>(was: Option<&T>, now: &T) -> Result<Map<String, Value>, ApiError> {
+    let object = |value: &T| match serde_json::to_value(value) {
+        Ok(Value::Object(fields)) => Ok(fields),
+        Ok(_) => Err(ApiError::internal(&"a view part that is not a JSON object")),
+        Err(error) => Err(ApiError::internal(&error)),
+    };
+    let mut fields = object(now)?;
+    if let Some(was) = was {
+        let was = object(was)?;
+        fields.retain(|key, value| was.get(key) != Some(value));
+    }
+    Ok(fields)
 }
