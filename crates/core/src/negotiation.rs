@@ -328,9 +328,25 @@ impl Negotiation {
         Ok((*self.reads.negotiation(self.id, doc)?).clone())
     }
 
+    /// The record of proposal `id`: `UnknownProposal` unless a participant
+    /// lists it as sponsored and its document is held, so a write naming
+    /// another kind of document is refused as naming no proposal.
     pub(crate) fn proposal(&self, id: &ProposalId) -> Result<ProposalRecord, Error> {
-        let doc = self.docs.get(&id.0).ok_or(Error::UnknownProposal(*id))?;
+        let doc = self.docs.get(&id.0).filter(|_| self.lists_proposal(id)).ok_or(Error::UnknownProposal(*id))?;
         Ok(self.reads.proposal(id.0, doc)?.record.clone())
+    }
+
+    /// Whether a participant's document lists `id` among the proposals it sponsors.
+    fn lists_proposal(&self, id: &ProposalId) -> bool {
+        let Some(doc) = self.docs.get(&self.id) else { return false };
+        let Ok(record) = self.reads.negotiation(self.id, doc) else { return false };
+        record.participants.iter().any(|participant| {
+            let record = self
+                .docs
+                .get(&participant.document)
+                .and_then(|doc| self.reads.participant(participant.document, doc).ok());
+            record.is_some_and(|record| record.sponsored.contains(id))
+        })
     }
 
     pub(crate) fn actor(&self, by: &Attribution) -> automerge::ActorId {

@@ -416,3 +416,23 @@ fn an_ill_formed_adoption_leaves_the_rest_of_the_negotiation_readable() {
         view.unreadable
     );
 }
+
+#[test]
+fn a_write_naming_a_document_that_is_not_a_proposal_names_no_proposal() {
+    let mut n = small_negotiation();
+    let alt = propose(&mut n, "DESA", "Alt 1", "The agencies will assist member states.");
+    let before = n.version();
+    let desa_document = ProposalId(accord_core::participant_document_id(n.id(), &code("DESA")));
+    let negotiation_document = ProposalId(n.id());
+    for id in [desa_document, negotiation_document] {
+        let unknown = |result: Result<(), Error>| matches!(result, Err(Error::UnknownProposal(named)) if named == id);
+        assert!(unknown(n.record_stance(&id, StanceKind::Object, "no", &by("UNODC", 5))), "stance on {id}");
+        assert!(unknown(n.withdraw(&id, &by("DESA", 5))), "withdrawal of {id}");
+        assert!(unknown(n.cosponsor(&id, &by("UNODC", 5))), "joining {id}");
+        assert!(unknown(n.comment(&id, "c1", 0, 3, "why", &by("UNODC", 5))), "comment on {id}");
+        let heads = n.documents()[&id.0].get_heads();
+        assert!(unknown(n.edit_proposal_at(&id, &heads, "new words", &by("DESA", 5)).map(|_| ())), "edit of {id}");
+    }
+    assert_eq!(n.version(), before, "nothing was written");
+    n.record_stance(&alt, StanceKind::Support, "", &by("UNODC", 6)).expect("a proposal still takes stances");
+}
