@@ -77,6 +77,7 @@ async fn run_accord(clients: usize) -> Run {
     let start = Instant::now();
     let readers = connect_all(clients, &url, Some("reader"), &sent, start).await;
     let sponsor: ParticipantCode = "UNSEC".parse().expect("code");
+    let session = accord_server::session::Session { negotiation: negotiation.id(), participant: sponsor };
     let edits_began = Instant::now();
     let mut ticker = tokio::time::interval(EVERY);
     let mut message_bytes = 0;
@@ -87,11 +88,7 @@ async fn run_accord(clients: usize) -> Run {
         let insert = format!("edit-{edit} ");
         let writing = Instant::now();
         state
-            .with(|hub| {
-                hub.write(negotiation.id(), &sponsor, |n, by| {
-                    n.splice_proposal(&alt1, &[Splice { pos: 0, delete: 0, insert }], by)
-                })
-            })
+            .write(&session, |n, by| n.splice_proposal(&alt1, &[Splice { pos: 0, delete: 0, insert }], by))
             .expect("edit");
         writes.push(writing.elapsed());
         if edit == EDITS / 2 {
@@ -117,7 +114,7 @@ fn ms(d: Duration) -> f64 {
 /// The size of a `changed` message for one edit of `alt1` at this point.
 fn message_size(state: &AppState, id: accord_core::DocumentId, alt1: ProposalId) -> usize {
     state
-        .with(|hub| hub.read(id, |n| Ok(n.proposal_text(&alt1)?)))
+        .read(id, |n| Ok(n.proposal_text(&alt1)?))
         .map(|(text, heads)| text.len() + heads.len() * 70 + 200)
         .unwrap_or(0)
 }

@@ -5,7 +5,6 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use accord_core::authorization::DocumentRole;
 use accord_core::authorship::Since;
 use accord_core::automerge::ChangeHash;
 use accord_core::{DocumentId, NegotiationView, NewProposal, ParticipantCode, ProposalId, StanceKind};
@@ -28,7 +27,7 @@ use crate::state::AppState;
 #[utoipa::path(post, path = "/api/session", request_body = SignIn, tag = "session",
     responses((status = 200, description = "Signed in; sets the HttpOnly session cookie"), (status = 401, description = "Unknown token")))]
 pub async fn sign_in(State(state): State<AppState>, JsonBody(body): JsonBody<SignIn>) -> Result<Response, ApiError> {
-    let grant = state.with(|hub| hub.grant(&body.token))?.ok_or_else(ApiError::unauthorized)?;
+    let grant = state.grant(&body.token)?.ok_or_else(ApiError::unauthorized)?;
     let session = Session { negotiation: grant.negotiation, participant: grant.participant };
     let me = me_json(&state, &session)?;
     let cookie = format!("{COOKIE_NAME}={}; HttpOnly; SameSite=Strict; Path=/", body.token);
@@ -89,7 +88,7 @@ pub async fn negotiation(
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     let id = negotiation_id(&session, &id)?;
-    let served = state.with(|hub| hub.view(id))?;
+    let served = state.view(id)?;
     // Browsers revalidate every time (no-cache): the view changes with every edit.
     let tagged = [(header::ETAG, served.etag.clone()), (header::CACHE_CONTROL, "no-cache".into())];
     let known = headers.get(header::IF_NONE_MATCH).and_then(|v| v.to_str().ok());
@@ -131,7 +130,7 @@ pub async fn propose(
     Path((id, number)): Path<(String, String)>,
     JsonBody(body): JsonBody<ProposalBody>,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
-    let id = negotiation_id(&session, &id)?;
+    negotiation_id(&session, &id)?;
     let section = section_number(&number)?;
     let proposal = ProposalId(random_document_id());
     let new = NewProposal {
@@ -142,7 +141,7 @@ pub async fn propose(
         rationale: body.rationale,
         cosponsors: body.cosponsors,
     };
-    state.with(|hub| hub.write(id, &session.participant, |n, by| n.propose(new, by)))?;
+    state.write(&session, |n, by| n.propose(new, by))?;
     Ok((StatusCode::CREATED, Json(json!({ "id": proposal }))))
 }
 
@@ -163,7 +162,7 @@ pub async fn edit_text(
     Path(id): Path<String>,
     JsonBody(body): JsonBody<TextBody>,
 ) -> Result<Json<Value>, ApiError> {
-    let proposal = proposal_id(&state, &session, &id)?;
+    let proposal: ProposalId = id.parse()?;
     let heads = body
         .base_heads
         .iter()
@@ -172,12 +171,8 @@ pub async fn edit_text(
                 .map_err(|_| ApiError::bad_request(format!("base_heads: {h:?} is not a change hash")))
         })
         .collect::<Result<Vec<_>, _>>()?;
-    let (text, heads, seq) = state.with(|hub| {
-        let (text, heads) = hub.write(session.negotiation, &session.participant, |n, by| {
-            n.edit_proposal_at(&proposal, &heads, &body.text, by)
-        })?;
-        Ok::<_, ApiError>((text, heads, hub.change_count(session.negotiation)))
-    })?;
+    let ((text, heads), seq) =
+        state.write_counted(&session, |n, by| n.edit_proposal_at(&proposal, &heads, &body.text, by))?;
     let heads: Vec<String> = heads.iter().map(ToString::to_string).collect();
     Ok(Json(json!({ "text": text, "heads": heads, "seq": seq })))
 }
@@ -201,7 +196,7 @@ pub async fn stance(
     Path((id, code)): Path<(String, String)>,
     JsonBody(body): JsonBody<StanceBody>,
 ) -> Result<Json<Value>, ApiError> {
-    let proposal = proposal_id(&state, &session, &id)?;
+    let proposal: ProposalId = id.parse()?;
     if code != session.participant.as_str() {
         return Err(ApiError::forbidden(format!(
             "you are signed in as {}: you can record only your own stance",
@@ -209,9 +204,7 @@ pub async fn stance(
         )));
     }
     let kind: StanceKind = body.stance.parse()?;
-    state.with(|hub| {
-        hub.write(session.negotiation, &session.participant, |n, by| n.record_stance(&proposal, kind, &body.reason, by))
-    })?;
+    state.write(&session, |n, by| n.record_stance(&proposal, kind, &body.reason, by))?;
     Ok(Json(json!({ "stance": kind, "reason": body.reason.trim() })))
 }
 
@@ -223,8 +216,8 @@ pub async fn cosponsor(
     session: Session,
     Path(id): Path<String>,
 ) -> Result<StatusCode, ApiError> {
-    let proposal = proposal_id(&state, &session, &id)?;
-    state.with(|hub| hub.write(session.negotiation, &session.participant, |n, by| n.cosponsor(&proposal, by)))?;
+    let proposal: ProposalId = id.parse()?;
+    state.write(&session, |n, by| n.cosponsor(&proposal, by))?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -236,8 +229,8 @@ pub async fn withdraw(
     session: Session,
     Path(id): Path<String>,
 ) -> Result<StatusCode, ApiError> {
-    let proposal = proposal_id(&state, &session, &id)?;
-    state.with(|hub| hub.write(session.negotiation, &session.participant, |n, by| n.withdraw(&proposal, by)))?;
+    let proposal: ProposalId = id.parse()?;
+    state.write(&session, |n, by| n.withdraw(&proposal, by))?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -259,13 +252,9 @@ pub async fn comment(
     Path(id): Path<String>,
     JsonBody(body): JsonBody<CommentBody>,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
-    let proposal = proposal_id(&state, &session, &id)?;
+    let proposal: ProposalId = id.parse()?;
     let comment = uuid::Uuid::new_v4().simple().to_string();
-    state.with(|hub| {
-        hub.write(session.negotiation, &session.participant, |n, by| {
-            n.comment(&proposal, &comment, body.start, body.end, &body.text, by)
-        })
-    })?;
+    state.write(&session, |n, by| n.comment(&proposal, &comment, body.start, body.end, &body.text, by))?;
     Ok((StatusCode::CREATED, Json(json!({ "id": comment }))))
 }
 
@@ -286,14 +275,12 @@ pub async fn adopt(
     Path((id, number)): Path<(String, String)>,
     JsonBody(body): JsonBody<AdoptBody>,
 ) -> Result<Json<Value>, ApiError> {
-    let id = negotiation_id(&session, &id)?;
+    negotiation_id(&session, &id)?;
     let section = section_number(&number)?;
     let proposal: ProposalId = body.proposal.parse()?;
-    let agreed = state.with(|hub| {
-        hub.write(id, &session.participant, |n, by| {
-            n.adopt(section, &proposal, by)?;
-            Ok(n.view()?.section(section).cloned())
-        })
+    let agreed = state.write(&session, |n, by| {
+        n.adopt(section, &proposal, by)?;
+        Ok(n.view()?.section(section).cloned())
     })?;
     Ok(Json(json!({ "section": agreed })))
 }
@@ -323,11 +310,9 @@ pub async fn redline(
     if let Some(since) = query.get("since") {
         let at = time_of(since)?;
         let id = to.id;
-        let segments = state.with(|hub| {
-            hub.read(negotiation, |n| {
-                let heads = n.as_of(at).ok().and_then(|then| then.version().heads_of(&id.0)).unwrap_or_default();
-                Ok(n.authored_redline(&id, Since::Heads(&heads), None)?)
-            })
+        let segments = state.read(negotiation, |n| {
+            let heads = n.as_of(at).ok().and_then(|then| then.version().heads_of(&id.0)).unwrap_or_default();
+            Ok(n.authored_redline(&id, Since::Heads(&heads), None)?)
         })?;
         return Ok(Json(json!({ "segments": segments })));
     }
@@ -377,12 +362,10 @@ pub async fn convergence(
 ) -> Result<Json<Value>, ApiError> {
     let id = negotiation_id(&session, &id)?;
     let number = section_number(&number)?;
-    let points = state.with(|hub| {
-        if hub.view(id)?.view.section(number).is_none() {
-            return Err(ApiError::not_found(format!("no section {number}")));
-        }
-        hub.read(id, |n| Ok(accord_core::trend::history(n, number, CONVERGENCE_POINTS)?))
-    })?;
+    if view_of(&state, id)?.section(number).is_none() {
+        return Err(ApiError::not_found(format!("no section {number}")));
+    }
+    let points = state.read(id, |n| Ok(accord_core::trend::history(n, number, CONVERGENCE_POINTS)?))?;
     Ok(Json(json!(points)))
 }
 
@@ -397,7 +380,7 @@ pub async fn history(
 ) -> Result<Json<Value>, ApiError> {
     let id = negotiation_id(&session, &id)?;
     let section = query.get("section").map(|s| section_number(s)).transpose()?;
-    let entries = state.with(|hub| hub.read(id, |n| Ok(n.history(section)?)))?;
+    let entries = state.read(id, |n| Ok(n.history(section)?))?;
     Ok(Json(json!(entries)))
 }
 
@@ -413,7 +396,7 @@ pub async fn export(
     let id = negotiation_id(&session, &id)?;
     let format: accord_export::Format =
         query.get("format").map(String::as_str).unwrap_or("md").parse().map_err(ApiError::bad_request)?;
-    let bytes = state.with(|hub| hub.read(id, |n| Ok(accord_export::export(n, format, None)?)))?;
+    let bytes = state.read(id, |n| Ok(accord_export::export(n, format, None)?))?;
     let content_type = match format {
         accord_export::Format::Markdown => "text/markdown; charset=utf-8",
         accord_export::Format::Html => "text/html; charset=utf-8",
@@ -456,7 +439,7 @@ pub async fn method_not_allowed() -> ApiError {
 
 /// The negotiation's view, shared until its next change (see [`crate::served_view`]).
 pub(crate) fn view_of(state: &AppState, id: DocumentId) -> Result<Arc<NegotiationView>, ApiError> {
-    Ok(state.with(|hub| hub.view(id))?.view)
+    Ok(state.view(id)?.view)
 }
 
 /// Whether an `Accept-Encoding` value takes gzip (named, with a weight above 0).
@@ -473,17 +456,6 @@ pub(crate) fn negotiation_id(session: &Session, text: &str) -> Result<DocumentId
     let id: DocumentId = text.parse()?;
     session.check_negotiation(id)?;
     Ok(id)
-}
-
-fn proposal_id(state: &AppState, session: &Session, text: &str) -> Result<ProposalId, ApiError> {
-    let id: ProposalId = text.parse()?;
-    // Asks what kind of document the id names rather than building the whole
-    // view: this runs before every text edit from a browser.
-    let role = state.with(|hub| hub.read(session.negotiation, |n| Ok(n.document_role(&id.0)?)))?;
-    match role {
-        Some(DocumentRole::Proposal { .. }) => Ok(id),
-        _ => Err(ApiError::not_found(format!("no proposal {id} in your negotiation"))),
-    }
 }
 
 /// A section number as written: digits, no sign, no leading zero (so `4`

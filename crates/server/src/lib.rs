@@ -26,6 +26,7 @@ mod json;
 pub mod live;
 pub mod openapi;
 pub mod origin;
+pub mod room;
 pub mod served_view;
 pub mod session;
 pub mod state;

@@ -44,14 +44,14 @@ pub async fn live(
         upgrade.map_err(|_| ApiError::bad_request("this route is a WebSocket: open it with a WebSocket client"))?;
     Ok(upgrade.max_message_size(MAX_CLIENT_MESSAGE).on_upgrade(move |socket| async move {
         let who = session.participant;
-        let Ok((receiver, relay, view)) = state.with(|hub| hub.join(id, &who)) else { return };
+        let Ok((receiver, relay, view)) = state.join(id, &who) else { return };
         match view.live_message() {
             Ok(first) => {
                 forward(socket, first, receiver, Relay { sender: relay, who: who.clone(), last: None }, id).await
             }
             Err(error) => tracing::error!(?error, negotiation = %id, "could not serialize the view"),
         }
-        state.with(|hub| hub.leave(id, &who));
+        state.leave(id, &who);
     }))
 }
 

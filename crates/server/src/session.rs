@@ -38,7 +38,7 @@ impl FromRequestParts<AppState> for Session {
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
         let token = token_of(&parts.headers).ok_or_else(ApiError::unauthorized)?;
-        let grant = state.with(|hub| hub.grant(&token))?.ok_or_else(ApiError::unauthorized)?;
+        let grant = state.grant(&token)?.ok_or_else(ApiError::unauthorized)?;
         Ok(Session { negotiation: grant.negotiation, participant: grant.participant })
     }
 }

@@ -34,7 +34,7 @@ use tokio::sync::broadcast;
 use tokio::sync::broadcast::error::RecvError;
 
 use crate::error::ApiError;
-use crate::hub::Changed;
+use crate::room::Changed;
 use crate::session;
 use crate::state::AppState;
 
@@ -90,7 +90,7 @@ impl SyncService {
 /// Starts following the hub: every stored change updates the served copies,
 /// then connections are told.
 pub fn start(state: &AppState) {
-    let mut events = state.with(|hub| hub.subscribe());
+    let mut events = state.subscribe();
     let state = state.clone();
     state.sync().running.store(true, Ordering::Relaxed);
     tokio::spawn(async move {
@@ -126,7 +126,7 @@ pub async fn sync(
             session::token_of(&headers).ok_or_else(ApiError::unauthorized)?
         }
     };
-    let grant = state.with(|hub| hub.grant(&token))?.ok_or_else(ApiError::unauthorized)?;
+    let grant = state.grant(&token)?.ok_or_else(ApiError::unauthorized)?;
     let upgrade = upgrade.map_err(|_| {
         ApiError::bad_request("this route is the automerge-repo sync WebSocket: open it with a sync client")
     })?;
@@ -199,13 +199,13 @@ struct HubServed<'s> {
 
 impl Served for HubServed<'_> {
     fn access(&self, peer: &Peer, document: DocumentId) -> DocumentAccess {
-        let decided = self.state.with(|hub| {
+        let decided = (|| {
             // A document stored under another negotiation is never the peer's, whatever
             // its own negotiation's documents say (a participant document may list any id).
-            if hub.stored_negotiation(document)?.is_some_and(|stored| stored != peer.negotiation) {
+            if self.state.stored_negotiation(document)?.is_some_and(|stored| stored != peer.negotiation) {
                 return Ok(DocumentAccess::Deny);
             }
-            let seq = hub.seq(peer.negotiation)?;
+            let seq = self.state.seq(peer.negotiation)?;
             let key = (peer.participant.clone(), document);
             let mut decisions = lock(&self.state.sync().decisions);
             if let Some((at, access)) = decisions.get(&key)
@@ -213,7 +213,7 @@ impl Served for HubServed<'_> {
             {
                 return Ok(*access);
             }
-            let access = hub.read(peer.negotiation, |negotiation| {
+            let access = self.state.read(peer.negotiation, |negotiation| {
                 if negotiation.document_role(&document)?.is_none() {
                     return Ok(DocumentAccess::Deny);
                 }
@@ -224,7 +224,7 @@ impl Served for HubServed<'_> {
             })?;
             decisions.insert(key, (seq, access));
             Ok::<_, ApiError>(access)
-        });
+        })();
         decided.unwrap_or(DocumentAccess::Deny)
     }
 
@@ -232,14 +232,14 @@ impl Served for HubServed<'_> {
         if let Some(copy) = lock(&self.state.sync().copies).get(&document) {
             return Some(copy.clone());
         }
-        let held = self.state.with(|hub| hub.read(peer.negotiation, |n| Ok(n.documents().get(&document).cloned())));
+        let held = self.state.read(peer.negotiation, |n| Ok(n.documents().get(&document).cloned()));
         let copy = Arc::new(Mutex::new(held.ok()??));
         Some(lock(&self.state.sync().copies).entry(document).or_insert(copy).clone())
     }
 
     fn offer(&self, peer: &Peer, document: DocumentId, changes: Vec<Change>) -> Admission {
         let hashes: Vec<_> = changes.iter().map(Change::hash).collect();
-        let admission = self.state.with(|hub| hub.admit(peer.negotiation, &peer.participant, document, changes));
+        let admission = self.state.admit(peer.negotiation, &peer.participant, document, changes);
         let admission = admission.unwrap_or_else(|error| {
             tracing::error!(error = error.message(), %document, "changes from a sync peer could not be taken");
             let reason = format!("the server could not take them: {}", error.message());
@@ -268,15 +268,13 @@ fn refresh_copies(state: &AppState, changed: &Changed) {
     if copies.is_empty() {
         return;
     }
-    let result = state.with(|hub| {
-        hub.read(changed.negotiation, |negotiation| {
-            for (id, copy) in &copies {
-                if let Some(source) = negotiation.documents().get(id) {
-                    absorb(&mut lock(copy), source);
-                }
+    let result = state.read(changed.negotiation, |negotiation| {
+        for (id, copy) in &copies {
+            if let Some(source) = negotiation.documents().get(id) {
+                absorb(&mut lock(copy), source);
             }
-            Ok(())
-        })
+        }
+        Ok(())
     });
     if let Err(error) = result {
         tracing::error!(error = error.message(), "could not bring served copies up to date");

@@ -72,6 +72,14 @@ impl Store {
         Ok(Store { conn })
     }
 
+    /// Another connection to the same store, so one negotiation's reads and
+    /// writes need not wait for another's in this process (SQLite still
+    /// commits one write at a time).
+    pub fn reopen(&self) -> Result<Store, StoreError> {
+        let path = self.conn.path().map(PathBuf::from).unwrap_or_default();
+        Store::open(path.parent().unwrap_or(Path::new(".")))
+    }
+
     /// The ids of the negotiations in the store, sorted.
     pub fn negotiation_ids(&self) -> Result<Vec<DocumentId>, StoreError> {
         let mut statement = self.conn.prepare("SELECT DISTINCT negotiation FROM chunks ORDER BY negotiation")?;

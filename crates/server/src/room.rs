@@ -1,0 +1,355 @@
+//! A room: one negotiation in memory, with its own store connection and its
+//! own lock, so two meetings never wait for each other's work (ARCHITECTURE.md,
+//! invariant 12). Every write goes through [`Room::write`] (or, for changes a
+//! sync peer sends, [`Room::admit`], through the core's gate): the core
+//! applies it (or refuses, changing nothing), the store makes it durable, and
+//! only then is it answered and announced: on the live socket, and as a
+//! [`Changed`] event for whoever listens (the sync endpoint). The room does
+//! not know who listens.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::SystemTime;
+
+use accord_core::automerge::Change;
+use accord_core::gate::Admission;
+use accord_core::{Attribution, DocumentId, Negotiation, ParticipantCode, ProposalId, Timestamp};
+use accord_store::{Persisted, Store};
+use axum::extract::ws::Utf8Bytes;
+use tokio::sync::{broadcast, watch};
+
+use crate::error::ApiError;
+use crate::served_view::ServedView;
+
+/// How many live messages a slow subscriber may lag behind before it misses some.
+const LIVE_BACKLOG: usize = 256;
+
+/// Documents of a negotiation that changed, once stored.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Changed {
+    /// The negotiation.
+    pub negotiation: DocumentId,
+    /// Its documents that changed.
+    pub documents: Vec<DocumentId>,
+}
+
+/// One negotiation: loaded from its own store connection on first use.
+pub struct Room {
+    id: DocumentId,
+    store: Store,
+    replica: String,
+    events: broadcast::Sender<Changed>,
+    /// Shared by every room: `/api/health` shows it, tests check it.
+    views_built: Arc<AtomicU64>,
+    /// Open live sockets per participant: who is here now (kept when the
+    /// negotiation is dropped from memory and read again).
+    present: BTreeMap<ParticipantCode, usize>,
+    /// Live messages, shared by every subscriber without copying.
+    live: broadcast::Sender<Utf8Bytes>,
+    /// How many times the negotiation changed since the room opened: `changed`
+    /// messages and write answers carry it, so a browser can tell which is
+    /// newer; sync caches access decisions by it.
+    seq: watch::Sender<u64>,
+    loaded: Option<Loaded>,
+}
+
+struct Loaded {
+    negotiation: Negotiation,
+    persisted: Persisted,
+    /// The view at the current `seq`, once someone asked for it.
+    view: Option<ServedView>,
+}
+
+impl Room {
+    /// A room for negotiation `id` on its own connection `store`.
+    pub fn new(
+        id: DocumentId,
+        store: Store,
+        replica: String,
+        events: broadcast::Sender<Changed>,
+        views_built: Arc<AtomicU64>,
+    ) -> Room {
+        let (live, _) = broadcast::channel(LIVE_BACKLOG);
+        let (seq, present) = (watch::Sender::new(0), BTreeMap::new());
+        Room { id, store, replica, events, views_built, present, live, seq, loaded: None }
+    }
+
+    /// The negotiation's view at its current version: built at most once per
+    /// change, then shared (ARCHITECTURE.md, invariant 11).
+    pub fn view(&mut self) -> Result<ServedView, ApiError> {
+        self.bring_in()?;
+        self.served_view()
+    }
+
+    /// Drops the negotiation held in memory (after a panic under the lock):
+    /// it is read again from disk on next use.
+    pub(crate) fn forget(&mut self) {
+        self.loaded = None;
+    }
+
+    /// How many changes the negotiation had since the room opened, as held
+    /// (without bringing in other writers' changes).
+    pub fn change_count(&self) -> u64 {
+        *self.seq.borrow()
+    }
+
+    /// How many changes the negotiation had since the room opened, with what other processes stored.
+    pub fn seq(&mut self) -> Result<u64, ApiError> {
+        self.bring_in()?;
+        Ok(self.change_count())
+    }
+
+    /// Reads the negotiation.
+    pub fn read<T>(&mut self, read: impl FnOnce(&Negotiation) -> Result<T, ApiError>) -> Result<T, ApiError> {
+        read(&self.bring_in()?.negotiation)
+    }
+
+    /// Applies a write as `who`, makes it durable, announces it, and returns
+    /// what `write` returned. A refused write changes nothing; a write that
+    /// cannot be stored is dropped from memory too (the negotiation is
+    /// reloaded from disk on next use) and answered 500.
+    pub fn write<T>(
+        &mut self,
+        who: &ParticipantCode,
+        write: impl FnOnce(&mut Negotiation, &Attribution) -> Result<T, accord_core::Error>,
+    ) -> Result<T, ApiError> {
+        let by = Attribution::new(who.clone(), now());
+        let value = write(&mut self.bring_in()?.negotiation, &by)?;
+        self.store_and_announce(who)?;
+        Ok(value)
+    }
+
+    /// Offers changes `peer` made to `document` on its own replica (sync):
+    /// the core's gate accepts or refuses each; the accepted ones are stored,
+    /// then announced, before this returns.
+    pub fn admit(
+        &mut self,
+        peer: &ParticipantCode,
+        document: DocumentId,
+        changes: Vec<Change>,
+    ) -> Result<Admission, ApiError> {
+        let admission = self.bring_in()?.negotiation.admit(document, peer, changes)?;
+        if !admission.accepted.is_empty() {
+            self.store_and_announce(peer)?;
+        }
+        Ok(admission)
+    }
+
+    /// Subscribes `who` to the live messages, tells everyone who is present
+    /// now if `who` just arrived, and returns the view to start from: taken
+    /// under the same lock as the subscription, so no change falls between
+    /// the two. Also returns the channel's sender, to relay what clients say
+    /// (where their cursor is).
+    pub fn join(
+        &mut self,
+        who: &ParticipantCode,
+    ) -> Result<(broadcast::Receiver<Utf8Bytes>, broadcast::Sender<Utf8Bytes>, ServedView), ApiError> {
+        let view = self.view()?;
+        let receiver = self.live.subscribe();
+        let sockets = self.present.entry(who.clone()).or_default();
+        *sockets += 1;
+        if *sockets == 1 {
+            self.announce_presence();
+        }
+        Ok((receiver, self.live.clone(), view))
+    }
+
+    /// Ends one live socket of `who`.
+    pub fn leave(&mut self, who: &ParticipantCode) {
+        if let Some(count) = self.present.get_mut(who) {
+            *count -= 1;
+            if *count == 0 {
+                self.present.remove(who);
+                self.announce_presence();
+            }
+        }
+    }
+
+    /// The negotiation in memory with what other processes stored since, read whole on first use.
+    fn bring_in(&mut self) -> Result<&mut Loaded, ApiError> {
+        if self.loaded.is_some() {
+            let loaded = self.loaded.as_mut().expect("just checked");
+            let refreshed = self.store.refresh(&mut loaded.negotiation, &mut loaded.persisted)?;
+            self.changed(None, &refreshed);
+        } else {
+            if !self.store.negotiation_ids()?.contains(&self.id) {
+                return Err(ApiError::not_found(format!("no negotiation {}", self.id)));
+            }
+            let (negotiation, persisted) = self.store.load(self.id, &self.replica)?;
+            self.loaded = Some(Loaded { negotiation, persisted, view: None });
+        }
+        Ok(self.loaded.as_mut().expect("loaded above"))
+    }
+
+    /// Stores what a write changed in memory, then announces it; if it cannot
+    /// be stored, memory is dropped so that only what the store holds is served.
+    fn store_and_announce(&mut self, who: &ParticipantCode) -> Result<(), ApiError> {
+        let Some(loaded) = self.loaded.as_mut() else { return Ok(()) };
+        match self.store.save(&mut loaded.negotiation, &mut loaded.persisted) {
+            Ok(saved) => {
+                self.changed(Some(who), &saved);
+                Ok(())
+            }
+            Err(error) => {
+                self.loaded = None;
+                Err(error.into())
+            }
+        }
+    }
+
+    /// The view at the current version, built if no one asked since the last change.
+    fn served_view(&mut self) -> Result<ServedView, ApiError> {
+        let Some(loaded) = self.loaded.as_mut() else {
+            return Err(ApiError::internal(&"the negotiation is not loaded"));
+        };
+        if let Some(view) = &loaded.view {
+            return Ok(view.clone());
+        }
+        let view = ServedView::build(&loaded.negotiation)?;
+        self.views_built.fetch_add(1, Ordering::Relaxed);
+        loaded.view = Some(view.clone());
+        Ok(view)
+    }
+
+    /// Passes on documents that changed (once stored): as an event, and to live subscribers.
+    fn changed(&mut self, who: Option<&ParticipantCode>, documents: &[DocumentId]) {
+        if documents.is_empty() {
+            return;
+        }
+        self.seq.send_modify(|seq| *seq += 1);
+        let before = self.loaded.as_mut().and_then(|loaded| loaded.view.take());
+        let _ = self.events.send(Changed { negotiation: self.id, documents: documents.to_vec() });
+        self.announce(before, who, documents);
+    }
+
+    /// Tells live subscribers which documents changed (none listening is
+    /// fine); `who` is `None` for changes another process wrote to the store.
+    /// Proposals that changed come with their text and heads, so co-editors
+    /// see each other's words at once, and the message carries a `patch` from
+    /// the view before (`before`) to the new one: the sections and proposals
+    /// that changed, so clients update without fetching the view
+    /// (ARCHITECTURE.md, "Live socket"). The new view is built once, here, and
+    /// shared with later requests; with no view before (no one asked for it
+    /// since the negotiation was loaded), the patch is null and clients fetch
+    /// the view.
+    fn announce(&mut self, before: Option<ServedView>, who: Option<&ParticipantCode>, changed: &[DocumentId]) {
+        if self.live.receiver_count() == 0 {
+            return;
+        }
+        let Some(loaded) = self.loaded.as_ref() else { return };
+        let proposals: Vec<serde_json::Value> = changed
+            .iter()
+            .filter_map(|doc| {
+                let id = ProposalId(*doc);
+                let (text, heads) = loaded.negotiation.proposal_text(&id).ok()?;
+                let heads: Vec<String> = heads.iter().map(ToString::to_string).collect();
+                Some(serde_json::json!({ "id": id, "text": text, "heads": heads }))
+            })
+            .collect();
+        // With the documents' records memoised, the new view costs what changed
+        // (BENCHMARKS.md, "A meeting's load"), so every change carries a patch,
+        // text edits too: the pages follow the meeting without fetching.
+        let patch = before.and_then(|before| self.served_view().and_then(|now| now.patch_since(&before)).ok());
+        let seq = self.change_count();
+        let message = serde_json::json!({ "type": "changed", "seq": seq, "by": who, "documents": changed, "proposals": proposals, "patch": patch });
+        let _ = self.live.send(Utf8Bytes::from(message.to_string()));
+    }
+
+    fn announce_presence(&self) {
+        let present: Vec<&ParticipantCode> = self.present.keys().collect();
+        let message = serde_json::json!({ "type": "presence", "present": present });
+        let _ = self.live.send(Utf8Bytes::from(message.to_string()));
+    }
+}
+
+/// The current time for attributions.
+pub fn now() -> Timestamp {
+    let millis = SystemTime::now().duration_since(SystemTime::UNIX_EPOCH).map(|d| d.as_millis()).unwrap_or(0);
+    Timestamp(i64::try_from(millis).unwrap_or(i64::MAX))
+}
+
+#[cfg(test)]
+mod tests {
+    use accord_core::{StanceKind, fixture};
+
+    use super::*;
+
+    /// The fixture in a fresh store, a room on it, its events, and the store's directory.
+    fn room(name: &str) -> (Room, broadcast::Receiver<Changed>, std::path::PathBuf) {
+        let dir = std::env::temp_dir().join(format!("accord-room-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        let mut store = Store::open(&dir).expect("store");
+        let mut negotiation = fixture::load("hlcp-cybersecurity").expect("fixture");
+        store.save(&mut negotiation, &mut Persisted::default()).expect("save");
+        let (events, receiver) = broadcast::channel(16);
+        (Room::new(negotiation.id(), store, "test".into(), events, Arc::default()), receiver, dir)
+    }
+
+    /// Makes every append to the store fail, as a full disk would, from another connection.
+    fn break_store(dir: &std::path::Path, broken: bool) {
+        let conn = rusqlite::Connection::open(dir.join(accord_store::DATABASE)).expect("open");
+        let sql = match broken {
+            true => "CREATE TRIGGER broken BEFORE INSERT ON chunks BEGIN SELECT RAISE(ABORT, 'disk full'); END;",
+            false => "DROP TRIGGER broken;",
+        };
+        conn.execute_batch(sql).expect("trigger");
+    }
+
+    fn itu_reason(room: &mut Room) -> Option<String> {
+        let view = room.read(|n| Ok(n.view()?)).expect("view");
+        let itu: ParticipantCode = "ITU".parse().expect("code");
+        view.sections[3].proposals[2].stances.get(&itu).map(|s| s.reason.clone())
+    }
+
+    fn support(room: &mut Room, reason: &str) -> Result<(), ApiError> {
+        let itu: ParticipantCode = "ITU".parse().expect("code");
+        let alt = room.read(|n| Ok(n.view()?.sections[3].proposals[2].id)).expect("alt");
+        room.write(&itu, |n, by| n.record_stance(&alt, StanceKind::Support, reason, by))
+    }
+
+    #[test]
+    fn a_write_the_store_cannot_keep_is_answered_500_and_forgotten_in_memory_too() {
+        let (mut room, mut events, dir) = room("write-fails");
+        let id = room.id;
+        support(&mut room, "kept").expect("a write that is stored");
+        assert!(events.try_recv().is_ok(), "announced");
+        break_store(&dir, true);
+        let error = support(&mut room, "lost").expect_err("the store refuses the append");
+        assert_eq!(error.status(), axum::http::StatusCode::INTERNAL_SERVER_ERROR);
+        assert!(error.message().contains("it was not applied"), "{}", error.message());
+        assert!(events.try_recv().is_err(), "a write that was not stored is not announced");
+        break_store(&dir, false);
+        assert_eq!(itu_reason(&mut room).as_deref(), Some("kept"), "memory holds only what the store holds");
+        support(&mut room, "after").expect("the next write is stored");
+        let (reloaded, _) = Store::open(&dir).expect("open").load(id, "check").expect("load");
+        let itu: ParticipantCode = "ITU".parse().expect("code");
+        let stored = reloaded.view().expect("view").sections[3].proposals[2].stances[&itu].reason.clone();
+        assert_eq!(stored, "after");
+        let _ = std::fs::remove_dir_all(dir);
+    }
+
+    #[test]
+    fn changes_from_a_peer_the_store_cannot_keep_are_refused_and_forgotten() {
+        let (mut room, _, dir) = room("admit-fails");
+        let id = room.id;
+        let itu: ParticipantCode = "ITU".parse().expect("code");
+        let own = accord_core::participant_document_id(id, &itu);
+        let (mut peer, alt) =
+            room.read(|n| Ok((n.clone_without_memo(), n.view()?.sections[3].proposals[2].id))).expect("replica");
+        let before = peer.documents()[&own].get_heads();
+        peer.record_stance(&alt, StanceKind::Object, "from the peer", &Attribution::new(itu.clone(), now()))
+            .expect("on the peer");
+        let changes: Vec<Change> = peer.documents()[&own].get_changes(&before);
+        assert_eq!(changes.len(), 1, "the peer's change exists");
+        break_store(&dir, true);
+        let error = room.admit(&itu, own, changes.clone()).expect_err("not stored");
+        assert!(error.message().contains("it was not applied"), "{}", error.message());
+        break_store(&dir, false);
+        assert_ne!(itu_reason(&mut room).as_deref(), Some("from the peer"), "not applied in memory");
+        let admission = room.admit(&itu, own, changes).expect("stored once the store works");
+        assert_eq!(admission.accepted.len(), 1, "{admission:?}");
+        assert_eq!(itu_reason(&mut room).as_deref(), Some("from the peer"));
+        let _ = std::fs::remove_dir_all(dir);
+    }
+}
