@@ -1,6 +1,6 @@
 //! The JSON API under `/api`: everything the `accord` command can do, for
 //! browsers and scripts. Handlers parse, check the session, and call the
-//! core through the hub; the rules themselves live in accord-core.
+//! core through [`AppState`], one call per request; the rules themselves live in accord-core.
 
 use std::collections::HashMap;
 use std::sync::Arc;

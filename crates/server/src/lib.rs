@@ -10,10 +10,11 @@
 //!   JavaScript peers: their changes pass the core's gate (the API's rules)
 //!   before they are stored or relayed;
 //! - [`web`]: the browser UI (static files from web/, built into the binary);
-//! - [`hub`]: the store and the negotiations in memory; every write is
-//!   applied by accord-core (which knows the rules), made durable in SQLite,
-//!   and only then answered and announced; [`state`] shares it (one lock)
-//!   and the sync endpoint's state with every request.
+//! - [`room`]: one negotiation in memory behind its own lock; every write
+//!   is applied by accord-core (which knows the rules), made durable in
+//!   SQLite, and only then answered and announced; [`hub`] keeps the rooms
+//!   and what they share (tokens), and [`state`] is what handlers call: one
+//!   call, one room.
 //!
 //! The server is `app(state) -> Router` plus [`run`]: the caller owns the
 //! listener and the shutdown signal, so tests run it on `127.0.0.1:0`.

@@ -1,4 +1,4 @@
-//! The automerge-repo endpoint at `/sync`, joined to the hub through the
+//! The automerge-repo endpoint at `/sync`, joined to the rooms through the
 //! gate (ARCHITECTURE.md, "Sync through the gate").
 //!
 //! accord-sync's [`Session`] speaks the protocol; this module gives it the
@@ -7,9 +7,9 @@
 //!   (`Negotiation::may_write`), decided again whenever the negotiation
 //!   changed;
 //! - **served copies**: one copy of each document peers sync, kept in step
-//!   with every stored change (the hub's [`Changed`] events), so syncing
-//!   readers never takes the hub's lock for long;
-//! - **peers' changes**: offered to the hub, which runs the core's gate,
+//!   with every stored change (the rooms' [`Changed`] events), so syncing
+//!   readers never hold a negotiation's lock for long;
+//! - **peers' changes**: offered to the negotiation's room, which runs the core's gate,
 //!   stores the accepted ones (fsync) and announces them; only then do other
 //!   peers receive them.
 //!
