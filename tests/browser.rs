@@ -155,6 +155,11 @@ async fn two_sponsors_typing_into_one_proposal_at_once_end_with_the_same_merged_
     go(&desa, &server, "/section/4", &editor).await;
     go(&unctad, &server, "/section/4", &editor).await;
     let before = editor_value(&desa, &alt2).await;
+    // The chair reads the section (no editor: not a sponsor); its page follows from the live socket.
+    let chair = driver.browser().await;
+    sign_in(&chair, &server, "HLCP").await;
+    go(&chair, &server, "/section/4", "main h1").await;
+    let chair_fetched = view_fetches(&chair).await;
 
     // DESA types at the end, UNCTAD at the start, at the same time.
     let put_caret = "const e = document.querySelector(arguments[0]); e.focus(); const at = arguments[1] ? e.value.length : 0; e.setSelectionRange(at, at);";
@@ -187,6 +192,15 @@ async fn two_sponsors_typing_into_one_proposal_at_once_end_with_the_same_merged_
         tokio::time::sleep(Duration::from_millis(200)).await;
     };
     assert_eq!(merged, format!("{typed_unctad}{before}{typed_desa}"), "both edits, each where it was typed");
+    let shown = wait_for_text(&chair, "main", typed_desa.trim()).await;
+    assert!(shown.contains(typed_unctad.trim()), "the chair's page shows both edits: {shown}");
+    assert_eq!(
+        view_fetches(&chair).await,
+        chair_fetched,
+        "the reader's page followed the typing without a view request"
+    );
+    driver.assert_no_console_errors(&chair, "HLCP").await;
+    chair.close().await.expect("close");
     let shown = wait_for_text(&desa, ".co-editors", "UNCTAD").await;
     let unctad_caret =
         unctad.execute("return document.querySelector(arguments[0]).selectionStart", vec![json!(editor)]);

@@ -24,9 +24,14 @@ async function call(method, path, body, withTag = false) {
   }
   const text = await response.text();
   let data = null;
-  try { data = text ? JSON.parse(text) : null; } catch { data = text; }
+  try {
+    data = text ? JSON.parse(text) : null;
+  } catch {
+    data = text;
+  }
   if (!response.ok) {
-    const message = data && typeof data === "object" && data.error ? data.error : `${response.status} ${response.statusText}`;
+    const message =
+      data && typeof data === "object" && data.error ? data.error : `${response.status} ${response.statusText}`;
     throw new ApiError(response.status, message);
   }
   return withTag ? { data, etag: response.headers.get("etag") } : data;
@@ -40,12 +45,17 @@ export const api = {
   me: () => call("GET", "/api/me"),
   view: (id) => call("GET", `/api/negotiations/${enc(id)}`, undefined, true),
   propose: (id, section, body) => call("POST", `/api/negotiations/${enc(id)}/sections/${section}/proposals`, body),
-  editText: (proposal, text, baseHeads) => call("PUT", `/api/proposals/${enc(proposal)}/text`, { text, base_heads: baseHeads }),
-  stance: (proposal, code, stance, reason) => call("PUT", `/api/proposals/${enc(proposal)}/stances/${enc(code)}`, { stance, reason }),
+  editText: (proposal, text, baseHeads) =>
+    call("PUT", `/api/proposals/${enc(proposal)}/text`, { text, base_heads: baseHeads }),
+  stance: (proposal, code, stance, reason) =>
+    call("PUT", `/api/proposals/${enc(proposal)}/stances/${enc(code)}`, { stance, reason }),
   withdraw: (proposal) => call("POST", `/api/proposals/${enc(proposal)}/withdraw`),
-  comment: (proposal, start, end, text) => call("POST", `/api/proposals/${enc(proposal)}/comments`, { start, end, text }),
-  adopt: (id, section, proposal) => call("POST", `/api/negotiations/${enc(id)}/sections/${section}/adopt`, { proposal }),
-  redline: (id, section, from, to) => call("GET", `/api/negotiations/${enc(id)}/sections/${section}/redline?from=${enc(from)}&to=${enc(to)}`),
+  comment: (proposal, start, end, text) =>
+    call("POST", `/api/proposals/${enc(proposal)}/comments`, { start, end, text }),
+  adopt: (id, section, proposal) =>
+    call("POST", `/api/negotiations/${enc(id)}/sections/${section}/adopt`, { proposal }),
+  redline: (id, section, from, to) =>
+    call("GET", `/api/negotiations/${enc(id)}/sections/${section}/redline?from=${enc(from)}&to=${enc(to)}`),
   compromise: (id, section) => call("GET", `/api/negotiations/${enc(id)}/sections/${section}/compromise`),
   convergence: (id, section) => call("GET", `/api/negotiations/${enc(id)}/sections/${section}/convergence`),
   exportUrl: (id, format) => `/api/negotiations/${enc(id)}/export?format=${enc(format)}`,

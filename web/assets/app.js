@@ -1,11 +1,12 @@
 // Accord in the browser: sign-in, the live connection, and the router.
 //
-// One state object holds who you are, the negotiation view (the same JSON
-// as `accord status --json`), who is here and where co-editors' cursors
-// are. The live socket keeps it current: `changed` messages update open
-// editors at once and patch the view (the sections that changed), so the
-// whole view is fetched only when a patch cannot apply; every screen is
-// re-rendered from the state, keeping focus and caret where they were.
+// The state lives in state.js (the negotiation view is the same JSON as
+// `accord status --json`). The live socket keeps it current: `changed`
+// messages update open editors at once and patch the view (the fields that
+// changed), so the whole view is fetched only on connect or when a patch
+// cannot apply; every screen is re-rendered from the state, keeping focus and
+// caret where they were, and what a screen wanted and was not cached is
+// loaded after the render.
 
 import { api, ApiError } from "./api.js";
 import { h, replaceKeepingFocus } from "./dom.js";
@@ -13,21 +14,7 @@ import { renderOverview } from "./overview.js";
 import { renderSection } from "./section.js";
 import { renderDesk } from "./desk.js";
 import { editors } from "./editor.js";
-
-const state = {
-  me: null,
-  view: null,
-  /** View fetches started, and the number of the one shown (editors ignore views older than their last save). */
-  viewRequests: 0,
-  viewNumber: 0,
-  /** The server's change counter the view is at, when a live patch made it (fetched views: unknown). */
-  viewSeq: undefined,
-  /** The server's tag of the version the view is (a live patch applies only from it). */
-  viewTag: null,
-  present: [],
-  cursors: new Map(),
-  socket: null,
-};
+import { state, setView, applyPatch, loadWanted } from "./state.js";
 
 const main = document.getElementById("main");
 
@@ -94,21 +81,39 @@ function tokenFromLink() {
 
 function renderSignIn(problem) {
   document.getElementById("identity").replaceChildren();
-  const input = h("input", { id: "token", name: "token", type: "password", autocomplete: "off", required: true, "aria-describedby": "token-help" });
-  const form = h("form", { class: "card signin", onsubmit: async (event) => {
-    event.preventDefault();
-    try {
-      await api.signIn(input.value.trim());
-      location.hash = "#/";
-      await boot();
-    } catch (error) {
-      renderSignIn(error.message);
-    }
-  } },
+  const input = h("input", {
+    id: "token",
+    name: "token",
+    type: "password",
+    autocomplete: "off",
+    required: true,
+    "aria-describedby": "token-help",
+  });
+  const form = h(
+    "form",
+    {
+      class: "card signin",
+      onsubmit: async (event) => {
+        event.preventDefault();
+        try {
+          await api.signIn(input.value.trim());
+          location.hash = "#/";
+          await boot();
+        } catch (error) {
+          renderSignIn(error.message);
+        }
+      },
+    },
     h("h1", {}, "Sign in to Accord"),
     h("label", { for: "token" }, "Your sign-in token"),
     input,
-    h("p", { id: "token-help", class: "muted" }, "The chair issues it with ", h("code", {}, "accord invite --as CODE"), ", or open the link it printed."),
+    h(
+      "p",
+      { id: "token-help", class: "muted" },
+      "The chair issues it with ",
+      h("code", {}, "accord invite --as CODE"),
+      ", or open the link it printed.",
+    ),
     problem ? h("p", { class: "error", role: "alert" }, problem) : null,
     h("button", { type: "submit", class: "primary" }, "Sign in"),
   );
@@ -119,36 +124,7 @@ function renderSignIn(problem) {
 async function loadView() {
   const number = ++state.viewRequests;
   const { data: view, etag } = await api.view(state.me.negotiation);
-  if (number > state.viewNumber) {
-    state.view = view;
-    state.viewTag = etag;
-    state.viewNumber = number;
-    state.viewSeq = undefined;
-  }
-}
-
-/** Brings the view to change `seq` from a live patch: for each section that changed, its
- *  number, its proposals' ids in order and its fields that changed; for each proposal that
- *  changed, its id and its fields that changed (a new one: all); the numbers of all sections;
- *  the negotiation's own fields when they changed. Fields replace those held. A patch from
- *  another version than the one held does not apply: false, fetch instead. */
-function applyPatch(patch, seq) {
-  if (!state.view || patch.from !== state.viewTag) return false;
-  const sections = new Map(state.view.sections.map((section) => [section.number, section]));
-  const proposals = new Map(state.view.sections.flatMap((section) => section.proposals).map((p) => [p.id, p]));
-  for (const fields of patch.proposals) proposals.set(fields.id, { ...proposals.get(fields.id), ...fields });
-  for (const { proposal_ids: ids, ...fields } of patch.sections) {
-    if (!ids.every((id) => proposals.has(id))) return false;
-    const section = { ...sections.get(fields.number), ...fields };
-    sections.set(fields.number, { ...section, proposals: ids.map((id) => proposals.get(id)) });
-  }
-  const ordered = patch.numbers.map((number) => sections.get(number));
-  if (!ordered.every(Boolean)) return false;
-  state.view = { ...state.view, ...(patch.negotiation || {}), sections: ordered };
-  state.viewTag = patch.to;
-  state.viewNumber = ++state.viewRequests;
-  state.viewSeq = seq;
-  return true;
+  setView(view, etag, number);
 }
 
 let refreshTimer = null;
@@ -168,7 +144,9 @@ function scheduleRefresh(delay = 120) {
 let retry = 500;
 function connectLive() {
   const scheme = location.protocol === "https:" ? "wss" : "ws";
-  const socket = new WebSocket(`${scheme}://${location.host}/api/negotiations/${encodeURIComponent(state.me.negotiation)}/live`);
+  const socket = new WebSocket(
+    `${scheme}://${location.host}/api/negotiations/${encodeURIComponent(state.me.negotiation)}/live`,
+  );
   state.socket = socket;
   socket.addEventListener("open", () => {
     retry = 500;
@@ -187,10 +165,7 @@ function onLive(message) {
   switch (message.type) {
     case "view":
       // (Re)connected: the server may have restarted, so its change counter too.
-      state.view = message.view;
-      state.viewTag = message.etag;
-      state.viewNumber = ++state.viewRequests;
-      state.viewSeq = undefined;
+      setView(message.view, message.etag);
       for (const editor of editors.values()) editor.seq = 0;
       render();
       break;
@@ -228,8 +203,14 @@ function renderIdentity() {
   const others = state.present.filter((code) => code !== me.participant);
   const parts = [h("span", { class: "who", title: me.name }, h("strong", {}, me.participant), " · ", me.role)];
   if (others.length) {
-    parts.push(h("span", { class: "present", "aria-label": `Here now: ${others.join(", ")}` },
-      "Here: ", others.map((code) => h("span", { class: "dot", title: `${code} is here` }, code))));
+    parts.push(
+      h(
+        "span",
+        { class: "present", "aria-label": `Here now: ${others.join(", ")}` },
+        "Here: ",
+        others.map((code) => h("span", { class: "dot", title: `${code} is here` }, code)),
+      ),
+    );
   }
   document.getElementById("identity").replaceChildren(...parts);
 }
@@ -238,9 +219,11 @@ function renderNav() {
   const links = [["#/", "Overview"]];
   if (app.chairs()) links.push(["#/desk", "Chair's desk"]);
   const current = location.hash || "#/";
-  document.getElementById("nav").replaceChildren(
-    ...links.map(([href, label]) => h("a", { href, "aria-current": current === href ? "page" : null }, label)),
-  );
+  document
+    .getElementById("nav")
+    .replaceChildren(
+      ...links.map(([href, label]) => h("a", { href, "aria-current": current === href ? "page" : null }, label)),
+    );
 }
 
 function render() {
@@ -255,6 +238,7 @@ function render() {
     if (route === "/desk") return renderDesk(app);
     return renderOverview(app);
   });
+  loadWanted(render);
 }
 
 let toastTimer = null;
@@ -264,7 +248,12 @@ function toast(message, isError = false) {
   el.className = isError ? "error" : "";
   el.hidden = false;
   clearTimeout(toastTimer);
-  toastTimer = setTimeout(() => { el.hidden = true; }, isError ? 8000 : 3000);
+  toastTimer = setTimeout(
+    () => {
+      el.hidden = true;
+    },
+    isError ? 8000 : 3000,
+  );
 }
 
 function banner(message) {
@@ -274,7 +263,14 @@ function banner(message) {
 }
 
 function fatal(error) {
-  main.replaceChildren(h("div", { class: "card" }, h("h1", {}, "Accord cannot start"), h("p", { class: "error", role: "alert" }, error.message)));
+  main.replaceChildren(
+    h(
+      "div",
+      { class: "card" },
+      h("h1", {}, "Accord cannot start"),
+      h("p", { class: "error", role: "alert" }, error.message),
+    ),
+  );
 }
 
 boot();

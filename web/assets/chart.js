@@ -16,13 +16,22 @@ export function chart(points, members) {
   const x = (t) => PAD.left + ((t - t0) / (t1 - t0)) * (W - PAD.left - PAD.right);
   const yGap = (g) => PAD.top + (1 - g) * (H - PAD.top - PAD.bottom);
   const yCount = (n) => PAD.top + (1 - n / Math.max(members, 1)) * (H - PAD.top - PAD.bottom);
-  const line = (pts, cls) => svg("polyline", { class: cls, fill: "none", points: pts.map(([a, b]) => `${a.toFixed(1)},${b.toFixed(1)}`).join(" ") });
+  const line = (pts, cls) =>
+    svg("polyline", {
+      class: cls,
+      fill: "none",
+      points: pts.map(([a, b]) => `${a.toFixed(1)},${b.toFixed(1)}`).join(" "),
+    });
   const gap = points.filter((p) => p.text_gap !== null).map((p) => [x(p.at), yGap(p.text_gap)]);
   const accepting = points.map((p) => [x(p.at), yCount(p.accepting)]);
   const last = points[points.length - 1];
-  const summary = `From ${formatTime(t0)} to ${formatTime(last.at)}: ${last.accepting} of ${members} members accepting one proposal` +
-    (last.text_gap !== null ? `, text gap ${Math.round(last.text_gap * 100)}%` : "") + `, ${last.objections} objection(s).`;
-  const figure = svg("svg", { viewBox: `0 0 ${W} ${H}`, class: "chart", role: "img", "aria-label": summary },
+  const summary =
+    `From ${formatTime(t0)} to ${formatTime(last.at)}: ${last.accepting} of ${members} members accepting one proposal` +
+    (last.text_gap !== null ? `, text gap ${Math.round(last.text_gap * 100)}%` : "") +
+    `, ${last.objections} objection(s).`;
+  const figure = svg(
+    "svg",
+    { viewBox: `0 0 ${W} ${H}`, class: "chart", role: "img", "aria-label": summary },
     svg("line", { class: "axis", x1: PAD.left, y1: H - PAD.bottom, x2: W - PAD.right, y2: H - PAD.bottom }),
     svg("line", { class: "axis", x1: PAD.left, y1: PAD.top, x2: PAD.left, y2: H - PAD.bottom }),
     svg("line", { class: "axis", x1: W - PAD.right, y1: PAD.top, x2: W - PAD.right, y2: H - PAD.bottom }),
@@ -35,9 +44,17 @@ export function chart(points, members) {
     gap.length ? line(gap, "gap") : null,
     line(accepting, "accepting"),
   );
-  return h("figure", { class: "convergence" }, figure,
-    h("figcaption", {},
-      h("span", { class: "key gap" }, "— text gap (left axis)"), " ",
+  return h(
+    "figure",
+    { class: "convergence" },
+    figure,
+    h(
+      "figcaption",
+      {},
+      h("span", { class: "key gap" }, "— text gap (left axis)"),
+      " ",
       h("span", { class: "key accepting" }, "- - members accepting (right axis)"),
-      h("p", { class: "muted" }, summary)));
+      h("p", { class: "muted" }, summary),
+    ),
+  );
 }

@@ -4,19 +4,28 @@
 
 import { h, formatTime, statusBadge, stanceLabel } from "./dom.js";
 import { chart } from "./chart.js";
-
-/** Fetched per section and kept until the view changes (keyed by the section's texts). */
-const fetched = new Map();
+import { wanted } from "./state.js";
 
 export function renderDesk(app) {
   if (!app.chairs()) {
-    return h("div", { class: "card" }, h("h1", {}, "Chair's desk"), h("p", {}, "Only the chair and convenors use the desk."));
+    return h(
+      "div",
+      { class: "card" },
+      h("h1", {}, "Chair's desk"),
+      h("p", {}, "Only the chair and convenors use the desk."),
+    );
   }
   const view = app.state.view;
   const open = view.sections.filter((s) => s.agreed_text === null);
-  return h("div", { class: "desk" },
-    h("header", { class: "page-head" }, h("h1", {}, "Chair's desk"),
-      h("p", { class: "lede" }, `${open.length} section(s) open of ${view.sections.length}.`)),
+  return h(
+    "div",
+    { class: "desk" },
+    h(
+      "header",
+      { class: "page-head" },
+      h("h1", {}, "Chair's desk"),
+      h("p", { class: "lede" }, `${open.length} section(s) open of ${view.sections.length}.`),
+    ),
     register(view),
     open.map((section) => sectionDesk(app, section)),
   );
@@ -24,18 +33,51 @@ export function renderDesk(app) {
 
 function register(view) {
   const rows = view.sections.flatMap((s) => s.outstanding.map((o) => ({ section: s, ...o })));
-  return h("section", { class: "card", "aria-labelledby": "register" },
+  return h(
+    "section",
+    { class: "card", "aria-labelledby": "register" },
     h("h2", { id: "register" }, "Outstanding disagreements"),
-    rows.length === 0 ? h("p", {}, "None: no objection or reservation stands.") :
-      h("div", { class: "scroll" }, h("table", { class: "register" },
-        h("thead", {}, h("tr", {}, ["Section", "Proposal", "Who", "Stance", "Why", "Since"].map((c) => h("th", { scope: "col" }, c)))),
-        h("tbody", {}, rows.map((r) => h("tr", { class: `stance-${r.stance}${r.stale ? " stale" : ""}` },
-          h("td", {}, h("a", { href: `#/section/${r.section.number}` }, `§${r.section.number}`)),
-          h("td", {}, r.label),
-          h("th", { scope: "row" }, r.participant),
-          h("td", {}, stanceLabel(r.stance), r.stale ? h("span", { title: "given on an earlier text" }, " (earlier text)") : null),
-          h("td", {}, r.reason || h("span", { class: "muted" }, "no reason given")),
-          h("td", {}, r.since ? formatTime(r.since) : "")))))));
+    rows.length === 0
+      ? h("p", {}, "None: no objection or reservation stands.")
+      : h(
+          "div",
+          { class: "scroll" },
+          h(
+            "table",
+            { class: "register" },
+            h(
+              "thead",
+              {},
+              h(
+                "tr",
+                {},
+                ["Section", "Proposal", "Who", "Stance", "Why", "Since"].map((c) => h("th", { scope: "col" }, c)),
+              ),
+            ),
+            h(
+              "tbody",
+              {},
+              rows.map((r) =>
+                h(
+                  "tr",
+                  { class: `stance-${r.stance}${r.stale ? " stale" : ""}` },
+                  h("td", {}, h("a", { href: `#/section/${r.section.number}` }, `§${r.section.number}`)),
+                  h("td", {}, r.label),
+                  h("th", { scope: "row" }, r.participant),
+                  h(
+                    "td",
+                    {},
+                    stanceLabel(r.stance),
+                    r.stale ? h("span", { title: "given on an earlier text" }, " (earlier text)") : null,
+                  ),
+                  h("td", {}, r.reason || h("span", { class: "muted" }, "no reason given")),
+                  h("td", {}, r.since ? formatTime(r.since) : ""),
+                ),
+              ),
+            ),
+          ),
+        ),
+  );
 }
 
 function sectionDesk(app, section) {
@@ -43,33 +85,50 @@ function sectionDesk(app, section) {
   const key = `${section.number}|${live.map((p) => p.text).join("\u0000")}|${section.outstanding.length}`;
   const draftBox = h("div", { class: "text compromise" }, "Loading the compromise draft…");
   const chartBox = h("div", { class: "chart-box" }, "Loading the convergence history…");
-  fill(app, section, key, draftBox, chartBox);
-  return h("section", { class: "card desk-section", "aria-labelledby": `desk-${section.number}` },
-    h("h2", { id: `desk-${section.number}` }, h("a", { href: `#/section/${section.number}` }, `§${section.number} ${section.title}`), " ", statusBadge(section.status)),
-    h("div", { class: "desk-grid" },
+  const id = app.state.view.id;
+  const load = () => Promise.all([app.api.compromise(id, section.number), app.api.convergence(id, section.number)]);
+  fill(app, wanted("desk", key, load), draftBox, chartBox);
+  return h(
+    "section",
+    { class: "card desk-section", "aria-labelledby": `desk-${section.number}` },
+    h(
+      "h2",
+      { id: `desk-${section.number}` },
+      h("a", { href: `#/section/${section.number}` }, `§${section.number} ${section.title}`),
+      " ",
+      statusBadge(section.status),
+    ),
+    h(
+      "div",
+      { class: "desk-grid" },
       h("div", {}, h("h3", {}, "Compromise draft"), draftBox),
-      h("div", {}, h("h3", {}, "Convergence"), chartBox)),
+      h("div", {}, h("h3", {}, "Convergence"), chartBox),
+    ),
     h("h3", {}, "Adopt"),
-    live.length ? h("ul", { class: "adopt-list" }, live.map((p) => h("li", {}, adoptControl(app, section, p)))) : h("p", { class: "muted" }, "No proposal to adopt."),
+    live.length
+      ? h(
+          "ul",
+          { class: "adopt-list" },
+          live.map((p) => h("li", {}, adoptControl(app, section, p))),
+        )
+      : h("p", { class: "muted" }, "No proposal to adopt."),
   );
 }
 
-async function fill(app, section, key, draftBox, chartBox) {
-  let data = fetched.get(key);
-  if (!data) {
-    const id = app.state.view.id;
-    data = Promise.all([app.api.compromise(id, section.number), app.api.convergence(id, section.number)]);
-    fetched.set(key, data);
+/** Shows the compromise draft and the chart once loaded (keyed by the section's texts and disagreements). */
+function fill(app, held, draftBox, chartBox) {
+  if (!held) return;
+  if (held.error) {
+    draftBox.textContent = held.error;
+    chartBox.textContent = held.error;
+    return;
   }
-  try {
-    const [compromise, points] = await data;
-    draftBox.replaceChildren(...bracketed(compromise.pieces),
-      h("p", { class: "muted" }, `${compromise.brackets} bracketed disagreement(s).`));
-    chartBox.replaceChildren(chart(points, app.state.view.participants.filter((p) => p.role !== "observer").length));
-  } catch (error) {
-    fetched.delete(key);
-    draftBox.textContent = error.message;
-  }
+  const [compromise, points] = held.value;
+  draftBox.replaceChildren(
+    ...bracketed(compromise.pieces),
+    h("p", { class: "muted" }, `${compromise.brackets} bracketed disagreement(s).`),
+  );
+  chartBox.replaceChildren(chart(points, app.state.view.participants.filter((p) => p.role !== "observer").length));
 }
 
 /** The draft from its pieces: each [bracket] marked, labels in bold, every text a text node. */
@@ -78,8 +137,11 @@ function bracketed(pieces) {
   let bracket = null;
   for (const piece of pieces) {
     if (piece.kind === "open") bracket = h("mark", { class: "bracket" }, piece.text);
-    else if (piece.kind === "close") { bracket.append(piece.text); out.push(bracket); bracket = null; }
-    else if (piece.kind === "label") bracket.append(h("strong", {}, piece.text));
+    else if (piece.kind === "close") {
+      bracket.append(piece.text);
+      out.push(bracket);
+      bracket = null;
+    } else if (piece.kind === "label") bracket.append(h("strong", {}, piece.text));
     else if (bracket) bracket.append(piece.text);
     else out.push(piece.text);
   }
@@ -90,27 +152,54 @@ function adoptControl(app, section, proposal) {
   const t = proposal.tally;
   const state = `${t.accepting} accepting, ${t.reserving} reserving, ${t.objecting} objecting, ${t.pending} pending`;
   const blockers = proposal.blockers.map(describe);
-  const button = h("button", { type: "button", class: proposal.adoptable ? "primary" : "", "aria-describedby": `state-${proposal.id}`, onclick: async () => {
-    const consensus = proposal.adoptable ? "The consensus rule is met" : `The consensus rule is NOT met (${blockers.join("; ")})`;
-    if (!confirm(`Adopt ${proposal.label} of §${section.number} as the agreed text?\n\n${consensus}: ${state}.`)) return;
-    try {
-      await app.api.adopt(app.state.view.id, section.number, proposal.id);
-      app.toast(`§${section.number}: ${proposal.label} adopted`);
-      app.refresh(0);
-    } catch (error) { app.toast(error.message, true); }
-  } }, `Adopt ${proposal.label}`);
-  return h("div", { class: "adopt" }, button,
-    h("span", { id: `state-${proposal.id}`, class: proposal.adoptable ? "ok" : "blocked" },
-      proposal.adoptable ? ` Consensus rule met: ${state}.` : ` Blocked: ${blockers.join("; ")}.`));
+  const button = h(
+    "button",
+    {
+      type: "button",
+      class: proposal.adoptable ? "primary" : "",
+      "aria-describedby": `state-${proposal.id}`,
+      onclick: async () => {
+        const consensus = proposal.adoptable
+          ? "The consensus rule is met"
+          : `The consensus rule is NOT met (${blockers.join("; ")})`;
+        if (!confirm(`Adopt ${proposal.label} of §${section.number} as the agreed text?\n\n${consensus}: ${state}.`))
+          return;
+        try {
+          await app.api.adopt(app.state.view.id, section.number, proposal.id);
+          app.toast(`§${section.number}: ${proposal.label} adopted`);
+          app.refresh(0);
+        } catch (error) {
+          app.toast(error.message, true);
+        }
+      },
+    },
+    `Adopt ${proposal.label}`,
+  );
+  return h(
+    "div",
+    { class: "adopt" },
+    button,
+    h(
+      "span",
+      { id: `state-${proposal.id}`, class: proposal.adoptable ? "ok" : "blocked" },
+      proposal.adoptable ? ` Consensus rule met: ${state}.` : ` Blocked: ${blockers.join("; ")}.`,
+    ),
+  );
 }
 
 function describe(blocker) {
   switch (blocker.kind) {
-    case "objects": return `${blocker.participant} objects${blocker.stale ? " (earlier text)" : ""}`;
-    case "reserves": return `${blocker.participant} reserves`;
-    case "stale": return `${blocker.participant} to confirm`;
-    case "no-stance": return `${blocker.participant} has not said`;
-    case "withdrawn": return "withdrawn";
-    default: return blocker.kind;
+    case "objects":
+      return `${blocker.participant} objects${blocker.stale ? " (earlier text)" : ""}`;
+    case "reserves":
+      return `${blocker.participant} reserves`;
+    case "stale":
+      return `${blocker.participant} to confirm`;
+    case "no-stance":
+      return `${blocker.participant} has not said`;
+    case "withdrawn":
+      return "withdrawn";
+    default:
+      return blocker.kind;
   }
 }

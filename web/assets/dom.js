@@ -38,7 +38,11 @@ export function svg(tag, attrs = {}, ...children) {
 }
 
 const TIME = new Intl.DateTimeFormat("en-GB", {
-  day: "numeric", month: "short", hour: "2-digit", minute: "2-digit", timeZone: "UTC",
+  day: "numeric",
+  month: "short",
+  hour: "2-digit",
+  minute: "2-digit",
+  timeZone: "UTC",
 });
 
 /** "5 Nov, 09:30 UTC" */
@@ -54,7 +58,12 @@ export function countdown(deadline, now = Date.now()) {
   const days = Math.floor(abs / 86_400_000);
   const hours = Math.floor((abs % 86_400_000) / 3_600_000);
   const minutes = Math.floor((abs % 3_600_000) / 60_000);
-  const span = days > 0 ? `${days} day${days === 1 ? "" : "s"} ${hours} h` : hours > 0 ? `${hours} h ${minutes} min` : `${minutes} min`;
+  const span =
+    days > 0
+      ? `${days} day${days === 1 ? "" : "s"} ${hours} h`
+      : hours > 0
+        ? `${hours} h ${minutes} min`
+        : `${minutes} min`;
   return left >= 0 ? `closes in ${span}` : `closed ${span} ago`;
 }
 
@@ -74,7 +83,11 @@ export function replaceKeepingFocus(container, build) {
       // The same element moved (a live editor) keeps its own selection, which the build
       // may have mapped through new text; a new element gets the one noted before.
       if (again !== active && selection && "setSelectionRange" in again) {
-        try { again.setSelectionRange(selection[0], selection[1]); } catch { /* not a text control */ }
+        try {
+          again.setSelectionRange(selection[0], selection[1]);
+        } catch {
+          /* not a text control */
+        }
       }
     }
   }

@@ -40,9 +40,15 @@ export class ProposalEditor {
     this.area.value = proposal.text;
     this.state = h("span", { class: "save-state", "aria-live": "polite" }, "Saved");
     this.others = h("span", { class: "co-editors" });
-    this.element = h("div", { class: "editor-box" }, this.area, h("div", { class: "editor-foot" }, this.state, this.others));
+    this.element = h(
+      "div",
+      { class: "editor-box" },
+      this.area,
+      h("div", { class: "editor-foot" }, this.state, this.others),
+    );
     this.area.addEventListener("input", () => this.typed());
-    for (const event of ["select", "keyup", "click", "focus"]) this.area.addEventListener(event, () => this.cursorMoved());
+    for (const event of ["select", "keyup", "click", "focus"])
+      this.area.addEventListener(event, () => this.cursorMoved());
     this.area.addEventListener("blur", () => app.sendCursor(null, 0, 0));
     editors.set(this.id, this);
   }
@@ -145,20 +151,27 @@ export class ProposalEditor {
   cursorMoved() {
     clearTimeout(this.cursorTimer);
     this.cursorTimer = setTimeout(() => {
-      if (document.activeElement === this.area) this.app.sendCursor(this.id, this.area.selectionStart, this.area.selectionEnd);
+      if (document.activeElement === this.area)
+        this.app.sendCursor(this.id, this.area.selectionStart, this.area.selectionEnd);
     }, 120);
   }
 
   /** Shows who else is in this text and where. */
   showOthers(cursors) {
     const here = [...cursors.entries()].filter(([, c]) => c.proposal === this.id);
-    this.others.replaceChildren(...here.map(([who, c]) => {
-      const text = this.area.value;
-      const at = Math.min(c.start, text.length);
-      const near = text.slice(Math.max(0, at - 18), at).replace(/\s+/g, " ");
-      return h("span", { class: "co-editor", title: `${who} is editing at character ${at}` },
-        h("span", { class: "dot" }, who), near ? ` near “…${near}”` : " at the start");
-    }));
+    this.others.replaceChildren(
+      ...here.map(([who, c]) => {
+        const text = this.area.value;
+        const at = Math.min(c.start, text.length);
+        const near = text.slice(Math.max(0, at - 18), at).replace(/\s+/g, " ");
+        return h(
+          "span",
+          { class: "co-editor", title: `${who} is editing at character ${at}` },
+          h("span", { class: "dot" }, who),
+          near ? ` near “…${near}”` : " at the start",
+        );
+      }),
+    );
   }
 }
 

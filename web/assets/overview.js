@@ -6,20 +6,39 @@ import { h, countdown, formatTime, statusBadge } from "./dom.js";
 export function renderOverview(app) {
   const view = app.state.view;
   const agreed = view.sections.filter((s) => s.agreed_text !== null).length;
-  return h("div", { class: "overview" },
-    h("header", { class: "page-head" },
+  return h(
+    "div",
+    { class: "overview" },
+    h(
+      "header",
+      { class: "page-head" },
       h("h1", {}, view.title),
-      h("p", { class: "lede" },
+      h(
+        "p",
+        { class: "lede" },
         `${agreed} of ${view.sections.length} sections agreed. `,
         view.deadline
-          ? h("span", { class: "deadline", title: formatTime(view.deadline) }, `Consultation ${countdown(view.deadline)} (${formatTime(view.deadline)}).`)
-          : "No consultation deadline set."),
+          ? h(
+              "span",
+              { class: "deadline", title: formatTime(view.deadline) },
+              `Consultation ${countdown(view.deadline)} (${formatTime(view.deadline)}).`,
+            )
+          : "No consultation deadline set.",
+      ),
       exportLinks(app),
     ),
     view.unreadable && view.unreadable.length
-      ? h("p", { class: "error", role: "alert" }, `${view.unreadable.length} document(s) could not be read and are left out.`)
+      ? h(
+          "p",
+          { class: "error", role: "alert" },
+          `${view.unreadable.length} document(s) could not be read and are left out.`,
+        )
       : null,
-    h("ol", { class: "cards", "aria-label": "Sections" }, view.sections.map((section) => h("li", {}, card(section)))),
+    h(
+      "ol",
+      { class: "cards", "aria-label": "Sections" },
+      view.sections.map((section) => h("li", {}, card(section))),
+    ),
   );
 }
 
@@ -27,17 +46,33 @@ function card(section) {
   const live = section.proposals.filter((p) => !p.withdrawn);
   const objecting = section.outstanding.filter((o) => o.stance === "object");
   const reserving = section.outstanding.filter((o) => o.stance === "reserve");
-  return h("a", { class: `card section-card status-${section.status}`, href: `#/section/${section.number}` },
+  return h(
+    "a",
+    { class: `card section-card status-${section.status}`, href: `#/section/${section.number}` },
     h("div", { class: "card-top" }, h("span", { class: "number" }, `§${section.number}`), statusBadge(section.status)),
     h("h2", {}, section.title),
-    h("dl", { class: "facts" },
-      h("dt", {}, "Lead"), h("dd", {}, section.lead),
-      h("dt", {}, "Proposals"), h("dd", {}, section.agreed_text !== null ? `${section.adoption ? section.adoption.label : ""} adopted` : String(live.length)),
-      section.text_gap !== null && section.agreed_text === null ? [h("dt", {}, "Text gap"), h("dd", {}, `${Math.round(section.text_gap * 100)}%`)] : null,
+    h(
+      "dl",
+      { class: "facts" },
+      h("dt", {}, "Lead"),
+      h("dd", {}, section.lead),
+      h("dt", {}, "Proposals"),
+      h(
+        "dd",
+        {},
+        section.agreed_text !== null
+          ? `${section.adoption ? section.adoption.label : ""} adopted`
+          : String(live.length),
+      ),
+      section.text_gap !== null && section.agreed_text === null
+        ? [h("dt", {}, "Text gap"), h("dd", {}, `${Math.round(section.text_gap * 100)}%`)]
+        : null,
     ),
     objecting.length ? h("p", { class: "objections" }, h("strong", {}, "Objecting: "), who(objecting)) : null,
     reserving.length ? h("p", { class: "reservations" }, h("strong", {}, "Reserving: "), who(reserving)) : null,
-    section.adoption ? h("p", { class: "muted" }, `Adopted by ${section.adoption.by}, ${formatTime(section.adoption.at)}`) : null,
+    section.adoption
+      ? h("p", { class: "muted" }, `Adopted by ${section.adoption.by}, ${formatTime(section.adoption.at)}`)
+      : null,
   );
 }
 
@@ -47,7 +82,23 @@ function who(list) {
 
 function exportLinks(app) {
   const id = app.state.view.id;
-  const formats = [["md", "Markdown"], ["html", "HTML"], ["docx", "Word (tracked changes)"], ["akn", "Akoma Ntoso XML"]];
-  return h("p", { class: "exports" }, "Download the draft: ",
-    formats.map(([format, label], i) => [i ? " · " : "", h("a", { href: app.api.exportUrl(id, format), download: `agreed-draft.${format === "akn" ? "xml" : format}` }, label)]));
+  const formats = [
+    ["md", "Markdown"],
+    ["html", "HTML"],
+    ["docx", "Word (tracked changes)"],
+    ["akn", "Akoma Ntoso XML"],
+  ];
+  return h(
+    "p",
+    { class: "exports" },
+    "Download the draft: ",
+    formats.map(([format, label], i) => [
+      i ? " · " : "",
+      h(
+        "a",
+        { href: app.api.exportUrl(id, format), download: `agreed-draft.${format === "akn" ? "xml" : format}` },
+        label,
+      ),
+    ]),
+  );
 }

@@ -2,17 +2,11 @@
 // your stance), the stance matrix, and starting a new proposal.
 //
 // Screens are re-rendered on every live change, so whatever a person is
-// typing in a form lives in `drafts` (by form), not in the DOM.
+// typing in a form lives in `drafts` (by form, in state.js), not in the DOM.
 
 import { h, formatTime, countdown, statusBadge, stanceLabel, STANCES } from "./dom.js";
 import { ProposalEditor } from "./editor.js";
-
-/** Unsent form input, by key, kept across re-renders. */
-const drafts = new Map();
-/** What each proposal shows: "text", or the redline against "base" or another proposal's id. */
-const modes = new Map();
-/** Redlines fetched, by what they compare (texts included, so an edit fetches anew). */
-const redlines = new Map();
+import { drafts, modes, wanted } from "./state.js";
 
 function draft(key, fallback = "") {
   return drafts.has(key) ? drafts.get(key) : fallback;
@@ -28,24 +22,55 @@ function bound(tag, key, props = {}, fallback = "") {
 export function renderSection(app, number) {
   const view = app.state.view;
   const section = view.sections.find((s) => s.number === number);
-  if (!section) return h("div", { class: "card" }, h("h1", {}, `No section ${number}`), h("a", { href: "#/" }, "Back to the overview"));
+  if (!section)
+    return h(
+      "div",
+      { class: "card" },
+      h("h1", {}, `No section ${number}`),
+      h("a", { href: "#/" }, "Back to the overview"),
+    );
   const live = section.proposals.filter((p) => !p.withdrawn);
   const withdrawn = section.proposals.filter((p) => p.withdrawn);
-  return h("article", { class: "section-page" },
+  return h(
+    "article",
+    { class: "section-page" },
     h("p", { class: "crumbs" }, h("a", { href: "#/" }, "Overview"), " › ", `§${section.number}`),
-    h("header", { class: "page-head" },
+    h(
+      "header",
+      { class: "page-head" },
       h("h1", {}, `§${section.number} ${section.title}`),
-      h("p", { class: "lede" }, statusBadge(section.status), ` Lead: ${section.lead}. `,
-        view.deadline ? `Consultation ${countdown(view.deadline)}.` : ""),
+      h(
+        "p",
+        { class: "lede" },
+        statusBadge(section.status),
+        ` Lead: ${section.lead}. `,
+        view.deadline ? `Consultation ${countdown(view.deadline)}.` : "",
+      ),
     ),
     section.agreed_text !== null ? agreed(section) : null,
-    h("section", { class: "card base", "aria-labelledby": `base-${number}` },
+    h(
+      "section",
+      { class: "card base", "aria-labelledby": `base-${number}` },
       h("h2", { id: `base-${number}` }, "Base text"),
-      h("div", { class: "text" }, section.base_text)),
+      h("div", { class: "text" }, section.base_text),
+    ),
     h("h2", {}, `Proposals (${live.length})`),
     live.length ? live.map((p) => proposalCard(app, section, p, live)) : h("p", { class: "muted" }, "No proposal yet."),
-    withdrawn.length ? h("details", { class: "withdrawn" }, h("summary", {}, `Withdrawn (${withdrawn.length})`),
-      withdrawn.map((p) => h("div", { class: "card" }, h("h3", {}, p.label, " ", h("span", { class: "muted" }, `by ${p.sponsors.join(", ")}`)), h("div", { class: "text" }, p.text)))) : null,
+    withdrawn.length
+      ? h(
+          "details",
+          { class: "withdrawn" },
+          h("summary", {}, `Withdrawn (${withdrawn.length})`),
+          withdrawn.map((p) =>
+            h(
+              "div",
+              { class: "card" },
+              h("h3", {}, p.label, " ", h("span", { class: "muted" }, `by ${p.sponsors.join(", ")}`)),
+              h("div", { class: "text" }, p.text),
+            ),
+          ),
+        )
+      : null,
     live.length ? matrix(app, section, live) : null,
     section.agreed_text === null && app.member() ? newProposal(app, section, `new-${number}`, section.base_text) : null,
   );
@@ -53,10 +78,13 @@ export function renderSection(app, number) {
 
 function agreed(section) {
   const a = section.adoption;
-  return h("section", { class: "card agreed", "aria-label": "Agreed text" },
+  return h(
+    "section",
+    { class: "card agreed", "aria-label": "Agreed text" },
     h("h2", {}, "Agreed text"),
     h("div", { class: "text" }, section.agreed_text),
-    a ? h("p", { class: "muted" }, `${a.label}, adopted by ${a.by} on ${formatTime(a.at)}.`) : null);
+    a ? h("p", { class: "muted" }, `${a.label}, adopted by ${a.by} on ${formatTime(a.at)}.`) : null,
+  );
 }
 
 function proposalCard(app, section, proposal, live) {
@@ -65,12 +93,19 @@ function proposalCard(app, section, proposal, live) {
   const open = section.agreed_text === null;
   const editable = sponsor && open && app.member();
   const t = proposal.tally;
-  return h("section", { class: "card proposal", "aria-labelledby": `p-${proposal.id}` },
-    h("header", { class: "proposal-head" },
+  return h(
+    "section",
+    { class: "card proposal", "aria-labelledby": `p-${proposal.id}` },
+    h(
+      "header",
+      { class: "proposal-head" },
       h("h3", { id: `p-${proposal.id}` }, proposal.label),
       h("span", { class: "sponsors" }, `Sponsored by ${proposal.sponsors.join(", ")}`),
-      h("span", { class: "tally", title: "Members on the current text" },
-        `${t.accepting} accepting · ${t.reserving} reserving · ${t.objecting} objecting · ${t.pending} pending`),
+      h(
+        "span",
+        { class: "tally", title: "Members on the current text" },
+        `${t.accepting} accepting · ${t.reserving} reserving · ${t.objecting} objecting · ${t.pending} pending`,
+      ),
       proposal.adoptable ? h("span", { class: "badge status-ready" }, "meets the consensus rule") : null,
     ),
     proposal.rationale ? h("p", { class: "rationale" }, h("strong", {}, "Rationale: "), proposal.rationale) : null,
@@ -78,28 +113,62 @@ function proposalCard(app, section, proposal, live) {
     shown(app, section, proposal, editable),
     comments(app, proposal, editable),
     open && app.member() ? stanceForm(app, proposal) : null,
-    h("div", { class: "actions" },
-      open && app.member() && !sponsor ? h("button", { type: "button", onclick: () => {
-        drafts.set(`from-${proposal.id}-open`, true);
-        app.render();
-      } }, "Start a new proposal from this text") : null,
-      editable ? h("button", { type: "button", class: "quiet", onclick: async () => {
-        if (!confirm(`Withdraw ${proposal.label}? Its stances stay on record.`)) return;
-        try { await app.api.withdraw(proposal.id); app.toast(`${proposal.label} withdrawn`); app.refresh(0); } catch (error) { app.toast(error.message, true); }
-      } }, "Withdraw") : null,
+    h(
+      "div",
+      { class: "actions" },
+      open && app.member() && !sponsor
+        ? h(
+            "button",
+            {
+              type: "button",
+              onclick: () => {
+                drafts.set(`from-${proposal.id}-open`, true);
+                app.render();
+              },
+            },
+            "Start a new proposal from this text",
+          )
+        : null,
+      editable
+        ? h(
+            "button",
+            {
+              type: "button",
+              class: "quiet",
+              onclick: async () => {
+                if (!confirm(`Withdraw ${proposal.label}? Its stances stay on record.`)) return;
+                try {
+                  await app.api.withdraw(proposal.id);
+                  app.toast(`${proposal.label} withdrawn`);
+                  app.refresh(0);
+                } catch (error) {
+                  app.toast(error.message, true);
+                }
+              },
+            },
+            "Withdraw",
+          )
+        : null,
     ),
     draft(`from-${proposal.id}-open`, false) ? newProposal(app, section, `from-${proposal.id}`, proposal.text) : null,
   );
 }
 
 function modeSwitch(app, section, proposal, live) {
-  const select = h("select", { "data-focus-key": `mode-${proposal.id}`, "aria-label": `What to show of ${proposal.label}`, onchange: () => {
-    modes.set(proposal.id, select.value);
-    app.render();
-  } },
+  const select = h(
+    "select",
+    {
+      "data-focus-key": `mode-${proposal.id}`,
+      "aria-label": `What to show of ${proposal.label}`,
+      onchange: () => {
+        modes.set(proposal.id, select.value);
+        app.render();
+      },
+    },
     h("option", { value: "text" }, "Text"),
     h("option", { value: "base" }, "Changes against the base text"),
-    live.filter((p) => p.id !== proposal.id).map((p) => h("option", { value: p.id }, `Changes against ${p.label}`)));
+    live.filter((p) => p.id !== proposal.id).map((p) => h("option", { value: p.id }, `Changes against ${p.label}`)),
+  );
   select.value = modes.get(proposal.id) || "text";
   return h("label", { class: "mode" }, "Show: ", select);
 }
@@ -108,8 +177,11 @@ function shown(app, section, proposal, editable) {
   const mode = modes.get(proposal.id) || "text";
   if (mode !== "text") return redline(app, section, proposal, mode);
   if (editable) return ProposalEditor.for(app, proposal).element;
-  return h("div", { class: "text readonly", "data-passage": proposal.id, "aria-label": `Text of ${proposal.label} (read only)` },
-    highlighted(proposal.text, proposal.comments));
+  return h(
+    "div",
+    { class: "text readonly", "data-passage": proposal.id, "aria-label": `Text of ${proposal.label} (read only)` },
+    highlighted(proposal.text, proposal.comments),
+  );
 }
 
 /** The text with commented passages marked. */
@@ -130,24 +202,50 @@ function redline(app, section, proposal, mode) {
   const other = mode === "base" ? null : section.proposals.find((p) => p.id === mode);
   const fromText = other ? other.text : section.base_text;
   const key = `${mode}|${proposal.id}|${fromText}|${proposal.text}`;
-  const box = h("div", { class: "text redline", "aria-label": `Changes from ${other ? other.label : "the base text"} to ${proposal.label}: insertions underlined, deletions struck through` });
-  const fill = (result) => box.replaceChildren(...result.segments.map((s) =>
-    s.kind === "insert" ? h("ins", {}, s.text) : s.kind === "delete" ? h("del", {}, s.text) : s.text));
-  if (redlines.has(key)) fill(redlines.get(key));
-  else {
-    box.textContent = "Comparing…";
-    app.api.redline(app.state.view.id, section.number, other ? other.id : "base", proposal.id)
-      .then((result) => { redlines.set(key, result); fill(result); })
-      .catch((error) => { box.textContent = error.message; });
-  }
-  return h("div", {}, box, h("p", { class: "legend muted" }, h("ins", {}, "inserted"), " ", h("del", {}, "deleted"), ` — against ${other ? other.label : "the base text"}`));
+  const box = h("div", {
+    class: "text redline",
+    "aria-label": `Changes from ${other ? other.label : "the base text"} to ${proposal.label}: insertions underlined, deletions struck through`,
+  });
+  const load = () => app.api.redline(app.state.view.id, section.number, other ? other.id : "base", proposal.id);
+  const held = wanted("redline", key, load);
+  if (!held) box.textContent = "Comparing…";
+  else if (held.error) box.textContent = held.error;
+  else
+    box.replaceChildren(
+      ...held.value.segments.map((s) =>
+        s.kind === "insert" ? h("ins", {}, s.text) : s.kind === "delete" ? h("del", {}, s.text) : s.text,
+      ),
+    );
+  return h(
+    "div",
+    {},
+    box,
+    h(
+      "p",
+      { class: "legend muted" },
+      h("ins", {}, "inserted"),
+      " ",
+      h("del", {}, "deleted"),
+      ` — against ${other ? other.label : "the base text"}`,
+    ),
+  );
 }
 
 function comments(app, proposal, editable) {
   const key = `comment-${proposal.id}`;
-  const input = bound("input", key, { type: "text", "aria-label": `Comment on the selected passage of ${proposal.label}`, placeholder: "Select a passage, then write your comment" });
-  const list = proposal.comments.map((c) => h("li", {},
-    h("blockquote", {}, `“${c.quote}”`), h("p", {}, h("strong", {}, c.by), ` (${formatTime(c.at)}): ${c.text}`)));
+  const input = bound("input", key, {
+    type: "text",
+    "aria-label": `Comment on the selected passage of ${proposal.label}`,
+    placeholder: "Select a passage, then write your comment",
+  });
+  const list = proposal.comments.map((c) =>
+    h(
+      "li",
+      {},
+      h("blockquote", {}, `“${c.quote}”`),
+      h("p", {}, h("strong", {}, c.by), ` (${formatTime(c.at)}): ${c.text}`),
+    ),
+  );
   const add = async () => {
     const range = selectionIn(proposal.id, editable);
     if (!range) return app.toast("Select the passage you comment on in the text first.", true);
@@ -157,11 +255,23 @@ function comments(app, proposal, editable) {
       drafts.delete(key);
       app.toast("Comment added");
       app.refresh(0);
-    } catch (error) { app.toast(error.message, true); }
+    } catch (error) {
+      app.toast(error.message, true);
+    }
   };
-  return h("div", { class: "comments" },
+  return h(
+    "div",
+    { class: "comments" },
     list.length ? h("ul", { class: "comment-list", "aria-label": `Comments on ${proposal.label}` }, list) : null,
-    app.member() ? h("div", { class: "comment-add" }, input, h("button", { type: "button", onmousedown: rememberSelection, onclick: add }, "Comment")) : null);
+    app.member()
+      ? h(
+          "div",
+          { class: "comment-add" },
+          input,
+          h("button", { type: "button", onmousedown: rememberSelection, onclick: add }, "Comment"),
+        )
+      : null,
+  );
 }
 
 /** The last selection made in a proposal's text (clicking the button may clear it). */
@@ -175,10 +285,19 @@ function rememberSelection() {
   const selection = window.getSelection();
   if (!selection || selection.isCollapsed || !selection.rangeCount) return;
   const range = selection.getRangeAt(0);
-  const container = range.commonAncestorContainer.nodeType === 1 ? range.commonAncestorContainer : range.commonAncestorContainer.parentElement;
+  const container =
+    range.commonAncestorContainer.nodeType === 1
+      ? range.commonAncestorContainer
+      : range.commonAncestorContainer.parentElement;
   const passage = container && container.closest("[data-passage]");
   if (!passage) return;
-  lastSelection = { passage: passage.dataset.passage, range: [offsetIn(passage, range.startContainer, range.startOffset), offsetIn(passage, range.endContainer, range.endOffset)] };
+  lastSelection = {
+    passage: passage.dataset.passage,
+    range: [
+      offsetIn(passage, range.startContainer, range.startOffset),
+      offsetIn(passage, range.endContainer, range.endOffset),
+    ],
+  };
 }
 
 function selectionIn(id, editable) {
@@ -208,12 +327,30 @@ function stanceForm(app, proposal) {
   const reasonKey = `reason-${proposal.id}`;
   const chosen = draft(kindKey, mine && !mine.sponsor ? mine.stance : "");
   if (mine && mine.sponsor) return h("p", { class: "muted" }, "You sponsor this proposal: your support is implied.");
-  const reason = bound("textarea", reasonKey, { rows: 2, "aria-label": "Reason", placeholder: "Why (required to object)", required: chosen === "object" }, mine ? mine.reason : "");
-  const radios = STANCES.map(([kind, label]) => h("label", { class: "choice" },
-    h("input", { type: "radio", name: kindKey, value: kind, checked: chosen === kind, "data-focus-key": `${kindKey}-${kind}`, onchange: () => {
-      drafts.set(kindKey, kind);
-      reason.required = kind === "object";
-    } }), ` ${label}`));
+  const reason = bound(
+    "textarea",
+    reasonKey,
+    { rows: 2, "aria-label": "Reason", placeholder: "Why (required to object)", required: chosen === "object" },
+    mine ? mine.reason : "",
+  );
+  const radios = STANCES.map(([kind, label]) =>
+    h(
+      "label",
+      { class: "choice" },
+      h("input", {
+        type: "radio",
+        name: kindKey,
+        value: kind,
+        checked: chosen === kind,
+        "data-focus-key": `${kindKey}-${kind}`,
+        onchange: () => {
+          drafts.set(kindKey, kind);
+          reason.required = kind === "object";
+        },
+      }),
+      ` ${label}`,
+    ),
+  );
   const submit = async (event) => {
     event.preventDefault();
     const kind = draft(kindKey, chosen);
@@ -228,54 +365,166 @@ function stanceForm(app, proposal) {
       drafts.delete(reasonKey);
       app.toast(`Your stance on ${proposal.label}: ${stanceLabel(kind)}`);
       app.refresh(0);
-    } catch (error) { app.toast(error.message, true); }
+    } catch (error) {
+      app.toast(error.message, true);
+    }
   };
-  return h("form", { class: "stance-form", onsubmit: submit, "aria-label": `Your stance on ${proposal.label}` },
-    h("fieldset", {}, h("legend", {}, "Your stance", mine ? h("span", { class: "muted" }, ` (now: ${stanceLabel(mine.stance)}${mine.stale ? ", on an earlier text" : ""})`) : null),
-      h("div", { class: "choices" }, radios), reason,
-      h("button", { type: "submit", class: "primary" }, "Record stance")));
+  return h(
+    "form",
+    { class: "stance-form", onsubmit: submit, "aria-label": `Your stance on ${proposal.label}` },
+    h(
+      "fieldset",
+      {},
+      h(
+        "legend",
+        {},
+        "Your stance",
+        mine
+          ? h(
+              "span",
+              { class: "muted" },
+              ` (now: ${stanceLabel(mine.stance)}${mine.stale ? ", on an earlier text" : ""})`,
+            )
+          : null,
+      ),
+      h("div", { class: "choices" }, radios),
+      reason,
+      h("button", { type: "submit", class: "primary" }, "Record stance"),
+    ),
+  );
 }
 
 function matrix(app, section, live) {
   const me = app.state.me.participant;
   const participants = app.state.view.participants;
-  return h("section", { class: "card matrix-card", "aria-labelledby": `m-${section.number}` },
+  return h(
+    "section",
+    { class: "card matrix-card", "aria-labelledby": `m-${section.number}` },
     h("h2", { id: `m-${section.number}` }, "Stance matrix"),
-    h("div", { class: "scroll" }, h("table", { class: "matrix" },
-      h("thead", {}, h("tr", {}, h("th", { scope: "col" }, "Participant"), live.map((p) => h("th", { scope: "col" }, p.label)))),
-      h("tbody", {}, participants.map((participant) => h("tr", { class: participant.code === me ? "me" : null },
-        h("th", { scope: "row" }, participant.code, participant.role === "observer" ? h("span", { class: "muted" }, " (observer)") : null),
-        live.map((p) => cell(p.stances[participant.code], participant))))))),
-    h("p", { class: "legend muted" }, h("span", { class: "stale" }, "Italic with *"), ": given on an earlier text, to be confirmed."));
+    h(
+      "div",
+      { class: "scroll" },
+      h(
+        "table",
+        { class: "matrix" },
+        h(
+          "thead",
+          {},
+          h(
+            "tr",
+            {},
+            h("th", { scope: "col" }, "Participant"),
+            live.map((p) => h("th", { scope: "col" }, p.label)),
+          ),
+        ),
+        h(
+          "tbody",
+          {},
+          participants.map((participant) =>
+            h(
+              "tr",
+              { class: participant.code === me ? "me" : null },
+              h(
+                "th",
+                { scope: "row" },
+                participant.code,
+                participant.role === "observer" ? h("span", { class: "muted" }, " (observer)") : null,
+              ),
+              live.map((p) => cell(p.stances[participant.code], participant)),
+            ),
+          ),
+        ),
+      ),
+    ),
+    h(
+      "p",
+      { class: "legend muted" },
+      h("span", { class: "stale" }, "Italic with *"),
+      ": given on an earlier text, to be confirmed.",
+    ),
+  );
 }
 
 function cell(stance, participant) {
   if (!stance) return h("td", { class: "none" }, participant.role === "observer" ? "" : "—");
   const label = stance.sponsor ? "sponsor" : stanceLabel(stance.stance);
-  const title = [stance.reason, stance.stale ? "given on an earlier text" : "", stance.at ? formatTime(stance.at) : ""].filter(Boolean).join(" · ");
-  return h("td", { class: `stance-${stance.stance}${stance.stale ? " stale" : ""}`, title: title || null },
-    label, stance.stale ? h("span", { "aria-label": " (on an earlier text)" }, "*") : null);
+  const title = [stance.reason, stance.stale ? "given on an earlier text" : "", stance.at ? formatTime(stance.at) : ""]
+    .filter(Boolean)
+    .join(" · ");
+  return h(
+    "td",
+    { class: `stance-${stance.stance}${stance.stale ? " stale" : ""}`, title: title || null },
+    label,
+    stance.stale ? h("span", { "aria-label": " (on an earlier text)" }, "*") : null,
+  );
 }
 
 function newProposal(app, section, key, startText) {
   const open = draft(`${key}-open`, false);
   if (!open) {
-    return h("p", {}, h("button", { type: "button", onclick: () => { drafts.set(`${key}-open`, true); app.render(); } }, "Propose a new wording"));
+    return h(
+      "p",
+      {},
+      h(
+        "button",
+        {
+          type: "button",
+          onclick: () => {
+            drafts.set(`${key}-open`, true);
+            app.render();
+          },
+        },
+        "Propose a new wording",
+      ),
+    );
   }
-  const label = bound("input", `${key}-label`, { type: "text", required: true, "aria-label": "Label" }, `Alt ${section.proposals.length + 1}`);
+  const label = bound(
+    "input",
+    `${key}-label`,
+    { type: "text", required: true, "aria-label": "Label" },
+    `Alt ${section.proposals.length + 1}`,
+  );
   const rationale = bound("textarea", `${key}-rationale`, { rows: 2, "aria-label": "Rationale" });
-  const text = bound("textarea", `${key}-text`, { rows: 8, required: true, "aria-label": "Text", class: "editor" }, startText);
-  const close = () => { for (const k of [...drafts.keys()]) if (k.startsWith(key)) drafts.delete(k); app.render(); };
-  return h("form", { class: "card new-proposal", "aria-label": "New proposal", onsubmit: async (event) => {
-    event.preventDefault();
-    try {
-      await app.api.propose(app.state.view.id, section.number, { label: label.value.trim(), rationale: rationale.value.trim(), text: text.value });
-      app.toast(`${label.value.trim()} proposed`);
-      close();
-      app.refresh(0);
-    } catch (error) { app.toast(error.message, true); }
-  } },
+  const text = bound(
+    "textarea",
+    `${key}-text`,
+    { rows: 8, required: true, "aria-label": "Text", class: "editor" },
+    startText,
+  );
+  const close = () => {
+    for (const k of [...drafts.keys()]) if (k.startsWith(key)) drafts.delete(k);
+    app.render();
+  };
+  return h(
+    "form",
+    {
+      class: "card new-proposal",
+      "aria-label": "New proposal",
+      onsubmit: async (event) => {
+        event.preventDefault();
+        try {
+          await app.api.propose(app.state.view.id, section.number, {
+            label: label.value.trim(),
+            rationale: rationale.value.trim(),
+            text: text.value,
+          });
+          app.toast(`${label.value.trim()} proposed`);
+          close();
+          app.refresh(0);
+        } catch (error) {
+          app.toast(error.message, true);
+        }
+      },
+    },
     h("h3", {}, "New proposal"),
-    h("label", {}, "Label ", label), h("label", {}, "Rationale ", rationale), h("label", {}, "Text ", text),
-    h("div", { class: "actions" }, h("button", { type: "submit", class: "primary" }, "Propose"), h("button", { type: "button", class: "quiet", onclick: close }, "Cancel")));
+    h("label", {}, "Label ", label),
+    h("label", {}, "Rationale ", rationale),
+    h("label", {}, "Text ", text),
+    h(
+      "div",
+      { class: "actions" },
+      h("button", { type: "submit", class: "primary" }, "Propose"),
+      h("button", { type: "button", class: "quiet", onclick: close }, "Cancel"),
+    ),
+  );
 }

@@ -22,6 +22,7 @@ const ASSETS: &[(&str, &str, &str)] = &[
     ("overview.js", "text/javascript; charset=utf-8", include_str!("../../../web/assets/overview.js")),
     ("section.js", "text/javascript; charset=utf-8", include_str!("../../../web/assets/section.js")),
     ("editor.js", "text/javascript; charset=utf-8", include_str!("../../../web/assets/editor.js")),
+    ("state.js", "text/javascript; charset=utf-8", include_str!("../../../web/assets/state.js")),
     ("desk.js", "text/javascript; charset=utf-8", include_str!("../../../web/assets/desk.js")),
     ("chart.js", "text/javascript; charset=utf-8", include_str!("../../../web/assets/chart.js")),
     ("favicon.svg", "image/svg+xml", include_str!("../../../web/assets/favicon.svg")),

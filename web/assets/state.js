@@ -1,0 +1,121 @@
+// The client's state and caches, in one module: who you are, the
+// negotiation view and the version it is at, who is here and where
+// co-editors' cursors are, what people are typing in forms, and what was
+// fetched besides the view (redlines, the desk's compromise drafts and
+// convergence histories), each cache bounded.
+//
+// Screens read from here and never fetch: a screen asks with `wanted(kind,
+// key, load)`, which answers what is cached or records the need; after each
+// render the app calls `loadWanted`, which runs the loads and renders again
+// as each arrives. Keys name what the answer depends on (the texts
+// compared), so a changed text asks anew and an old answer ages out.
+
+export const state = {
+  me: null,
+  view: null,
+  /** View fetches started, and the number of the one shown (editors ignore views older than their last save). */
+  viewRequests: 0,
+  viewNumber: 0,
+  /** The server's change counter the view is at, when a live patch made it (fetched views: unknown). */
+  viewSeq: undefined,
+  /** The server's tag of the version the view is (a live patch applies only from it). */
+  viewTag: null,
+  present: [],
+  cursors: new Map(),
+  socket: null,
+};
+
+/** Unsent form input, by key, kept across re-renders. */
+export const drafts = new Map();
+/** What each proposal shows: "text", or the redline against "base" or another proposal's id. */
+export const modes = new Map();
+
+/** A map that forgets its least recently used entries beyond `limit`. */
+class Bounded {
+  constructor(limit) {
+    this.limit = limit;
+    this.entries = new Map();
+  }
+
+  get(key) {
+    const value = this.entries.get(key);
+    if (value !== undefined) {
+      this.entries.delete(key);
+      this.entries.set(key, value);
+    }
+    return value;
+  }
+
+  set(key, value) {
+    this.entries.delete(key);
+    this.entries.set(key, value);
+    while (this.entries.size > this.limit) this.entries.delete(this.entries.keys().next().value);
+  }
+}
+
+/** Fetched answers, `{ value }` or `{ error }`, by kind and key. */
+const caches = { redline: new Bounded(100), desk: new Bounded(30) };
+/** Loads a render asked for, not yet started, and those under way. */
+const wants = new Map();
+const loading = new Set();
+
+/** What `kind`/`key` holds (`{ value }` or `{ error }`), or undefined: then `load` runs after the render. */
+export function wanted(kind, key, load) {
+  const held = caches[kind].get(key);
+  if (held) return held;
+  wants.set(`${kind}\u0000${key}`, { kind, key, load });
+  return undefined;
+}
+
+/** Starts every load a render wanted; `arrived` is called after each one ends. */
+export function loadWanted(arrived) {
+  for (const [id, want] of wants) {
+    wants.delete(id);
+    if (loading.has(id)) continue;
+    loading.add(id);
+    want
+      .load()
+      .then(
+        (value) => caches[want.kind].set(want.key, { value }),
+        (error) => caches[want.kind].set(want.key, { error: error.message }),
+      )
+      .finally(() => {
+        loading.delete(id);
+        arrived();
+      });
+  }
+}
+
+/** Holds a whole view: fetched (request `number`), or the socket's first message. */
+export function setView(view, tag, number = ++state.viewRequests) {
+  if (number < state.viewNumber) return;
+  state.view = view;
+  state.viewTag = tag;
+  state.viewNumber = number;
+  state.viewSeq = undefined;
+}
+
+/** Brings the view to change `seq` from a live patch: for each section that changed, its
+ *  number, its proposals' ids in order and its fields that changed; for each proposal that
+ *  changed, its id and its fields that changed (a new one: all); the numbers of all sections;
+ *  the negotiation's own fields when they changed. Fields replace those held; what did not
+ *  change keeps its object, so a screen can tell what changed. A patch from another version
+ *  than the one held does not apply: false, fetch instead. */
+export function applyPatch(patch, seq) {
+  if (!state.view || patch.from !== state.viewTag) return false;
+  const sections = new Map(state.view.sections.map((section) => [section.number, section]));
+  const proposals = new Map(state.view.sections.flatMap((section) => section.proposals).map((p) => [p.id, p]));
+  for (const fields of patch.proposals) proposals.set(fields.id, { ...proposals.get(fields.id), ...fields });
+  for (const { proposal_ids: ids, ...fields } of patch.sections) {
+    if (!ids.every((id) => proposals.has(id))) return false;
+    const section = { ...sections.get(fields.number), ...fields };
+    sections.set(fields.number, { ...section, proposals: ids.map((id) => proposals.get(id)) });
+  }
+  const ordered = patch.numbers.map((number) => sections.get(number));
+  if (!ordered.every(Boolean)) return false;
+  state.view = { ...state.view, ...(patch.negotiation || {}), sections: ordered };
+  state.viewTag = patch.to;
+  state.viewNumber = ++state.viewRequests;
+  state.viewSeq = seq;
+  return true;
+}
