@@ -247,12 +247,25 @@ async fn an_objection_reaches_the_chairs_register_and_once_lifted_the_chair_adop
 
     let form = r#"form[aria-label="Your stance on Alt 1"]"#.to_string();
     go(&wbg, &server, "/section/1", &form).await;
-    go(&chair, &server, "/desk", "table.register").await;
+    // The chair watches the overview: each card is marked, to tell a card rebuilt from one kept.
+    go(&chair, &server, "/", "ol.cards").await;
     let fetched = view_fetches(&chair).await;
+    let mark = "document.querySelectorAll('ol.cards > li').forEach((li) => { li.dataset.seen = 'before'; })";
+    chair.execute(mark, vec![]).await.expect("mark the cards");
     let reason = "The plan needs a budget line first.";
     record_stance(&wbg, &form, "object", reason).await;
     wait_for_text(&wbg, "#toast", "Object").await;
 
+    let card = wait_for_text(&chair, "a[href=\"#/section/1\"]", "WBG").await;
+    assert!(card.contains("Objecting"), "{card}");
+    let kept = "return [...document.querySelectorAll('ol.cards > li')].map((li) => li.dataset.seen || 'new')";
+    let kept = chair.execute(kept, vec![]).await.expect("which cards were kept");
+    assert_eq!(
+        kept,
+        json!(["new", "before", "before", "before", "before"]),
+        "only the changed section's card was rebuilt"
+    );
+    go(&chair, &server, "/desk", "table.register").await;
     let register = wait_for_text(&chair, "table.register", reason).await;
     assert!(register.contains("WBG"), "{register}");
 

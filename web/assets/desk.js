@@ -4,7 +4,7 @@
 
 import { h, formatTime, statusBadge, stanceLabel } from "./dom.js";
 import { chart } from "./chart.js";
-import { wanted } from "./state.js";
+import { reuse, wanted } from "./state.js";
 
 export function renderDesk(app) {
   if (!app.chairs()) {
@@ -32,12 +32,16 @@ export function renderDesk(app) {
 }
 
 function register(view) {
-  const rows = view.sections.flatMap((s) => s.outstanding.map((o) => ({ section: s, ...o })));
+  const standing = view.sections.some((s) => s.outstanding.length > 0);
+  // Each section's rows are rebuilt only when its outstanding list changed.
+  const rows = view.sections.map((s) =>
+    reuse(`register-${s.number}`, [s.outstanding], () => s.outstanding.map((o) => registerRow(s, o))),
+  );
   return h(
     "section",
     { class: "card", "aria-labelledby": "register" },
     h("h2", { id: "register" }, "Outstanding disagreements"),
-    rows.length === 0
+    !standing
       ? h("p", {}, "None: no objection or reservation stands.")
       : h(
           "div",
@@ -54,29 +58,27 @@ function register(view) {
                 ["Section", "Proposal", "Who", "Stance", "Why", "Since"].map((c) => h("th", { scope: "col" }, c)),
               ),
             ),
-            h(
-              "tbody",
-              {},
-              rows.map((r) =>
-                h(
-                  "tr",
-                  { class: `stance-${r.stance}${r.stale ? " stale" : ""}` },
-                  h("td", {}, h("a", { href: `#/section/${r.section.number}` }, `§${r.section.number}`)),
-                  h("td", {}, r.label),
-                  h("th", { scope: "row" }, r.participant),
-                  h(
-                    "td",
-                    {},
-                    stanceLabel(r.stance),
-                    r.stale ? h("span", { title: "given on an earlier text" }, " (earlier text)") : null,
-                  ),
-                  h("td", {}, r.reason || h("span", { class: "muted" }, "no reason given")),
-                  h("td", {}, r.since ? formatTime(r.since) : ""),
-                ),
-              ),
-            ),
+            h("tbody", {}, rows),
           ),
         ),
+  );
+}
+
+function registerRow(section, r) {
+  return h(
+    "tr",
+    { class: `stance-${r.stance}${r.stale ? " stale" : ""}` },
+    h("td", {}, h("a", { href: `#/section/${section.number}` }, `§${section.number}`)),
+    h("td", {}, r.label),
+    h("th", { scope: "row" }, r.participant),
+    h(
+      "td",
+      {},
+      stanceLabel(r.stance),
+      r.stale ? h("span", { title: "given on an earlier text" }, " (earlier text)") : null,
+    ),
+    h("td", {}, r.reason || h("span", { class: "muted" }, "no reason given")),
+    h("td", {}, r.since ? formatTime(r.since) : ""),
   );
 }
 

@@ -2,6 +2,7 @@
 // proposals, who still objects or reserves, and the consultation deadline.
 
 import { h, countdown, formatTime, statusBadge } from "./dom.js";
+import { reuse } from "./state.js";
 
 export function renderOverview(app) {
   const view = app.state.view;
@@ -37,7 +38,7 @@ export function renderOverview(app) {
     h(
       "ol",
       { class: "cards", "aria-label": "Sections" },
-      view.sections.map((section) => h("li", {}, card(section))),
+      view.sections.map((section) => reuse(`overview-${section.number}`, [section], () => h("li", {}, card(section)))),
     ),
   );
 }

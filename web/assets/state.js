@@ -2,7 +2,8 @@
 // negotiation view and the version it is at, who is here and where
 // co-editors' cursors are, what people are typing in forms, and what was
 // fetched besides the view (redlines, the desk's compromise drafts and
-// convergence histories), each cache bounded.
+// convergence histories) and parts of screens already built, each cache
+// bounded.
 //
 // Screens read from here and never fetch: a screen asks with `wanted(kind,
 // key, load)`, which answers what is cached or records the need; after each
@@ -84,6 +85,20 @@ export function loadWanted(arrived) {
         arrived();
       });
   }
+}
+
+/** Parts of screens already built, by key, with what they were built from. */
+const built = new Bounded(500);
+
+/** The part built last time under `key` if every one of `from` is the same (===) as then, else
+ *  `build()`'s. A live patch keeps the objects of what did not change, so a re-render rebuilds
+ *  only the parts a change touched; the rest stay the same elements. */
+export function reuse(key, from, build) {
+  const held = built.get(key);
+  if (held && held.from.length === from.length && held.from.every((part, i) => part === from[i])) return held.node;
+  const node = build();
+  built.set(key, { from, node });
+  return node;
 }
 
 /** Holds a whole view: fetched (request `number`), or the socket's first message. */
