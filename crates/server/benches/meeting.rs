@@ -9,8 +9,11 @@
 //! after which the client fetches
 //! the whole view, revalidating with the `ETag` it holds, as a browser's HTTP
 //! cache does. The lower bound is the same load with clients that only
-//! read the live messages. The server runs in its own process, so its CPU
-//! time is its own.
+//! read the live messages. The field's peer is automerge-repo 2.5.6's Node
+//! sync server (benches/js, `npm ci --prefix benches/js`) with the same
+//! clients and edit stream: each client holds the five typed proposals as
+//! automerge documents, each typer appends the same marked words to its own.
+//! Each server runs in its own process, so its CPU time is its own.
 //!
 //! Prints, per run: edit p50/p99 (a sponsor's `PUT` answered), delivery p99
 //! (the edit sent → each client holding its text, from the `changed`
@@ -37,6 +40,7 @@ use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 
 mod common;
 
+use common::repo_peer::{RepoPeer, node_server_dir, spawn_node};
 use common::{cpu_seconds, machine, median_min_max, ms, quantile, serve_if_asked, spawn_accord};
 
 const CLIENTS: [usize; 3] = [30, 100, 300];
@@ -52,6 +56,9 @@ enum Behaviour {
     Page,
     /// Only read the live messages (the lower bound).
     LiveOnly,
+    /// The field's peer: automerge-repo's Node sync server, each client holding the five typed
+    /// proposals as automerge documents, the typers splicing into them.
+    Node,
 }
 
 /// A store ready to serve: who types into what, and who reads.
@@ -59,11 +66,14 @@ struct Prepared {
     negotiation: DocumentId,
     /// Each typer's token and proposal.
     typers: Vec<(String, ProposalId)>,
+    /// The typed proposals' texts, for the Node server's documents.
+    texts: Vec<String>,
 }
 
 /// What one run measured.
 struct Measured {
     edits: Vec<Duration>,
+    edits_sent: usize,
     deliveries: Vec<Duration>,
     expected_deliveries: usize,
     cpu_seconds: f64,
@@ -74,7 +84,11 @@ fn main() {
     if serve_if_asked() {
         return;
     }
-    println!("machine: {}; automerge 0.12.0, release build", machine());
+    let js = node_server_dir();
+    println!(
+        "machine: {}; automerge 0.12.0, release build; automerge-repo 2.5.6 with automerge 3.5.0 (Node)",
+        machine()
+    );
     let runtime = tokio::runtime::Runtime::new().expect("runtime");
     println!(
         "| negotiation | clients | clients do | edit p50 ms | edit p99 ms | delivery p99 ms | delivered | server CPU ms/edit | KB received/edit |"
@@ -93,13 +107,16 @@ fn main() {
     };
     for large in negotiations {
         for &clients in &clients_counts {
-            for behaviour in [Behaviour::LiveOnly, Behaviour::Page] {
+            for behaviour in [Behaviour::LiveOnly, Behaviour::Page, Behaviour::Node] {
                 let mut runs = Vec::new();
                 for run in 0..RUNS {
                     let dir = std::env::temp_dir().join(format!("accord-meeting-{}-{run}", std::process::id()));
                     let _ = std::fs::remove_dir_all(&dir);
                     let prepared = prepare(&dir, large);
-                    let measured = runtime.block_on(measure(&dir, &prepared, clients, behaviour));
+                    let measured = match behaviour {
+                        Behaviour::Node => runtime.block_on(measure_node(&dir, &prepared, clients, &js)),
+                        _ => runtime.block_on(measure(&dir, &prepared, clients, behaviour)),
+                    };
                     let _ = std::fs::remove_dir_all(&dir);
                     runs.push(measured);
                 }
@@ -107,30 +124,45 @@ fn main() {
             }
         }
     }
-    println!("\n| negotiation | clients | CPU page/live-only | delivery p99 page/live-only |");
-    println!("|---|---|---|---|");
-    for pair in summary.chunks(2) {
-        let (live, page) = (&pair[0], &pair[1]);
-        println!("| {} | {} | {:.2} | {:.2} |", live.0, live.1, page.2 / live.2, page.3 / live.3);
+    println!(
+        "\n| negotiation | clients | CPU page/live-only | delivery p99 page/live-only | CPU page/node | delivery p99 page/node |"
+    );
+    println!("|---|---|---|---|---|---|");
+    for triple in summary.chunks(3) {
+        let (live, page, node) = (&triple[0], &triple[1], &triple[2]);
+        let (cpu, delivery) = (page.2 / live.2, page.3 / live.3);
+        println!(
+            "| {} | {} | {cpu:.2} | {delivery:.2} | {:.2} | {:.2} |",
+            live.0,
+            live.1,
+            page.2 / node.2,
+            page.3 / node.3
+        );
     }
 }
 
 /// Prints one row (medians of the runs, min-max); returns the medians of CPU and delivery p99.
 fn report(large: bool, clients: usize, behaviour: Behaviour, runs: &[Measured]) -> (&'static str, usize, f64, f64) {
-    let edits_done = |m: &Measured| m.edits.len().max(1) as f64;
+    let edits_done = |m: &Measured| m.edits_sent.max(1) as f64;
     let column = |f: &dyn Fn(&Measured) -> f64| {
         let (median, min, max) = median_min_max(&runs.iter().map(f).collect::<Vec<_>>());
         (median, format!("{median:.1} ({min:.1}-{max:.1})"))
     };
-    let (_, edit_p50) = column(&|m| ms(quantile(&m.edits, 0.5)));
-    let (_, edit_p99) = column(&|m| ms(quantile(&m.edits, 0.99)));
+    // The automerge-repo protocol does not answer an edit: its clients apply it locally.
+    let no_answer = behaviour == Behaviour::Node;
+    let (_, edit_p50) = if no_answer { (0.0, "-".into()) } else { column(&|m| ms(quantile(&m.edits, 0.5))) };
+    let (_, edit_p99) = if no_answer { (0.0, "-".into()) } else { column(&|m| ms(quantile(&m.edits, 0.99))) };
     let (delivery, delivery_p99) = column(&|m| ms(quantile(&m.deliveries, 0.99)));
     let (cpu, cpu_per_edit) = column(&|m| m.cpu_seconds * 1e3 / edits_done(m));
     let (_, kb) = column(&|m| m.bytes as f64 / 1024.0 / edits_done(m));
     let delivered: Vec<String> =
         runs.iter().map(|m| format!("{}/{}", m.deliveries.len(), m.expected_deliveries)).collect();
     let name = if large { "large" } else { "fixture" };
-    let does = if behaviour == Behaviour::Page { "page (refetch)" } else { "live only" };
+    let does = match behaviour {
+        Behaviour::Page => "page",
+        Behaviour::LiveOnly => "live only",
+        Behaviour::Node => "automerge-repo node",
+    };
     println!(
         "| {name} | {clients} | {does} | {edit_p50} | {edit_p99} | {delivery_p99} | {} | {cpu_per_edit} | {kb} |",
         delivered.join(", ")
@@ -150,7 +182,7 @@ fn prepare(dir: &Path, large: bool) -> Prepared {
         .iter()
         .flat_map(|s| &s.proposals)
         .filter(|p| !p.withdrawn && view.section(p.section).is_some_and(|s| s.adoption.is_none()));
-    let mut typers = Vec::new();
+    let (mut typers, mut texts) = (Vec::new(), Vec::new());
     for (index, proposal) in proposals.take(TYPERS).enumerate() {
         let sponsor = proposal.joined_sponsors()[0].clone();
         let token = format!("typer-{index}");
@@ -158,13 +190,14 @@ fn prepare(dir: &Path, large: bool) -> Prepared {
             .add_token(&token, &Grant { negotiation: negotiation.id(), participant: sponsor }, Timestamp(0), None)
             .expect("token");
         typers.push((token, proposal.id));
+        texts.push(proposal.text.clone());
     }
     assert_eq!(typers.len(), TYPERS, "enough open proposals to type into");
     let reader = view.participants[0].code.clone();
     store
         .add_token("reader", &Grant { negotiation: negotiation.id(), participant: reader }, Timestamp(0), None)
         .expect("token");
-    Prepared { negotiation: negotiation.id(), typers }
+    Prepared { negotiation: negotiation.id(), typers, texts }
 }
 
 /// 30 participants, 20 sections with 5 proposals each, everyone's stance on every proposal.
@@ -241,7 +274,114 @@ async fn measure(dir: &Path, prepared: &Prepared, clients: usize, behaviour: Beh
         bytes += received;
     }
     drop(server);
-    Measured { expected_deliveries: clients * edits.len(), edits, deliveries, cpu_seconds: cpu, bytes }
+    Measured {
+        expected_deliveries: clients * edits.len(),
+        edits_sent: edits.len(),
+        edits,
+        deliveries,
+        cpu_seconds: cpu,
+        bytes,
+    }
+}
+
+/// The same meeting on automerge-repo's Node sync server: each typer brings its proposal as a
+/// document and appends a marked word every 250 ms; each client holds the five documents and
+/// notes when each marked word arrives.
+async fn measure_node(dir: &Path, prepared: &Prepared, clients: usize, js: &Path) -> Measured {
+    let (server, url) = spawn_node(dir, js);
+    let pid = server.0.id();
+    let documents: Vec<DocumentId> =
+        (0..prepared.texts.len()).map(|k| DocumentId::derive("meeting-node", &k.to_string())).collect();
+    let mut typers = Vec::new();
+    for (k, text) in prepared.texts.iter().enumerate() {
+        let mut typer = RepoPeer::connect(&url, &format!("typer-{k}")).await;
+        typer.create(documents[k], text).await;
+        typers.push(typer);
+    }
+    let sent: Arc<Mutex<HashMap<String, Instant>>> = Arc::default();
+    let (stop, _) = tokio::sync::broadcast::channel::<()>(1);
+    let mut readers = Vec::new();
+    for index in 0..clients {
+        let mut reader = RepoPeer::connect(&url, &format!("reader-{index}")).await;
+        for document in &documents {
+            reader.fetch(*document).await;
+        }
+        readers.push(tokio::spawn(follow_node(reader, documents.clone(), sent.clone(), stop.subscribe())));
+    }
+    let cpu_before = cpu_seconds(pid);
+    let typing = typers.into_iter().enumerate().map(|(k, typer)| type_node(typer, k, documents[k], sent.clone()));
+    let edits_sent: usize = futures_util::future::join_all(typing).await.into_iter().sum();
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let cpu = cpu_seconds(pid) - cpu_before;
+    let _ = stop.send(());
+    let (mut deliveries, mut bytes) = (Vec::new(), 0);
+    for reader in readers {
+        let (latencies, received) = reader.await.expect("reader");
+        deliveries.extend(latencies);
+        bytes += received;
+    }
+    drop(server);
+    Measured {
+        edits: Vec::new(),
+        edits_sent,
+        expected_deliveries: clients * edits_sent,
+        deliveries,
+        cpu_seconds: cpu,
+        bytes,
+    }
+}
+
+/// The marked word typer `k` appends in its `n`th edit.
+fn node_marker(k: usize, n: usize) -> String {
+    format!(" t{k}e{n}z")
+}
+
+/// One typer on the Node server: a marked word appended every 250 ms; returns how many it sent.
+async fn type_node(
+    mut typer: RepoPeer,
+    k: usize,
+    document: DocumentId,
+    sent: Arc<Mutex<HashMap<String, Instant>>>,
+) -> usize {
+    let mut ticker = tokio::time::interval(EVERY);
+    for n in 0..EDITS_EACH {
+        loop {
+            tokio::select! {
+                _ = ticker.tick() => break,
+                _ = typer.receive_one() => {}
+            }
+        }
+        let marker = node_marker(k, n);
+        sent.lock().expect("lock").insert(marker.clone(), Instant::now());
+        typer.splice(document, usize::MAX, &marker).await;
+    }
+    EDITS_EACH
+}
+
+/// A client of the Node server until told to stop: the latency of every marked word it saw, and the bytes it received.
+async fn follow_node(
+    mut reader: RepoPeer,
+    documents: Vec<DocumentId>,
+    sent: Arc<Mutex<HashMap<String, Instant>>>,
+    mut stop: tokio::sync::broadcast::Receiver<()>,
+) -> (Vec<Duration>, u64) {
+    let mut latencies = Vec::new();
+    let mut seen = vec![0; documents.len()];
+    loop {
+        tokio::select! {
+            _ = stop.recv() => break,
+            document = reader.receive_one() => {
+                let Some(k) = document.and_then(|d| documents.iter().position(|known| *known == d)) else { continue };
+                let text = reader.text(documents[k]);
+                while text.contains(&node_marker(k, seen[k])) {
+                    let Some(began) = sent.lock().expect("lock").get(&node_marker(k, seen[k])).copied() else { break };
+                    latencies.push(began.elapsed());
+                    seen[k] += 1;
+                }
+            }
+        }
+    }
+    (latencies, reader.received)
 }
 
 /// One sponsor typing: a word appended every 250 ms, each sent as the page's editor sends it.

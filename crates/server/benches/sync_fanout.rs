@@ -10,23 +10,17 @@
 //!
 //! Needs Node.js and the packages of benches/js: `npm ci --prefix benches/js`.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::path::Path;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use accord_core::automerge::sync::{Message, State, SyncDoc};
-use accord_core::automerge::transaction::Transactable;
-use accord_core::automerge::{Automerge, ObjType, ROOT, ReadDoc};
 use accord_core::{Attribution, DocumentId, Negotiation, NewParticipant, NewProposal, ProposalId, Role, Timestamp};
 use accord_store::{Grant, Persisted, Store};
-use accord_sync::wire::WireMessage;
-use futures_util::{SinkExt, StreamExt};
-use tokio_tungstenite::tungstenite::Message as Frame;
 
 mod common;
 
-use common::{ServerProcess, cpu_seconds, listening_on, machine, ms, peak_mib, quantile, serve_if_asked, spawn_accord};
+use common::repo_peer::{RepoPeer, node_server_dir, spawn_node};
+use common::{ServerProcess, cpu_seconds, machine, ms, peak_mib, quantile, serve_if_asked, spawn_accord};
 
 const WORDS: usize = 2_000;
 const EDITS: usize = 40;
@@ -38,11 +32,7 @@ fn main() {
     if serve_if_asked() {
         return;
     }
-    let js = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../benches/js");
-    if !js.join("node_modules/@automerge/automerge-repo").exists() {
-        eprintln!("the Node sync server is not installed: npm ci --prefix benches/js");
-        std::process::exit(1);
-    }
+    let js = node_server_dir();
     println!("machine: {}; automerge 0.12.0 (Rust), automerge-repo 2.5.6 with automerge 3.5.0 (Node)", machine());
     let runtime = tokio::runtime::Runtime::new().expect("runtime");
     println!("| server | readers | run | delivered | p50 ms | p99 ms | server CPU s | peak MiB |");
@@ -132,21 +122,21 @@ async fn measure(server: Server, readers: usize, js: &Path) -> Measured {
     let pid = setup.child.0.id();
     let sent: Arc<Mutex<Vec<Instant>>> = Arc::default();
     let latencies: Arc<Mutex<Vec<Duration>>> = Arc::default();
-    let mut writer = Client::connect(&setup.url_writer, &setup.writer_peer).await;
+    let mut writer = RepoPeer::connect(&setup.url_writer, &setup.writer_peer).await;
     if setup.writer_creates {
-        writer.create(setup.document).await;
+        writer.create(setup.document, &words()).await;
     } else {
         writer.fetch(setup.document).await;
     }
     let mut tasks = Vec::new();
     for index in 0..readers {
-        let mut reader = Client::connect(&setup.url_reader, &(setup.reader_peer)(index)).await;
+        let mut reader = RepoPeer::connect(&setup.url_reader, &(setup.reader_peer)(index)).await;
         reader.fetch(setup.document).await;
         let (sent, latencies) = (sent.clone(), latencies.clone());
-        tasks.push(tokio::spawn(async move { reader.follow(sent, latencies).await }));
+        tasks.push(tokio::spawn(follow(reader, setup.document, sent, latencies)));
     }
     let cpu_before = cpu_seconds(pid);
-    writer.write(&sent).await;
+    write(&mut writer, setup.document, &sent).await;
     let wait_until = Instant::now() + Duration::from_secs(5);
     while latencies.lock().expect("lock").len() < readers * EDITS && Instant::now() < wait_until {
         tokio::time::sleep(Duration::from_millis(20)).await;
@@ -207,19 +197,11 @@ fn accord_setup(dir: &Path) -> Setup {
 
 /// The Node server on a fresh directory; the writer brings the document.
 fn node_setup(dir: &Path, js: &Path) -> Setup {
-    let mut child = Command::new("node")
-        .arg(js.join("sync-server.mjs"))
-        .env("PORT", "0")
-        .env("DATA_DIR", dir)
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("start the node sync server");
-    let addr = listening_on(&mut child);
-    let port = addr.rsplit(' ').next().unwrap_or(&addr).to_string();
+    let (child, url) = spawn_node(dir, js);
     Setup {
-        child: ServerProcess(child),
-        url_writer: format!("ws://127.0.0.1:{port}"),
-        url_reader: format!("ws://127.0.0.1:{port}"),
+        child,
+        url_writer: url.clone(),
+        url_reader: url,
         writer_peer: "writer".into(),
         reader_peer: Box::new(|index| format!("reader-{index}")),
         document: DocumentId::from_bytes(*b"fanout-bench-doc"),
@@ -231,130 +213,36 @@ fn words() -> String {
     (0..WORDS).map(|i| format!("word{}", i % 97)).collect::<Vec<_>>().join(" ")
 }
 
-type Socket = tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
-
-/// A minimal automerge-repo peer: one document, one sync state.
-struct Client {
-    socket: Socket,
-    peer: String,
-    server: String,
-    doc: Automerge,
-    state: State,
-    document: Option<DocumentId>,
+/// Splices a marked word every 250 ms, applying what the server sends meanwhile.
+async fn write(writer: &mut RepoPeer, document: DocumentId, sent: &Arc<Mutex<Vec<Instant>>>) {
+    let mut ticks = tokio::time::interval(EVERY);
+    for edit in 0..EDITS {
+        loop {
+            tokio::select! {
+                _ = ticks.tick() => break,
+                _ = writer.receive_one() => {}
+            }
+        }
+        sent.lock().expect("lock").push(Instant::now());
+        writer.splice(document, (edit * 7 * 9) % 5_000, &format!(" m{edit}x ")).await;
+    }
 }
 
-impl Client {
-    async fn connect(url: &str, peer: &str) -> Client {
-        let (mut socket, _) = tokio_tungstenite::connect_async(url).await.expect("connect");
-        let join = WireMessage::Join { sender: peer.into(), versions: vec!["1".into()] };
-        socket.send(Frame::binary(join.encode())).await.expect("join");
-        let server = loop {
-            match socket.next().await {
-                Some(Ok(Frame::Binary(bytes))) => {
-                    if let Ok(WireMessage::Peer { sender, .. }) = WireMessage::decode(&bytes) {
-                        break sender;
-                    }
-                }
-                Some(Ok(_)) => {}
-                other => panic!("{peer} at {url}: no answer to join: {other:?}"),
-            }
-        };
-        Client { socket, peer: peer.into(), server, doc: Automerge::new(), state: State::new(), document: None }
-    }
-
-    /// Brings a new document with the text to the server.
-    async fn create(&mut self, document: DocumentId) {
-        self.document = Some(document);
-        self.doc
-            .transact::<_, _, accord_core::automerge::AutomergeError>(|tx| {
-                let text = tx.put_object(ROOT, "text", ObjType::Text)?;
-                tx.splice_text(&text, 0, 0, &words())?;
-                Ok(())
-            })
-            .expect("write");
-        self.send_sync(false).await;
-        while self.state.shared_heads != self.doc.get_heads() {
-            self.receive_one().await;
-        }
-    }
-
-    /// Asks the server for a document and waits until it holds it.
-    async fn fetch(&mut self, document: DocumentId) {
-        self.document = Some(document);
-        self.send_sync(true).await;
-        while self.doc.get_heads().is_empty() || self.text().is_empty() {
-            self.receive_one().await;
-        }
-    }
-
-    async fn send_sync(&mut self, request: bool) {
-        let Some(message) = self.doc.generate_sync_message(&mut self.state) else { return };
-        let (document, data) = (self.document.expect("a document"), message.encode());
-        let frame = match request {
-            true => WireMessage::Request { document, sender: self.peer.clone(), data },
-            false => WireMessage::Sync { document, sender: self.peer.clone(), target: self.server.clone(), data },
-        };
-        self.socket.send(Frame::binary(frame.encode())).await.expect("send");
-    }
-
-    async fn receive_one(&mut self) {
-        let Some(Ok(frame)) = self.socket.next().await else { panic!("the server closed the connection") };
-        let Frame::Binary(bytes) = frame else { return };
-        if let Ok(WireMessage::Sync { data, .. }) = WireMessage::decode(&bytes) {
-            let message = Message::decode(&data).expect("a sync message");
-            self.doc.receive_sync_message(&mut self.state, message).expect("apply");
-            self.send_sync(false).await;
-        }
-    }
-
-    fn text(&self) -> String {
-        match self.doc.get(ROOT, "text") {
-            Ok(Some((_, text))) => self.doc.text(&text).unwrap_or_default(),
-            _ => String::new(),
-        }
-    }
-
-    /// Splices a marked word every 250 ms, answering the server meanwhile.
-    async fn write(&mut self, sent: &Arc<Mutex<Vec<Instant>>>) {
-        let mut ticks = tokio::time::interval(EVERY);
-        for edit in 0..EDITS {
-            loop {
-                tokio::select! {
-                    _ = ticks.tick() => break,
-                    frame = self.socket.next() => {
-                        if let Some(Ok(Frame::Binary(bytes))) = frame
-                            && let Ok(WireMessage::Sync { data, .. }) = WireMessage::decode(&bytes)
-                        {
-                            let message = Message::decode(&data).expect("a sync message");
-                            self.doc.receive_sync_message(&mut self.state, message).expect("apply");
-                        }
-                    }
-                }
-            }
-            let (_, text) = self.doc.get(ROOT, "text").expect("read").expect("text");
-            let at = (edit * 7 * 9) % 5_000;
-            self.doc
-                .transact::<_, _, accord_core::automerge::AutomergeError>(|tx| {
-                    tx.splice_text(&text, at, 0, &format!(" m{edit}x "))?;
-                    Ok(())
-                })
-                .expect("splice");
-            sent.lock().expect("lock").push(Instant::now());
-            self.send_sync(false).await;
-        }
-    }
-
-    /// Applies what the server sends, noting when each marked word arrives.
-    async fn follow(mut self, sent: Arc<Mutex<Vec<Instant>>>, latencies: Arc<Mutex<Vec<Duration>>>) {
-        let mut seen = 0;
-        loop {
-            self.receive_one().await;
-            let text = self.text();
-            while text.contains(&format!(" m{seen}x ")) {
-                let Some(at) = sent.lock().expect("lock").get(seen).copied() else { break };
-                latencies.lock().expect("lock").push(at.elapsed());
-                seen += 1;
-            }
+/// Applies what the server sends, noting when each marked word arrives.
+async fn follow(
+    mut reader: RepoPeer,
+    document: DocumentId,
+    sent: Arc<Mutex<Vec<Instant>>>,
+    latencies: Arc<Mutex<Vec<Duration>>>,
+) {
+    let mut seen = 0;
+    loop {
+        reader.receive_one().await;
+        let text = reader.text(document);
+        while text.contains(&format!(" m{seen}x ")) {
+            let Some(at) = sent.lock().expect("lock").get(seen).copied() else { break };
+            latencies.lock().expect("lock").push(at.elapsed());
+            seen += 1;
         }
     }
 }

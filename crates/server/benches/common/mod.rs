@@ -4,6 +4,8 @@
 
 #![allow(dead_code)] // Each bench uses a part.
 
+pub mod repo_peer;
+
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
