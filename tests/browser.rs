@@ -160,6 +160,7 @@ async fn two_sponsors_typing_into_one_proposal_at_once_end_with_the_same_merged_
     sign_in(&chair, &server, "HLCP").await;
     go(&chair, &server, "/section/4", "main h1").await;
     let chair_fetched = view_fetches(&chair).await;
+    let typers_fetched = (view_fetches(&desa).await, view_fetches(&unctad).await);
 
     // DESA types at the end, UNCTAD at the start, at the same time.
     let put_caret = "const e = document.querySelector(arguments[0]); e.focus(); const at = arguments[1] ? e.value.length : 0; e.setSelectionRange(at, at);";
@@ -199,6 +200,8 @@ async fn two_sponsors_typing_into_one_proposal_at_once_end_with_the_same_merged_
         chair_fetched,
         "the reader's page followed the typing without a view request"
     );
+    let typers_now = (view_fetches(&desa).await, view_fetches(&unctad).await);
+    assert_eq!(typers_now, typers_fetched, "the typists' pages neither: their own saves come back as patches");
     driver.assert_no_console_errors(&chair, "HLCP").await;
     chair.close().await.expect("close");
     let shown = wait_for_text(&desa, ".co-editors", "UNCTAD").await;
@@ -253,8 +256,13 @@ async fn an_objection_reaches_the_chairs_register_and_once_lifted_the_chair_adop
     let mark = "document.querySelectorAll('ol.cards > li').forEach((li) => { li.dataset.seen = 'before'; })";
     chair.execute(mark, vec![]).await.expect("mark the cards");
     let reason = "The plan needs a budget line first.";
+    let wbg_fetched = view_fetches(&wbg).await;
     record_stance(&wbg, &form, "object", reason).await;
     wait_for_text(&wbg, "#toast", "Object").await;
+    // WBG's own stance matrix shows the objection, from the live patch alone.
+    let row = wait_for_text(&wbg, ".matrix tr.me", "Object").await;
+    assert!(row.starts_with("WBG"), "{row}");
+    assert_eq!(view_fetches(&wbg).await, wbg_fetched, "WBG's page followed its own write without a view request");
 
     let card = wait_for_text(&chair, "a[href=\"#/section/1\"]", "WBG").await;
     assert!(card.contains("Objecting"), "{card}");

@@ -22,7 +22,7 @@ const main = document.getElementById("main");
 const app = {
   state,
   api,
-  refresh: scheduleRefresh,
+  refresh: afterWrite,
   render,
   toast,
   sendCursor(proposal, start, end) {
@@ -125,6 +125,11 @@ async function loadView() {
   const number = ++state.viewRequests;
   const { data: view, etag } = await api.view(state.me.negotiation);
   setView(view, etag, number);
+}
+
+/** After one's own write: the live socket brings the change as a patch; without the socket, fetch. */
+function afterWrite(delay = 120) {
+  if (!state.socket || state.socket.readyState !== WebSocket.OPEN) scheduleRefresh(delay);
 }
 
 let refreshTimer = null;

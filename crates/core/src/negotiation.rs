@@ -227,6 +227,13 @@ impl Negotiation {
         view::build(self)
     }
 
+    /// The view after the documents `changed` changed, from `before`, the view just before
+    /// them: the same as [`Negotiation::view`], built again only where those documents
+    /// reach (the sections of the proposals that changed, when nothing else did).
+    pub fn view_after(&self, before: &NegotiationView, changed: &[DocumentId]) -> Result<NegotiationView, Error> {
+        view::rebuild(self, before, changed)
+    }
+
     /// The current heads of a proposal's document.
     pub fn proposal_heads(&self, id: &ProposalId) -> Result<Vec<ChangeHash>, Error> {
         Ok(self.docs.get(&id.0).ok_or(Error::UnknownProposal(*id))?.get_heads())

@@ -6,7 +6,7 @@
 //! holding the same changes computes the same view (invariant 5). Its JSON
 //! form is the contract of `accord status --json` and of the server's API.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
 use serde::Serialize;
@@ -150,22 +150,7 @@ pub(crate) fn build(negotiation: &Negotiation) -> Result<NegotiationView, Error>
         .map(|problem| UnreadableDocument { document: negotiation.id(), error: problem.clone() })
         .collect();
     let participant_records = read_participants(negotiation, &record.participants, &mut unreadable);
-    let mut proposals = Vec::new();
-    for id in sponsored_ids(&participant_records) {
-        let Some(doc) = negotiation.document(&id.0) else { continue };
-        match negotiation.reads().proposal(id.0, doc) {
-            Ok(read) => {
-                let fields = read.record.clone();
-                let mut view =
-                    proposal_view(id, fields, read.heads.clone(), &record.participants, &participant_records);
-                view.changed_at = read.changed_at.unwrap_or(view.created_at).max(view.created_at);
-                view.comments = comments_on(doc, &id, &participant_records);
-                proposals.push(view);
-            }
-            Err(error) => unreadable.push(UnreadableDocument { document: id.0, error: error.to_string() }),
-        }
-    }
-    proposals.sort_by(|a, b| (a.created_at, &a.label, a.id).cmp(&(b.created_at, &b.label, b.id)));
+    let proposals = proposal_views(negotiation, &record.participants, &participant_records, &mut unreadable, |_| true);
     let distances = negotiation.distances();
     let sections = record.sections.into_iter().map(|s| section_view(s, &proposals, distances)).collect();
     let mut participants = record.participants;
@@ -178,6 +163,102 @@ pub(crate) fn build(negotiation: &Negotiation) -> Result<NegotiationView, Error>
         sections,
         unreadable,
     })
+}
+
+/// The view after the documents `changed` changed, from the view `before` them. When only
+/// proposal documents changed, the negotiation's and the participants' records are as
+/// before, and so is every section none of those proposals belongs to: only the sections
+/// they belong to are built again, the others are kept. Otherwise the whole view is built.
+/// Equal to [`build`] either way (property-tested).
+pub(crate) fn rebuild(
+    negotiation: &Negotiation,
+    before: &NegotiationView,
+    changed: &[DocumentId],
+) -> Result<NegotiationView, Error> {
+    let Some(touched) = touched_sections(negotiation, before, changed) else { return build(negotiation) };
+    let record = negotiation.record()?;
+    // What cannot be read is as before: only readable proposals changed (see touched_sections).
+    let mut unreadable = Vec::new();
+    let participant_records = read_participants(negotiation, &record.participants, &mut unreadable);
+    let in_touched = |section: u32| touched.contains(&section);
+    let proposals =
+        proposal_views(negotiation, &record.participants, &participant_records, &mut unreadable, in_touched);
+    let distances = negotiation.distances();
+    let mut sections = Vec::with_capacity(record.sections.len());
+    for section in record.sections {
+        match touched.contains(&section.number) {
+            true => sections.push(section_view(section, &proposals, distances)),
+            false => match before.section(section.number) {
+                Some(kept) => sections.push(kept.clone()),
+                None => return build(negotiation),
+            },
+        }
+    }
+    Ok(NegotiationView { sections, ..without_sections(before) })
+}
+
+/// The sections the `changed` documents touch, if they are all proposals that were and are
+/// readable (`None`: build it all).
+fn touched_sections(
+    negotiation: &Negotiation,
+    before: &NegotiationView,
+    changed: &[DocumentId],
+) -> Option<BTreeSet<u32>> {
+    let participants = negotiation.participants().ok()?;
+    let mut touched = BTreeSet::new();
+    for document in changed {
+        let not_a_proposal = *document == negotiation.id() || participants.iter().any(|p| p.document == *document);
+        let was_unreadable = before.unreadable.iter().any(|u| u.document == *document);
+        if not_a_proposal || was_unreadable {
+            return None;
+        }
+        let read = negotiation.reads().proposal(*document, negotiation.document(document)?).ok()?;
+        touched.insert(read.record.section);
+        if let Some(was) = before.proposal(&ProposalId(*document)) {
+            touched.insert(was.section);
+        }
+    }
+    Some(touched)
+}
+
+/// The negotiation's own fields of `view`, without its sections.
+fn without_sections(view: &NegotiationView) -> NegotiationView {
+    NegotiationView {
+        id: view.id,
+        title: view.title.clone(),
+        deadline: view.deadline,
+        participants: view.participants.clone(),
+        sections: Vec::new(),
+        unreadable: view.unreadable.clone(),
+    }
+}
+
+/// The views of the proposals the participants sponsor whose section `wanted` takes, sorted
+/// as sections list them; unreadable proposal documents are noted and left out.
+fn proposal_views(
+    negotiation: &Negotiation,
+    participants: &[Participant],
+    records: &BTreeMap<ParticipantCode, Arc<ParticipantRecord>>,
+    unreadable: &mut Vec<UnreadableDocument>,
+    wanted: impl Fn(u32) -> bool,
+) -> Vec<ProposalView> {
+    let mut proposals = Vec::new();
+    for id in sponsored_ids(records) {
+        let Some(doc) = negotiation.document(&id.0) else { continue };
+        match negotiation.reads().proposal(id.0, doc) {
+            Ok(read) if !wanted(read.record.section) => {}
+            Ok(read) => {
+                let fields = read.record.clone();
+                let mut view = proposal_view(id, fields, read.heads.clone(), participants, records);
+                view.changed_at = read.changed_at.unwrap_or(view.created_at).max(view.created_at);
+                view.comments = comments_on(doc, &id, records);
+                proposals.push(view);
+            }
+            Err(error) => unreadable.push(UnreadableDocument { document: id.0, error: error.to_string() }),
+        }
+    }
+    proposals.sort_by(|a, b| (a.created_at, &a.label, a.id).cmp(&(b.created_at, &b.label, b.id)));
+    proposals
 }
 
 fn read_participants(

@@ -198,18 +198,26 @@ impl Room {
         }
     }
 
-    /// The view at the current version, built if no one asked since the last change.
-    fn served_view(&mut self) -> Result<ServedView, ApiError> {
+    /// The view at the current version, built if no one asked since the last change: from
+    /// `after`, the version before the change and the documents it changed, where given.
+    fn served_view_after(&mut self, after: Option<(&ServedView, &[DocumentId])>) -> Result<ServedView, ApiError> {
         let Some(loaded) = self.loaded.as_mut() else {
             return Err(ApiError::internal(&"the negotiation is not loaded"));
         };
         if let Some(view) = &loaded.view {
             return Ok(view.clone());
         }
-        let view = ServedView::build(&loaded.negotiation)?;
+        let view = match after {
+            Some((before, changed)) => ServedView::build_after(&loaded.negotiation, before, changed)?,
+            None => ServedView::build(&loaded.negotiation)?,
+        };
         self.views_built.fetch_add(1, Ordering::Relaxed);
         loaded.view = Some(view.clone());
         Ok(view)
+    }
+
+    fn served_view(&mut self) -> Result<ServedView, ApiError> {
+        self.served_view_after(None)
     }
 
     /// Passes on documents that changed (once stored): as an event, and to live subscribers.
@@ -250,7 +258,10 @@ impl Room {
         // With the documents' records memoised, the new view costs what changed
         // (BENCHMARKS.md, "A meeting's load"), so every change carries a patch,
         // text edits too: the pages follow the meeting without fetching.
-        let patch = before.and_then(|before| self.served_view().and_then(|now| now.patch_since(&before)).ok());
+        let patch = before.and_then(|before| {
+            let now = self.served_view_after(Some((&before, changed)));
+            now.and_then(|now| now.patch_since(&before)).ok()
+        });
         let seq = self.change_count();
         let message = serde_json::json!({ "type": "changed", "seq": seq, "by": who, "documents": changed, "proposals": proposals, "patch": patch });
         let _ = self.live.send(Utf8Bytes::from(message.to_string()));

@@ -15,7 +15,7 @@ use std::io::Write;
 use std::sync::{Arc, OnceLock};
 
 use accord_core::view::SectionView;
-use accord_core::{Negotiation, NegotiationView};
+use accord_core::{DocumentId, Negotiation, NegotiationView};
 use axum::body::Bytes;
 use flate2::Compression;
 use flate2::write::GzEncoder;
@@ -42,9 +42,28 @@ impl ServedView {
     /// the documents, so the tag names it without serializing it, and it
     /// stays right across reloads and restarts. The JSON is made when first asked for.
     pub fn build(negotiation: &Negotiation) -> Result<ServedView, ApiError> {
-        let view = negotiation.view()?;
-        let version = negotiation.version().to_string();
-        let digest = Sha256::new().chain_update(env!("CARGO_PKG_VERSION")).chain_update(version).finalize();
+        Self::tagged(negotiation, negotiation.view()?)
+    }
+
+    /// The view after the documents `changed` changed, from `before`, the version just
+    /// before them: built again only where they reach (see `Negotiation::view_after`).
+    pub fn build_after(
+        negotiation: &Negotiation,
+        before: &ServedView,
+        changed: &[DocumentId],
+    ) -> Result<ServedView, ApiError> {
+        Self::tagged(negotiation, negotiation.view_after(&before.view, changed)?)
+    }
+
+    fn tagged(negotiation: &Negotiation, view: NegotiationView) -> Result<ServedView, ApiError> {
+        let mut digest = Sha256::new().chain_update(env!("CARGO_PKG_VERSION"));
+        for (id, doc) in negotiation.documents() {
+            digest.update(id.as_bytes());
+            for head in doc.get_heads() {
+                digest.update(head.0);
+            }
+        }
+        let digest = digest.finalize();
         let etag = format!("\"{}\"", hex::encode(&digest[..12]));
         Ok(ServedView { view: Arc::new(view), etag, json: Arc::default(), gzip: Arc::default() })
     }
