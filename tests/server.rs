@@ -361,7 +361,7 @@ async fn the_live_socket_pushes_each_stored_change() {
     assert_eq!(patch["to"], tag_after.as_str(), "and leads to the version GET gives now");
     let after_stance = server.view().await;
     assert_eq!(proposal(&after_stance, 4, "Alt 3")["stances"]["HLCP"]["stance"], "support");
-    assert_eq!(apply_patch(&view, patch), after_stance, "the view held, patched, is the view now");
+    assert_eq!(apply_changed(&view, &changed), after_stance, "the view held, patched, is the view now");
 
     // A sponsor's edit arrives with the proposal's new text and heads, and a patch too.
     let alt1 = id_of(&view, 4, "Alt 1");
@@ -374,9 +374,10 @@ async fn the_live_socket_pushes_each_stored_change() {
     let patch = &changed["patch"];
     assert_eq!(patch["from"], tag_after.as_str());
     assert_eq!(patch["proposals"].as_array().map(Vec::len), Some(1), "only Alt 1 changed: {changed}");
-    assert_eq!(patch["proposals"][0]["text"], "Edited live.");
+    assert!(patch["proposals"][0].get("text").is_none(), "the text is sent once, in proposals: {changed}");
     assert!(patch["sections"][0].get("base_text").is_none(), "the base text did not change: {changed}");
-    assert_eq!(apply_patch(&after_stance, patch), server.view().await, "a text edit's patch leads to the view now");
+    let now = server.view().await;
+    assert_eq!(apply_changed(&after_stance, &changed), now, "a text edit's message leads to the view now");
 
     let mut second = live_socket(&server, negotiation, "ITU").await;
     assert_eq!(next(&mut second).await["type"], "view");
@@ -385,9 +386,11 @@ async fn the_live_socket_pushes_each_stored_change() {
     assert_eq!(next(&mut socket).await, json!({"type": "presence", "present": ["HLCP"]}));
 }
 
-/// A view with a live patch applied, as ARCHITECTURE.md ("Live socket") says a client applies
-/// it: the fields a patch names replace those held, section by section and proposal by proposal.
-fn apply_patch(view: &Value, patch: &Value) -> Value {
+/// A view with a live `changed` message applied, as ARCHITECTURE.md ("Live socket") says a
+/// client applies it: the text and heads in `proposals`, then the fields the patch names,
+/// replace those held, section by section and proposal by proposal.
+fn apply_changed(view: &Value, changed: &Value) -> Value {
+    let patch = &changed["patch"];
     let merge = |held: Option<&Value>, fields: &Value| {
         let mut merged = held.cloned().unwrap_or_else(|| json!({}));
         for (key, value) in fields.as_object().expect("fields") {
@@ -403,10 +406,13 @@ fn apply_patch(view: &Value, patch: &Value) -> Value {
         .collect();
     let held = |id: &Value| held_proposals.iter().find(|p| &p["id"] == id);
     let patched_proposal = |id: &Value| {
+        let texts = changed["proposals"].as_array().expect("proposals").iter().find(|p| &p["id"] == id);
         let fields = patch["proposals"].as_array().expect("proposals").iter().find(|p| &p["id"] == id);
+        let with_text = texts.map(|texts| merge(held(id), texts));
+        let held = with_text.as_ref().or(held(id));
         match fields {
-            Some(fields) => merge(held(id), fields),
-            None => held(id).cloned().expect("a proposal the patch does not send is held"),
+            Some(fields) => merge(held, fields),
+            None => held.cloned().expect("a proposal the message does not send is held"),
         }
     };
     let mut patched = view.clone();

@@ -179,7 +179,7 @@ function onLive(message) {
         const editor = editors.get(proposal.id);
         if (editor) editor.remote(proposal.text, proposal.heads, message.seq);
       }
-      if (message.patch && applyPatch(message.patch, message.seq)) {
+      if (message.patch && applyPatch(message.patch, message.seq, message.proposals || [])) {
         render();
       } else {
         scheduleRefresh();

@@ -234,7 +234,7 @@ impl Room {
     /// Tells live subscribers which documents changed (none listening is
     /// fine); `who` is `None` for changes another process wrote to the store.
     /// Proposals that changed come with their text and heads, so co-editors
-    /// see each other's words at once, and the message carries a `patch` from
+    /// see each other's words at once (the patch does not repeat them), and the message carries a `patch` from
     /// the view before (`before`) to the new one: the sections and proposals
     /// that changed, so clients update without fetching the view
     /// (ARCHITECTURE.md, "Live socket"). The new view is built once, here, and
@@ -246,21 +246,19 @@ impl Room {
             return;
         }
         let Some(loaded) = self.loaded.as_ref() else { return };
-        let proposals: Vec<serde_json::Value> = changed
-            .iter()
-            .filter_map(|doc| {
-                let id = ProposalId(*doc);
-                let (text, heads) = loaded.negotiation.proposal_text(&id).ok()?;
-                let heads: Vec<String> = heads.iter().map(ToString::to_string).collect();
-                Some(serde_json::json!({ "id": id, "text": text, "heads": heads }))
-            })
-            .collect();
+        let (mut carried, mut proposals) = (Vec::new(), Vec::new());
+        for id in changed.iter().map(|doc| ProposalId(*doc)) {
+            let Ok((text, heads)) = loaded.negotiation.proposal_text(&id) else { continue };
+            let heads: Vec<String> = heads.iter().map(ToString::to_string).collect();
+            proposals.push(serde_json::json!({ "id": id, "text": text, "heads": heads }));
+            carried.push(id);
+        }
         // With the documents' records memoised, the new view costs what changed
         // (BENCHMARKS.md, "A meeting's load"), so every change carries a patch,
         // text edits too: the pages follow the meeting without fetching.
         let patch = before.and_then(|before| {
             let now = self.served_view_after(Some((&before, changed)));
-            now.and_then(|now| now.patch_since(&before)).ok()
+            now.and_then(|now| now.patch_since(&before, &carried)).ok()
         });
         let seq = self.change_count();
         let message = serde_json::json!({ "type": "changed", "seq": seq, "by": who, "documents": changed, "proposals": proposals, "patch": patch });
