@@ -204,7 +204,8 @@ fn touched_sections(
     before: &NegotiationView,
     changed: &[DocumentId],
 ) -> Option<BTreeSet<u32>> {
-    let participants = negotiation.participants().ok()?;
+    let doc = negotiation.document(&negotiation.id())?;
+    let participants = &negotiation.reads().negotiation(negotiation.id(), doc).ok()?.participants;
     let mut touched = BTreeSet::new();
     for document in changed {
         let not_a_proposal = *document == negotiation.id() || participants.iter().any(|p| p.document == *document);
