@@ -344,12 +344,15 @@ async fn the_live_socket_pushes_each_stored_change() {
         .expect("HLCP")["document"]
         .clone();
     assert_eq!(changed["documents"], json!([hlcp_document]), "only HLCP's own document changed");
-    // The patch holds the one section that changed and the one proposal, with the stance.
-    let patch = &changed["patch"];
-    let patched: Vec<&Value> = patch["sections"].as_array().expect("a patch").iter().collect();
-    assert_eq!(patched.len(), 1, "{changed}");
-    assert_eq!(patched[0]["number"], 4);
-    assert!(patched[0].get("proposals").is_none(), "the section's proposals are named, not sent: {changed}");
+    // A patch follows: the one section that changed and the one proposal, with the stance.
+    let patched = next(&mut socket).await;
+    assert_eq!(patched["type"], "patch", "{patched}");
+    assert_eq!(patched["seq"], changed["seq"]);
+    let patch = &patched["patch"];
+    let sections: Vec<&Value> = patch["sections"].as_array().expect("a patch").iter().collect();
+    assert_eq!(sections.len(), 1, "{patch}");
+    assert_eq!(sections[0]["number"], 4);
+    assert!(sections[0].get("proposals").is_none(), "the section's proposals are named, not sent: {patch}");
     assert_eq!(patch["proposals"].as_array().map(Vec::len), Some(1), "only Alt 3 changed: {changed}");
     assert_eq!(patch["proposals"][0]["id"], alt3.as_str());
     assert_eq!(patch["proposals"][0]["stances"]["HLCP"]["stance"], "support");
@@ -361,23 +364,51 @@ async fn the_live_socket_pushes_each_stored_change() {
     assert_eq!(patch["to"], tag_after.as_str(), "and leads to the version GET gives now");
     let after_stance = server.view().await;
     assert_eq!(proposal(&after_stance, 4, "Alt 3")["stances"]["HLCP"]["stance"], "support");
-    assert_eq!(apply_changed(&view, &changed), after_stance, "the view held, patched, is the view now");
+    assert_eq!(apply_patch(&view, patch), after_stance, "the view held, patched, is the view now");
 
-    // A sponsor's edit arrives with the proposal's new text and heads, and a patch too.
+    // Two quick edits by a sponsor: each arrives at once with the proposal's text and heads;
+    // patches follow after a pause (one for both when they come within it).
     let alt1 = id_of(&view, 4, "Alt 1");
-    let body = json!({"text": "Edited live.", "base_heads": proposal(&view, 4, "Alt 1")["heads"]});
-    let (status, edited) =
-        server.call(Some("UNSEC"), Method::PUT, &format!("/api/proposals/{alt1}/text"), Some(body)).await;
-    assert_eq!(status, StatusCode::OK);
-    let changed = next(&mut socket).await;
-    assert_eq!(changed["proposals"], json!([{"id": alt1, "text": "Edited live.", "heads": edited["heads"]}]));
-    let patch = &changed["patch"];
-    assert_eq!(patch["from"], tag_after.as_str());
-    assert_eq!(patch["proposals"].as_array().map(Vec::len), Some(1), "only Alt 1 changed: {changed}");
-    assert!(patch["proposals"][0].get("text").is_none(), "the text is sent once, in proposals: {changed}");
-    assert!(patch["sections"][0].get("base_text").is_none(), "the base text did not change: {changed}");
-    let now = server.view().await;
-    assert_eq!(apply_changed(&after_stance, &changed), now, "a text edit's message leads to the view now");
+    let mut heads = proposal(&view, 4, "Alt 1")["heads"].clone();
+    let mut messages = Vec::new();
+    for text in ["Edited live.", "Edited live, twice."] {
+        let body = json!({"text": text, "base_heads": heads});
+        let (status, edited) =
+            server.call(Some("UNSEC"), Method::PUT, &format!("/api/proposals/{alt1}/text"), Some(body)).await;
+        assert_eq!(status, StatusCode::OK);
+        heads = edited["heads"].clone();
+        let expected = json!([{"id": alt1, "text": text, "heads": edited["heads"]}]);
+        loop {
+            let message = next(&mut socket).await;
+            let done = message["type"] == "changed";
+            if done {
+                assert_eq!(message["proposals"], expected);
+            }
+            messages.push(message);
+            if done {
+                break;
+            }
+        }
+    }
+    let (_, tag_now, _) = view_if_none_match(&server, negotiation, None).await;
+    let mut held = after_stance.clone();
+    let mut from = tag_after.clone();
+    while from != tag_now {
+        let message = match messages.iter().position(|m| m["type"] == "patch") {
+            Some(at) => messages.remove(at),
+            None => next(&mut socket).await,
+        };
+        if message["type"] != "patch" {
+            continue;
+        }
+        let patch = &message["patch"];
+        assert_eq!(patch["from"], from.as_str(), "each patch starts from the version the last one led to");
+        assert!(patch["sections"][0].get("base_text").is_none(), "the base text did not change: {patch}");
+        held = apply_patch(&held, patch);
+        from = patch["to"].as_str().expect("to").to_string();
+    }
+    assert_eq!(proposal(&held, 4, "Alt 1")["text"], "Edited live, twice.");
+    assert_eq!(held, server.view().await, "the patches lead to the view now");
 
     let mut second = live_socket(&server, negotiation, "ITU").await;
     assert_eq!(next(&mut second).await["type"], "view");
@@ -386,11 +417,9 @@ async fn the_live_socket_pushes_each_stored_change() {
     assert_eq!(next(&mut socket).await, json!({"type": "presence", "present": ["HLCP"]}));
 }
 
-/// A view with a live `changed` message applied, as ARCHITECTURE.md ("Live socket") says a
-/// client applies it: the text and heads in `proposals`, then the fields the patch names,
-/// replace those held, section by section and proposal by proposal.
-fn apply_changed(view: &Value, changed: &Value) -> Value {
-    let patch = &changed["patch"];
+/// A view with a live patch applied, as ARCHITECTURE.md ("Live socket") says a client applies
+/// it: the fields a patch names replace those held, section by section and proposal by proposal.
+fn apply_patch(view: &Value, patch: &Value) -> Value {
     let merge = |held: Option<&Value>, fields: &Value| {
         let mut merged = held.cloned().unwrap_or_else(|| json!({}));
         for (key, value) in fields.as_object().expect("fields") {
@@ -406,13 +435,10 @@ fn apply_changed(view: &Value, changed: &Value) -> Value {
         .collect();
     let held = |id: &Value| held_proposals.iter().find(|p| &p["id"] == id);
     let patched_proposal = |id: &Value| {
-        let texts = changed["proposals"].as_array().expect("proposals").iter().find(|p| &p["id"] == id);
         let fields = patch["proposals"].as_array().expect("proposals").iter().find(|p| &p["id"] == id);
-        let with_text = texts.map(|texts| merge(held(id), texts));
-        let held = with_text.as_ref().or(held(id));
         match fields {
-            Some(fields) => merge(held, fields),
-            None => held.cloned().expect("a proposal the message does not send is held"),
+            Some(fields) => merge(held(id), fields),
+            None => held(id).cloned().expect("a proposal the patch does not send is held"),
         }
     };
     let mut patched = view.clone();

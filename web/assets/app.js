@@ -2,9 +2,9 @@
 //
 // The state lives in state.js (the negotiation view is the same JSON as
 // `accord status --json`). The live socket keeps it current: `changed`
-// messages update open editors at once and patch the view (the fields that
-// changed), so the whole view is fetched only on connect or when a patch
-// cannot apply; every screen is re-rendered from the state, keeping focus and
+// messages update open editors at once, and `patch` messages, sent after a
+// pause, patch the view (the fields that changed), so the whole view is
+// fetched only on connect or when a patch cannot apply; every screen is re-rendered from the state, keeping focus and
 // caret where they were, and what a screen wanted and was not cached is
 // loaded after the render.
 
@@ -179,11 +179,11 @@ function onLive(message) {
         const editor = editors.get(proposal.id);
         if (editor) editor.remote(proposal.text, proposal.heads, message.seq);
       }
-      if (message.patch && applyPatch(message.patch, message.seq, message.proposals || [])) {
-        render();
-      } else {
-        scheduleRefresh();
-      }
+      break;
+    case "patch":
+      // What the changes since the version held do to the view (sent after a pause).
+      if (applyPatch(message.patch, message.seq)) render();
+      else scheduleRefresh();
       break;
     case "presence":
       state.present = message.present || [];

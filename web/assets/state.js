@@ -110,20 +110,17 @@ export function setView(view, tag, number = ++state.viewRequests) {
   state.viewSeq = undefined;
 }
 
-/** Brings the view to change `seq` from a live message: its `proposals` (the text and heads
- *  of those that changed) and its patch: for each section that changed, its number, its
- *  proposals' ids in order and its fields that changed; for each proposal that changed, its
- *  id and its other fields that changed (a new one: all); the numbers of all sections; the
- *  negotiation's own fields when they changed. Fields replace those held; what did not change
- *  keeps its object, so a screen can tell what changed. A patch from another version than the
- *  one held does not apply: false, fetch instead. */
-export function applyPatch(patch, seq, texts = []) {
+/** Brings the view to change `seq` from a live patch: for each section that changed, its
+ *  number, its proposals' ids in order and its fields that changed; for each proposal that
+ *  changed, its id and its fields that changed (a new one: all); the numbers of all sections;
+ *  the negotiation's own fields when they changed. Fields replace those held; what did not
+ *  change keeps its object, so a screen can tell what changed. A patch from another version
+ *  than the one held does not apply: false, fetch instead. */
+export function applyPatch(patch, seq) {
   if (!state.view || patch.from !== state.viewTag) return false;
   const sections = new Map(state.view.sections.map((section) => [section.number, section]));
   const proposals = new Map(state.view.sections.flatMap((section) => section.proposals).map((p) => [p.id, p]));
-  const changed = new Map(texts.map(({ id, text, heads }) => [id, { id, text, heads }]));
-  for (const fields of patch.proposals) changed.set(fields.id, { ...changed.get(fields.id), ...fields });
-  for (const [id, fields] of changed) proposals.set(id, { ...proposals.get(id), ...fields });
+  for (const fields of patch.proposals) proposals.set(fields.id, { ...proposals.get(fields.id), ...fields });
   for (const { proposal_ids: ids, ...fields } of patch.sections) {
     if (!ids.every((id) => proposals.has(id))) return false;
     const section = { ...sections.get(fields.number), ...fields };

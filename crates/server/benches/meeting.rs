@@ -3,10 +3,9 @@
 //! 10 s; on the fixture and on a large negotiation (30 participants, 20
 //! sections of 5 proposals, everyone's stance on everything).
 //!
-//! Clients behave as the shipped page does (web/assets/app.js): a `changed`
-//! message whose patch starts from the version the client holds is applied;
-//! any other (no patch, or from another version) (re)arms a 120 ms timer,
-//! after which the client fetches
+//! Clients behave as the shipped page does (web/assets/app.js): a `patch`
+//! message that starts from the version the client holds is applied; one
+//! from another version (re)arms a 120 ms timer, after which the client fetches
 //! the whole view, revalidating with the `ETag` it holds, as a browser's HTTP
 //! cache does. The lower bound is the same load with clients that only
 //! read the live messages. The field's peer is automerge-repo 2.5.6's Node
@@ -461,6 +460,15 @@ impl Client {
                     bytes += text.len() as u64;
                     let Ok(message) = serde_json::from_str::<Value>(&text) else { continue };
                     if message["type"] == "view" { etag = message["etag"].as_str().map(str::to_string); }
+                    if message["type"] == "patch" && self.behaviour == Behaviour::Page {
+                        let patch = &message["patch"];
+                        if patch["from"].as_str() == etag.as_deref() {
+                            etag = patch["to"].as_str().map(str::to_string);
+                        } else {
+                            refetch.as_mut().reset(tokio::time::Instant::now() + REFETCH_AFTER);
+                            armed = true;
+                        }
+                    }
                     if message["type"] != "changed" { continue; }
                     for proposal in message["proposals"].as_array().into_iter().flatten() {
                         let last = proposal["text"].as_str().unwrap_or_default().rsplit(' ').next().unwrap_or_default();
@@ -468,14 +476,7 @@ impl Client {
                             latencies.push(began.elapsed());
                         }
                     }
-                    if self.behaviour != Behaviour::Page { continue; }
-                    let patch = &message["patch"];
-                    if !patch.is_null() && patch["from"].as_str() == etag.as_deref() {
-                        etag = patch["to"].as_str().map(str::to_string);
-                    } else {
-                        refetch.as_mut().reset(tokio::time::Instant::now() + REFETCH_AFTER);
-                        armed = true;
-                    }
+
                 }
             }
         }

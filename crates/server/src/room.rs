@@ -7,7 +7,7 @@
 //! [`Changed`] event for whoever listens (the sync endpoint). The room does
 //! not know who listens.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::SystemTime;
@@ -51,6 +51,13 @@ pub struct Room {
     /// messages and write answers carry it, so a browser can tell which is
     /// newer; sync caches access decisions by it.
     seq: watch::Sender<u64>,
+    /// The version every live client holds: the one patches start from
+    /// (`None`: no client is connected).
+    patched: Option<ServedView>,
+    /// Documents changed since `patched`, for the next patch.
+    pending: BTreeSet<DocumentId>,
+    /// Whether a patch is already due (see [`Room::patch_wanted`]).
+    patch_due: bool,
     loaded: Option<Loaded>,
 }
 
@@ -72,7 +79,8 @@ impl Room {
     ) -> Room {
         let (live, _) = broadcast::channel(LIVE_BACKLOG);
         let (seq, present) = (watch::Sender::new(0), BTreeMap::new());
-        Room { id, store, replica, events, views_built, present, live, seq, loaded: None }
+        let (patched, pending, patch_due) = (None, BTreeSet::new(), false);
+        Room { id, store, replica, events, views_built, present, live, seq, patched, pending, patch_due, loaded: None }
     }
 
     /// The negotiation's view at its current version: built at most once per
@@ -145,7 +153,11 @@ impl Room {
         &mut self,
         who: &ParticipantCode,
     ) -> Result<(broadcast::Receiver<Utf8Bytes>, broadcast::Sender<Utf8Bytes>, ServedView), ApiError> {
-        let view = self.view()?;
+        self.bring_in()?;
+        // Those already here get the changes not yet patched, so all hold one version.
+        self.send_patch();
+        let view = self.served_view()?;
+        self.patched = Some(view.clone());
         let receiver = self.live.subscribe();
         let sockets = self.present.entry(who.clone()).or_default();
         *sockets += 1;
@@ -153,6 +165,39 @@ impl Room {
             self.announce_presence();
         }
         Ok((receiver, self.live.clone(), view))
+    }
+
+    /// Whether a patch should be sent after a pause, for changes announced since the last
+    /// one; true once per pause (the caller schedules [`Room::send_patch`]).
+    pub fn patch_wanted(&mut self) -> bool {
+        let wanted = !self.patch_due && !self.pending.is_empty() && self.patched.is_some();
+        self.patch_due |= wanted;
+        wanted
+    }
+
+    /// Sends live clients a `patch` message from the version they hold to the current one
+    /// (ARCHITECTURE.md, "Live socket"); if it cannot be built, a `lagged` message, so they
+    /// fetch the view.
+    pub fn send_patch(&mut self) {
+        self.patch_due = false;
+        if self.pending.is_empty() {
+            return;
+        }
+        let changed: Vec<DocumentId> = std::mem::take(&mut self.pending).into_iter().collect();
+        let Some(before) = self.patched.take() else { return };
+        let patch = self.served_view_after(Some((&before, &changed))).and_then(|now| {
+            let patch = now.patch_since(&before)?;
+            self.patched = Some(now);
+            Ok(patch)
+        });
+        let message = match patch {
+            Ok(patch) => serde_json::json!({ "type": "patch", "seq": self.change_count(), "patch": patch }),
+            Err(error) => {
+                tracing::error!(error = error.message(), negotiation = %self.id, "could not build a live patch");
+                serde_json::json!({ "type": "lagged" })
+            }
+        };
+        let _ = self.live.send(Utf8Bytes::from(message.to_string()));
     }
 
     /// Ends one live socket of `who`.
@@ -226,42 +271,36 @@ impl Room {
             return;
         }
         self.seq.send_modify(|seq| *seq += 1);
-        let before = self.loaded.as_mut().and_then(|loaded| loaded.view.take());
+        if let Some(loaded) = self.loaded.as_mut() {
+            loaded.view = None;
+        }
         let _ = self.events.send(Changed { negotiation: self.id, documents: documents.to_vec() });
-        self.announce(before, who, documents);
+        self.announce(who, documents);
     }
 
-    /// Tells live subscribers which documents changed (none listening is
-    /// fine); `who` is `None` for changes another process wrote to the store.
-    /// Proposals that changed come with their text and heads, so co-editors
-    /// see each other's words at once (the patch does not repeat them), and the message carries a `patch` from
-    /// the view before (`before`) to the new one: the sections and proposals
-    /// that changed, so clients update without fetching the view
-    /// (ARCHITECTURE.md, "Live socket"). The new view is built once, here, and
-    /// shared with later requests; with no view before (no one asked for it
-    /// since the negotiation was loaded), the patch is null and clients fetch
-    /// the view.
-    fn announce(&mut self, before: Option<ServedView>, who: Option<&ParticipantCode>, changed: &[DocumentId]) {
+    /// Tells live subscribers which documents changed, at once: `who` (`None`
+    /// for changes another process wrote to the store) and the changed
+    /// proposals' text and heads, so co-editors see each other's words as they
+    /// come. What the change does to the view follows in a `patch` message
+    /// after a pause (see [`Room::patch_wanted`]): one view built and one patch
+    /// sent for a burst of typing, not one per keystroke batch. With no one
+    /// listening nothing is kept.
+    fn announce(&mut self, who: Option<&ParticipantCode>, changed: &[DocumentId]) {
         if self.live.receiver_count() == 0 {
+            self.patched = None;
+            self.pending.clear();
             return;
         }
+        self.pending.extend(changed.iter().copied());
         let Some(loaded) = self.loaded.as_ref() else { return };
-        let (mut carried, mut proposals) = (Vec::new(), Vec::new());
+        let mut proposals = Vec::new();
         for id in changed.iter().map(|doc| ProposalId(*doc)) {
             let Ok((text, heads)) = loaded.negotiation.proposal_text(&id) else { continue };
             let heads: Vec<String> = heads.iter().map(ToString::to_string).collect();
             proposals.push(serde_json::json!({ "id": id, "text": text, "heads": heads }));
-            carried.push(id);
         }
-        // With the documents' records memoised, the new view costs what changed
-        // (BENCHMARKS.md, "A meeting's load"), so every change carries a patch,
-        // text edits too: the pages follow the meeting without fetching.
-        let patch = before.and_then(|before| {
-            let now = self.served_view_after(Some((&before, changed)));
-            now.and_then(|now| now.patch_since(&before, &carried)).ok()
-        });
         let seq = self.change_count();
-        let message = serde_json::json!({ "type": "changed", "seq": seq, "by": who, "documents": changed, "proposals": proposals, "patch": patch });
+        let message = serde_json::json!({ "type": "changed", "seq": seq, "by": who, "documents": changed, "proposals": proposals });
         let _ = self.live.send(Utf8Bytes::from(message.to_string()));
     }
 

@@ -15,7 +15,7 @@ use std::io::Write;
 use std::sync::{Arc, OnceLock};
 
 use accord_core::view::SectionView;
-use accord_core::{DocumentId, Negotiation, NegotiationView, ProposalId};
+use accord_core::{DocumentId, Negotiation, NegotiationView};
 use axum::body::Bytes;
 use flate2::Compression;
 use flate2::write::GzEncoder;
@@ -106,25 +106,17 @@ impl ServedView {
     /// that differ (a new one: all of them); the numbers of all sections (so
     /// one that is gone is dropped); and the negotiation's own fields if they
     /// differ. Fields are top-level and sent whole, so a client merges them
-    /// over what it holds. The text and heads of the proposals in `carried`
-    /// are left out: the live message carries them already (in `proposals`).
-    /// A text edit thus sends the proposal's time and the section's text gap,
-    /// not the section.
-    pub fn patch_since(&self, before: &ServedView, carried: &[ProposalId]) -> Result<Value, ApiError> {
+    /// over what it holds. A text edit thus sends the proposal's text, heads
+    /// and time and the section's text gap, not the section.
+    pub fn patch_since(&self, before: &ServedView) -> Result<Value, ApiError> {
         let (now, was) = (&self.view, &before.view);
         let mut sections = Vec::new();
         let mut proposals = Vec::new();
         for section in now.sections.iter().filter(|section| was.section(section.number) != Some(*section)) {
             for proposal in section.proposals.iter().filter(|p| was.proposal(&p.id) != Some(*p)) {
                 let mut fields = changed_fields(was.proposal(&proposal.id), proposal)?;
-                if carried.contains(&proposal.id) {
-                    fields.remove("text");
-                    fields.remove("heads");
-                }
-                if !fields.is_empty() {
-                    fields.insert("id".into(), json!(proposal.id));
-                    proposals.push(fields);
-                }
+                fields.insert("id".into(), json!(proposal.id));
+                proposals.push(fields);
             }
             let mut fields =
                 changed_fields(was.section(section.number).map(own_fields).as_ref(), &own_fields(section))?;

@@ -132,10 +132,26 @@ impl AppState {
     fn in_room<T>(&self, id: DocumentId, work: impl FnOnce(&mut Room) -> Result<T, ApiError>) -> Result<T, ApiError> {
         tokio::task::block_in_place(|| {
             let room = self.hub.room(id)?;
-            let mut room = lock_room(&room);
-            work(&mut room)
+            let mut held = lock_room(&room);
+            let result = work(&mut held);
+            if held.patch_wanted() {
+                schedule_patch(room.clone());
+            }
+            result
         })
     }
+}
+
+/// How long a room waits after a change before it patches live clients' views: changes
+/// made meanwhile (typing) go into the same patch.
+const PATCH_AFTER: std::time::Duration = std::time::Duration::from_millis(50);
+
+/// Sends the room's patch after [`PATCH_AFTER`], off the request that made the change.
+fn schedule_patch(room: Arc<Mutex<Room>>) {
+    tokio::spawn(async move {
+        tokio::time::sleep(PATCH_AFTER).await;
+        let _ = tokio::task::spawn_blocking(move || lock_room(&room).send_patch()).await;
+    });
 }
 
 fn lock_room(room: &Mutex<Room>) -> std::sync::MutexGuard<'_, Room> {
