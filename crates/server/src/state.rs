@@ -144,7 +144,7 @@ impl AppState {
 
 /// How long a room waits after a change before it patches live clients' views: changes
 /// made meanwhile (typing) go into the same patch.
-const PATCH_AFTER: std::time::Duration = std::time::Duration::from_millis(50);
+const PATCH_AFTER: std::time::Duration = std::time::Duration::from_millis(100);
 
 /// Sends the room's patch after [`PATCH_AFTER`], off the request that made the change.
 fn schedule_patch(room: Arc<Mutex<Room>>) {
