@@ -262,16 +262,7 @@ async fn measure(dir: &Path, prepared: &Prepared, clients: usize, behaviour: Beh
     let cpu_before = cpu_seconds(pid);
     let typing = prepared.typers.iter().map(|(token, proposal)| type_into(&addr, token, *proposal, sent.clone()));
     let edits: Vec<Duration> = futures_util::future::join_all(typing).await.into_iter().flatten().collect();
-    tokio::time::sleep(Duration::from_secs(1)).await;
-    let cpu = cpu_seconds(pid) - cpu_before;
-    let _ = stop.send(());
-    let mut deliveries = Vec::new();
-    let mut bytes = 0;
-    for reader in readers {
-        let (latencies, received) = reader.await.expect("reader");
-        deliveries.extend(latencies);
-        bytes += received;
-    }
+    let (cpu, deliveries, bytes) = settle(pid, cpu_before, &stop, readers).await;
     drop(server);
     Measured {
         expected_deliveries: clients * edits.len(),
@@ -310,15 +301,7 @@ async fn measure_node(dir: &Path, prepared: &Prepared, clients: usize, js: &Path
     let cpu_before = cpu_seconds(pid);
     let typing = typers.into_iter().enumerate().map(|(k, typer)| type_node(typer, k, documents[k], sent.clone()));
     let edits_sent: usize = futures_util::future::join_all(typing).await.into_iter().sum();
-    tokio::time::sleep(Duration::from_secs(1)).await;
-    let cpu = cpu_seconds(pid) - cpu_before;
-    let _ = stop.send(());
-    let (mut deliveries, mut bytes) = (Vec::new(), 0);
-    for reader in readers {
-        let (latencies, received) = reader.await.expect("reader");
-        deliveries.extend(latencies);
-        bytes += received;
-    }
+    let (cpu, deliveries, bytes) = settle(pid, cpu_before, &stop, readers).await;
     drop(server);
     Measured {
         edits: Vec::new(),
@@ -328,6 +311,26 @@ async fn measure_node(dir: &Path, prepared: &Prepared, clients: usize, js: &Path
         cpu_seconds: cpu,
         bytes,
     }
+}
+
+/// After the typing: a second for the last deliveries, then the server's CPU seconds since
+/// `cpu_before`, and, the clients stopped, every delivery's latency and the bytes they received.
+async fn settle(
+    pid: u32,
+    cpu_before: f64,
+    stop: &tokio::sync::broadcast::Sender<()>,
+    readers: Vec<tokio::task::JoinHandle<(Vec<Duration>, u64)>>,
+) -> (f64, Vec<Duration>, u64) {
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let cpu = cpu_seconds(pid) - cpu_before;
+    let _ = stop.send(());
+    let (mut deliveries, mut bytes) = (Vec::new(), 0);
+    for reader in readers {
+        let (latencies, received) = reader.await.expect("reader");
+        deliveries.extend(latencies);
+        bytes += received;
+    }
+    (cpu, deliveries, bytes)
 }
 
 /// The marked word typer `k` appends in its `n`th edit.
@@ -344,12 +347,7 @@ async fn type_node(
 ) -> usize {
     let mut ticker = tokio::time::interval(EVERY);
     for n in 0..EDITS_EACH {
-        loop {
-            tokio::select! {
-                _ = ticker.tick() => break,
-                _ = typer.receive_one() => {}
-            }
-        }
+        typer.apply_until(&mut ticker).await;
         let marker = node_marker(k, n);
         sent.lock().expect("lock").insert(marker.clone(), Instant::now());
         typer.splice(document, usize::MAX, &marker).await;

@@ -217,12 +217,7 @@ fn words() -> String {
 async fn write(writer: &mut RepoPeer, document: DocumentId, sent: &Arc<Mutex<Vec<Instant>>>) {
     let mut ticks = tokio::time::interval(EVERY);
     for edit in 0..EDITS {
-        loop {
-            tokio::select! {
-                _ = ticks.tick() => break,
-                _ = writer.receive_one() => {}
-            }
-        }
+        writer.apply_until(&mut ticks).await;
         sent.lock().expect("lock").push(Instant::now());
         writer.splice(document, (edit * 7 * 9) % 5_000, &format!(" m{edit}x ")).await;
     }

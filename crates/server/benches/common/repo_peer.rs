@@ -116,6 +116,16 @@ impl RepoPeer {
         Some(document)
     }
 
+    /// Applies what the server sends until the next tick of `ticks` (a typer between keystrokes).
+    pub async fn apply_until(&mut self, ticks: &mut tokio::time::Interval) {
+        loop {
+            tokio::select! {
+                _ = ticks.tick() => return,
+                _ = self.receive_one() => {}
+            }
+        }
+    }
+
     async fn send_sync(&mut self, document: DocumentId, request: bool) {
         let held = self.docs.get_mut(&document).expect("a held document");
         let Some(message) = held.doc.generate_sync_message(&mut held.state) else { return };
