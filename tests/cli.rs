@@ -227,6 +227,8 @@ fn wrong_input_fails_clearly_and_changes_nothing() {
         ),
         (vec!["export", "--format", "pdf"], "unknown export format"),
         (vec!["status", "--at", "yesterday"], "invalid time"),
+        (vec!["deadline", "2026-12-12T17:00:00Z", "--as", "DESA"], "only the chair or a convenor"),
+        (vec!["deadline", "next friday", "--as", "HLCP"], "invalid time"),
     ];
     let before = store.snapshot();
     for (args, expected) in cases {
@@ -581,4 +583,13 @@ fn a_text_file_over_the_limit_is_refused_before_it_is_read() {
     let refused =
         store.fails(&["edit", "--proposal", &alt1, "--as", "UNSEC", "--text-file", huge.to_str().expect("path")]);
     assert!(refused.contains("10737418240 bytes") && refused.contains("at most 262144 bytes"), "{refused}");
+}
+
+#[test]
+fn the_chair_sets_the_consultation_deadline() {
+    let store = Store::with_fixture("deadline");
+    let said = store.ok(&["deadline", "2026-12-12T17:00:00Z", "--as", "ITU"]);
+    assert!(said.contains("2026-12-12T17:00:00Z"), "{said}");
+    // 2026-12-12T17:00:00Z is 1,797,094,800 s after 1970 (`date -u -d ... +%s`).
+    assert_eq!(store.status()["deadline"], 1_797_094_800_000_i64);
 }

@@ -934,3 +934,79 @@ async fn the_view_goes_gzip_compressed_to_clients_that_accept_it() {
     std::io::Read::read_to_end(&mut flate2::read::GzDecoder::new(&compressed[..]), &mut unpacked).expect("gzip");
     assert_eq!(unpacked, plain, "the same view");
 }
+
+#[tokio::test]
+async fn the_chair_sets_the_deadline_adds_participants_and_invites_and_revokes_them() {
+    let store = fresh_store("chair-routes");
+    let other = accord(&store, &["init", "--title", "Another plan", "--chair", "BOSS"]);
+    let boss = accord(&store, &["--negotiation", &other, "invite", "--as", "BOSS"]);
+    let server = Server::start_on(store);
+    let id = server.view().await["id"].as_str().expect("id").to_string();
+    let path = |tail: &str| format!("/api/negotiations/{id}{tail}");
+
+    // Refused: a member, an observer, and the chair of another negotiation; nothing changes.
+    let before = server.view().await;
+    let attempts = [
+        (Method::PUT, path("/deadline"), json!({"deadline": "2026-12-12T17:00:00Z"})),
+        (
+            Method::POST,
+            path("/participants"),
+            json!({"code": "WHO", "name": "World Health Organization", "role": "member"}),
+        ),
+        (Method::POST, path("/participants/ITU/invite"), json!({})),
+        (Method::DELETE, path("/participants/ITU/invite"), json!({})),
+    ];
+    for (method, route, body) in &attempts {
+        for who in ["DESA", "UNU"] {
+            let (status, answer) = server.call(Some(who), method.clone(), route, Some(body.clone())).await;
+            assert_eq!(status, StatusCode::FORBIDDEN, "{who} {method} {route}: {answer}");
+        }
+        let response = Client::new()
+            .request(method.clone(), format!("{}{route}", server.base))
+            .bearer_auth(&boss)
+            .json(body)
+            .send()
+            .await
+            .expect("sent");
+        assert_eq!(response.status(), StatusCode::FORBIDDEN, "BOSS {method} {route}");
+    }
+    assert_eq!(server.view().await, before, "refused requests changed nothing");
+    let (status, _) =
+        server.call(Some("HLCP"), Method::PUT, &path("/deadline"), Some(json!({"deadline": "next friday"}))).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "not a time");
+
+    // The chair sets the deadline: 2026-12-12T17:00:00Z is 1,797,094,800,000 ms after 1970.
+    let body = json!({"deadline": "2026-12-12T17:00:00Z"});
+    let (status, answer) = server.call(Some("HLCP"), Method::PUT, &path("/deadline"), Some(body)).await;
+    assert_eq!(status, StatusCode::OK, "{answer}");
+    assert_eq!(server.view().await["deadline"], 1_797_094_800_000_i64);
+
+    // A convenor adds WHO, then invites it; the token signs WHO in until it is revoked.
+    let body = json!({"code": "WHO", "name": "World Health Organization", "role": "member"});
+    let (status, answer) = server.call(Some("ITU"), Method::POST, &path("/participants"), Some(body.clone())).await;
+    assert_eq!(status, StatusCode::CREATED, "{answer}");
+    let (status, _) = server.call(Some("ITU"), Method::POST, &path("/participants"), Some(body)).await;
+    assert_eq!(status, StatusCode::CONFLICT, "the code is taken");
+    let view = server.view().await;
+    let who = view["participants"].as_array().expect("participants").iter().find(|p| p["code"] == "WHO");
+    assert_eq!(who.expect("WHO takes part")["role"], "member");
+    let (status, _) =
+        server.call(Some("HLCP"), Method::POST, &path("/participants/NOPE/invite"), Some(json!({}))).await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "no such participant");
+    let (status, invited) =
+        server.call(Some("HLCP"), Method::POST, &path("/participants/WHO/invite"), Some(json!({}))).await;
+    assert_eq!(status, StatusCode::CREATED, "{invited}");
+    let token = invited["token"].as_str().expect("a token");
+    assert!(invited["link"].as_str().expect("a link").ends_with(&format!("/#token={token}")), "{invited}");
+    let me = |token: String| {
+        let url = format!("{}/api/me", server.base);
+        async move { Client::new().get(url).bearer_auth(token).send().await.expect("sent") }
+    };
+    let response = me(token.to_string()).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(response.json::<Value>().await.expect("json")["participant"], "WHO");
+    let (status, revoked) = server.call(Some("HLCP"), Method::DELETE, &path("/participants/WHO/invite"), None).await;
+    assert_eq!(status, StatusCode::OK, "{revoked}");
+    assert_eq!(revoked["revoked"], 1);
+    assert_eq!(me(token.to_string()).await.status(), StatusCode::UNAUTHORIZED, "the revoked token signs nobody in");
+}

@@ -253,6 +253,14 @@ pub enum Command {
         #[arg(long = "as")]
         actor: String,
     },
+    /// Set the end of the consultation window (chair or convenor).
+    Deadline {
+        /// When it ends (RFC 3339, e.g. 2026-12-12T17:00:00Z).
+        deadline: String,
+        /// Who sets it.
+        #[arg(long = "as")]
+        actor: String,
+    },
     /// Show every change, who made it and when.
     History {
         /// Only changes concerning this section.

@@ -85,6 +85,10 @@ pub fn run(cli: Cli) -> Result<u8> {
             n.adopt(section, &id, &attribution(&actor)?)?;
             Ok(format!("section {section} agreed: adopted {}", label_of(n, &id)?))
         }),
+        Command::Deadline { deadline, actor } => write(&mut store, wanted, |n| {
+            n.set_deadline(parse_time(&deadline)?, &attribution(&actor)?)?;
+            Ok(format!("the consultation closes at {deadline}"))
+        }),
         Command::Redline { section, from: _, to, since: Some(since), json, color } => {
             let to = to.ok_or_else(|| anyhow!("--since needs --to PROPOSAL"))?;
             show_changes_since(&store, wanted, section, &to, &since, json, use_color(color))

@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use accord_core::authorship::Since;
 use accord_core::automerge::ChangeHash;
-use accord_core::{DocumentId, NegotiationView, NewProposal, ParticipantCode, ProposalId, StanceKind};
+use accord_core::{DocumentId, NegotiationView, NewParticipant, NewProposal, ParticipantCode, ProposalId, StanceKind};
 use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::header::{
@@ -283,6 +283,125 @@ pub async fn adopt(
         Ok(n.view()?.section(section).cloned())
     })?;
     Ok(Json(json!({ "section": agreed })))
+}
+
+/// The body of a deadline.
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DeadlineBody {
+    /// RFC 3339, e.g. `2026-12-12T17:00:00Z`.
+    deadline: String,
+}
+
+/// `PUT /api/negotiations/{id}/deadline {deadline}`: the end of the consultation window.
+#[utoipa::path(put, path = "/api/negotiations/{id}/deadline", tag = "negotiations", request_body = DeadlineBody,
+    params(("id" = String, Path)),
+    responses((status = 200, description = "`{deadline}` in milliseconds since 1970"), (status = 400, description = "Not a time"), (status = 403, description = "Not chair or convenor")))]
+pub async fn deadline(
+    State(state): State<AppState>,
+    session: Session,
+    Path(id): Path<String>,
+    JsonBody(body): JsonBody<DeadlineBody>,
+) -> Result<Json<Value>, ApiError> {
+    negotiation_id(&session, &id)?;
+    let at = time_of(&body.deadline)?;
+    state.write(&session, |n, by| n.set_deadline(at, by))?;
+    Ok(Json(json!({ "deadline": at })))
+}
+
+/// The body of a new participant.
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ParticipantBody {
+    code: String,
+    name: String,
+    /// chair, convenor, member or observer.
+    role: String,
+}
+
+/// `POST /api/negotiations/{id}/participants {code, name, role}`: 201 `{code}` (chair, convenors).
+#[utoipa::path(post, path = "/api/negotiations/{id}/participants", tag = "participants", request_body = ParticipantBody,
+    params(("id" = String, Path)),
+    responses((status = 201, description = "`{code}` of the new participant"), (status = 403, description = "Not chair or convenor"), (status = 409, description = "The code is taken")))]
+pub async fn add_participant(
+    State(state): State<AppState>,
+    session: Session,
+    Path(id): Path<String>,
+    JsonBody(body): JsonBody<ParticipantBody>,
+) -> Result<(StatusCode, Json<Value>), ApiError> {
+    negotiation_id(&session, &id)?;
+    let code: ParticipantCode = body.code.parse()?;
+    let new = NewParticipant { code: code.clone(), name: body.name, role: body.role.parse()? };
+    state.write(&session, |n, by| n.add_participant(new, by))?;
+    Ok((StatusCode::CREATED, Json(json!({ "code": code }))))
+}
+
+/// How long a sign-in link made in the browser signs in: as `accord invite`'s default.
+const INVITE_VALID_FOR_MS: i64 = 30 * 24 * 3600 * 1000;
+
+/// `POST /api/negotiations/{id}/participants/{code}/invite`: a new sign-in token for a
+/// participant and its link, valid 30 days (chair, convenors). The token is shown once.
+#[utoipa::path(post, path = "/api/negotiations/{id}/participants/{code}/invite", tag = "participants",
+    params(("id" = String, Path), ("code" = String, Path)),
+    responses((status = 201, description = "`{token, link, expires}`"), (status = 403, description = "Not chair or convenor"), (status = 404, description = "No such participant")))]
+pub async fn invite(
+    State(state): State<AppState>,
+    session: Session,
+    Path((id, code)): Path<(String, String)>,
+    headers: HeaderMap,
+) -> Result<(StatusCode, Json<Value>), ApiError> {
+    let code = chaired_participant(&state, &session, &id, &code, "invite participants")?;
+    let expires = accord_core::Timestamp(crate::room::now().0.saturating_add(INVITE_VALID_FOR_MS));
+    let grant = accord_store::Grant { negotiation: session.negotiation, participant: code };
+    let token = state.issue(&grant, Some(expires))?;
+    let link = format!("{}/#token={token}", origin_of(&headers));
+    Ok((StatusCode::CREATED, Json(json!({ "token": token, "link": link, "expires": expires }))))
+}
+
+/// `DELETE /api/negotiations/{id}/participants/{code}/invite`: ends every sign-in token of
+/// a participant, its open sessions included (chair, convenors).
+#[utoipa::path(delete, path = "/api/negotiations/{id}/participants/{code}/invite", tag = "participants",
+    params(("id" = String, Path), ("code" = String, Path)),
+    responses((status = 200, description = "`{revoked}`: how many tokens ended"), (status = 403, description = "Not chair or convenor"), (status = 404, description = "No such participant")))]
+pub async fn revoke(
+    State(state): State<AppState>,
+    session: Session,
+    Path((id, code)): Path<(String, String)>,
+) -> Result<Json<Value>, ApiError> {
+    let code = chaired_participant(&state, &session, &id, &code, "revoke sign-in links")?;
+    let revoked = state.revoke(session.negotiation, &code)?;
+    Ok(Json(json!({ "revoked": revoked })))
+}
+
+/// `code` as a participant of the session's negotiation `id`, when the session chairs it.
+fn chaired_participant(
+    state: &AppState,
+    session: &Session,
+    id: &str,
+    code: &str,
+    action: &'static str,
+) -> Result<ParticipantCode, ApiError> {
+    let id = negotiation_id(session, id)?;
+    let code: ParticipantCode = code.parse()?;
+    let view = view_of(state, id)?;
+    let chairs = view.participants.iter().any(|p| p.code == session.participant && p.role.chairs());
+    if !chairs {
+        return Err(ApiError::forbidden(format!("only the chair and convenors {action}")));
+    }
+    if !view.participants.iter().any(|p| p.code == code) {
+        return Err(ApiError::not_found(format!("{code} does not take part in this negotiation")));
+    }
+    Ok(code)
+}
+
+/// Where this server is, as the browser reached it: the `Origin` it sent, else its `Host` over http.
+fn origin_of(headers: &HeaderMap) -> String {
+    let header = |name| headers.get(name).and_then(|v: &HeaderValue| v.to_str().ok());
+    match (header(header::ORIGIN), header(header::HOST)) {
+        (Some(origin), _) => origin.to_string(),
+        (None, Some(host)) => format!("http://{host}"),
+        (None, None) => String::new(),
+    }
 }
 
 /// `GET /api/negotiations/{id}/sections/{number}/redline?from=base|ID&to=ID`, or

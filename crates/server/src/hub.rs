@@ -50,6 +50,22 @@ impl Hub {
         Ok(self.store().grant(token, now())?)
     }
 
+    /// Issues a new sign-in token for `grant`, valid until `expires`.
+    pub fn issue(&self, grant: &Grant, expires: Option<accord_core::Timestamp>) -> Result<String, ApiError> {
+        let token = format!("{}{}", uuid::Uuid::new_v4().simple(), uuid::Uuid::new_v4().simple());
+        self.store().add_token(&token, grant, now(), expires)?;
+        Ok(token)
+    }
+
+    /// Ends every sign-in token of `participant` in `negotiation`; how many there were.
+    pub fn revoke(
+        &self,
+        negotiation: DocumentId,
+        participant: &accord_core::ParticipantCode,
+    ) -> Result<usize, ApiError> {
+        Ok(self.store().revoke(negotiation, participant)?)
+    }
+
     /// The negotiation a stored document belongs to (`None`: not stored yet).
     pub fn stored_negotiation(&self, document: DocumentId) -> Result<Option<DocumentId>, ApiError> {
         Ok(self.store().negotiation_of(document)?)

@@ -33,7 +33,11 @@ use crate::api;
         api::compromise,
         api::convergence,
         api::history,
-        api::export
+        api::export,
+        api::deadline,
+        api::add_participant,
+        api::invite,
+        api::revoke
     ),
     components(schemas(
         api::SignIn,
@@ -41,7 +45,9 @@ use crate::api;
         api::TextBody,
         api::StanceBody,
         api::CommentBody,
-        api::AdoptBody
+        api::AdoptBody,
+        api::DeadlineBody,
+        api::ParticipantBody
     ))
 )]
 pub struct ApiDoc;

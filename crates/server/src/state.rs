@@ -55,6 +55,16 @@ impl AppState {
         tokio::task::block_in_place(|| self.hub.grant(token))
     }
 
+    /// Issues a sign-in token for `grant` (see [`Hub::issue`]).
+    pub fn issue(&self, grant: &Grant, expires: Option<accord_core::Timestamp>) -> Result<String, ApiError> {
+        tokio::task::block_in_place(|| self.hub.issue(grant, expires))
+    }
+
+    /// Ends every sign-in token of `participant` in `negotiation`.
+    pub fn revoke(&self, negotiation: DocumentId, participant: &ParticipantCode) -> Result<usize, ApiError> {
+        tokio::task::block_in_place(|| self.hub.revoke(negotiation, participant))
+    }
+
     /// The negotiation a stored document belongs to (`None`: not stored yet).
     pub fn stored_negotiation(&self, document: DocumentId) -> Result<Option<DocumentId>, ApiError> {
         tokio::task::block_in_place(|| self.hub.stored_negotiation(document))
