@@ -11,6 +11,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use fantoccini::{Client, ClientBuilder, Locator};
+use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 use support::{Server, id_of, proposal};
 
@@ -389,4 +390,37 @@ async fn screenshots_of_the_overview_a_redline_and_the_chairs_desk() {
     screenshot_from_top(&chair, "chairs-desk").await;
     driver.assert_no_console_errors(&chair, "HLCP").await;
     chair.close().await.expect("close");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn after_an_edit_a_participant_sees_the_changes_since_its_support() {
+    let _turn = ONE_AT_A_TIME.lock().await;
+    let server = Server::start("browser-since-stance");
+    let driver = Driver::start().await;
+    let view = server.view().await;
+    let alt1 = id_of(&view, 4, "Alt 1");
+    let stance = format!("/api/proposals/{alt1}/stances/ITU");
+    let (status, _) = server.call(Some("ITU"), Method::PUT, &stance, Some(json!({"stance": "support"}))).await;
+    assert_eq!(status, StatusCode::OK);
+    let itu = driver.browser().await;
+    sign_in(&itu, &server, "ITU").await;
+    go(&itu, &server, "/section/4", "table.matrix").await;
+    assert!(itu.find(Locator::Css("button.since-stance")).await.is_err(), "no changes yet, nothing offered");
+
+    // The sponsor adds a sentence; ITU's support is now on an earlier text.
+    let added = "Progress is reviewed every year.";
+    let current = proposal(&server.view().await, 4, "Alt 1").clone();
+    let text = format!("{} {added}", current["text"].as_str().expect("text"));
+    let body = json!({"text": text, "base_heads": current["heads"]});
+    let (status, _) = server.call(Some("UNSEC"), Method::PUT, &format!("/api/proposals/{alt1}/text"), Some(body)).await;
+    assert_eq!(status, StatusCode::OK);
+    let offered = wait_for_text(&itu, "button.since-stance", "Changes since your support").await;
+    assert_eq!(offered, "Changes since your support");
+    itu.find(Locator::Css("button.since-stance")).await.expect("the offer").click().await.expect("click");
+    let inserted = wait_for_text(&itu, ".redline ins", added).await;
+    assert!(inserted.contains(added), "{inserted}");
+    let by = itu.find(Locator::Css(".redline ins")).await.expect("ins").attr("title").await.expect("title");
+    assert!(by.is_some_and(|by| by.starts_with("UNSEC")), "the change names its author");
+    driver.assert_no_console_errors(&itu, "ITU").await;
+    itu.close().await.expect("close");
 }

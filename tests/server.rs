@@ -1010,3 +1010,40 @@ async fn the_chair_sets_the_deadline_adds_participants_and_invites_and_revokes_t
     assert_eq!(revoked["revoked"], 1);
     assert_eq!(me(token.to_string()).await.status(), StatusCode::UNAUTHORIZED, "the revoked token signs nobody in");
 }
+
+#[tokio::test]
+async fn a_participant_sees_what_changed_since_its_stance() {
+    let server = Server::start("since-stance");
+    let view = server.view().await;
+    let id = view["id"].as_str().expect("id").to_string();
+    let alt1 = id_of(&view, 4, "Alt 1");
+    let given_on = proposal(&view, 4, "Alt 1")["text"].as_str().expect("text").to_string();
+    let stance = format!("/api/proposals/{alt1}/stances/ITU");
+    let (status, _) = server.call(Some("ITU"), Method::PUT, &stance, Some(json!({"stance": "support"}))).await;
+    assert_eq!(status, StatusCode::OK);
+    // The sponsor then rewrites the opening and adds a sentence.
+    let edited = format!("{} Progress is reviewed every year.", given_on.replacen("The", "All", 1));
+    let body = json!({"text": edited, "base_heads": proposal(&server.view().await, 4, "Alt 1")["heads"]});
+    let (status, _) = server.call(Some("UNSEC"), Method::PUT, &format!("/api/proposals/{alt1}/text"), Some(body)).await;
+    assert_eq!(status, StatusCode::OK);
+
+    let path = format!("/api/negotiations/{id}/sections/4/redline?from=stance&to={alt1}");
+    let (status, answer) = server.call(Some("ITU"), Method::GET, &path, None).await;
+    assert_eq!(status, StatusCode::OK, "{answer}");
+    assert_eq!(answer["stance"]["stance"], "support");
+    assert_eq!(answer["stance"]["stale"], true, "the stance was given on the earlier text");
+    let segments = answer["segments"].as_array().expect("segments");
+    let text_of = |skipped: &str| -> String {
+        segments.iter().filter(|s| s["kind"] != skipped).map(|s| s["text"].as_str().expect("text")).collect()
+    };
+    assert_eq!(text_of("insert"), given_on, "unchanged and deleted runs give the text the stance was given on");
+    assert_eq!(text_of("delete"), edited, "unchanged and inserted runs give the text now");
+    let changes: Vec<&Value> = segments.iter().filter(|s| s["kind"] != "equal").collect();
+    assert!(!changes.is_empty(), "{answer}");
+    assert!(changes.iter().all(|s| s["by"] == "UNSEC"), "every change since is the sponsor's: {answer}");
+
+    // Someone without a stance on it is told so; nothing is made up.
+    let (status, answer) = server.call(Some("UNU"), Method::GET, &path, None).await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "{answer}");
+    assert!(answer["error"].as_str().expect("error").contains("no stance on Alt 1"), "{answer}");
+}

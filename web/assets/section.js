@@ -166,15 +166,22 @@ function modeSwitch(app, section, proposal, live) {
       },
     },
     h("option", { value: "text" }, "Text"),
+    sinceMine(app, proposal) ? h("option", { value: "stance" }, sinceMine(app, proposal)) : null,
     h("option", { value: "base" }, "Changes against the base text"),
     live.filter((p) => p.id !== proposal.id).map((p) => h("option", { value: p.id }, `Changes against ${p.label}`)),
   );
-  select.value = modes.get(proposal.id) || "text";
+  select.value = modeOf(app, proposal);
   return h("label", { class: "mode" }, "Show: ", select);
 }
 
-function shown(app, section, proposal, editable) {
+/** What `proposal` shows: its text, or a redline; "since your stance" only while that stance is stale. */
+function modeOf(app, proposal) {
   const mode = modes.get(proposal.id) || "text";
+  return mode === "stance" && !sinceMine(app, proposal) ? "text" : mode;
+}
+
+function shown(app, section, proposal, editable) {
+  const mode = modeOf(app, proposal);
   if (mode !== "text") return redline(app, section, proposal, mode);
   if (editable) return ProposalEditor.for(app, proposal).element;
   return h(
@@ -198,7 +205,46 @@ function highlighted(text, comments) {
   return parts;
 }
 
+/** "Changes since your support" when one's stance on `proposal` was given on an earlier text. */
+function sinceMine(app, proposal) {
+  const mine = proposal.stances[app.state.me.participant];
+  return mine && mine.stale && !mine.sponsor ? `Changes since your ${stanceLabel(mine.stance).toLowerCase()}` : null;
+}
+
+/** What changed since one's stance, each change with who made it and when. */
+function sinceStance(app, section, proposal) {
+  const mine = proposal.stances[app.state.me.participant];
+  const key = `stance|${proposal.id}|${mine ? mine.at : ""}|${proposal.text}`;
+  const box = h("div", {
+    class: "text redline",
+    "aria-label": `${sinceMine(app, proposal)} to ${proposal.label}: insertions underlined, deletions struck through`,
+  });
+  const load = () => app.api.redline(app.state.view.id, section.number, "stance", proposal.id);
+  const held = wanted("redline", key, load);
+  const by = (s) => (s.by ? `${s.by}, ${formatTime(s.at)}` : null);
+  if (!held) box.textContent = "Comparing…";
+  else if (held.error) box.textContent = held.error;
+  else
+    box.replaceChildren(
+      ...held.value.segments.map((s) =>
+        s.kind === "insert"
+          ? h("ins", { title: by(s) }, s.text)
+          : s.kind === "delete"
+            ? h("del", { title: by(s) }, s.text)
+            : s.text,
+      ),
+    );
+  const since = mine ? ` — since your stance of ${formatTime(mine.at)}` : "";
+  return h(
+    "div",
+    {},
+    box,
+    h("p", { class: "legend muted" }, h("ins", {}, "inserted"), " ", h("del", {}, "deleted"), since),
+  );
+}
+
 function redline(app, section, proposal, mode) {
+  if (mode === "stance") return sinceStance(app, section, proposal);
   const other = mode === "base" ? null : section.proposals.find((p) => p.id === mode);
   const fromText = other ? other.text : section.base_text;
   const key = `${mode}|${proposal.id}|${fromText}|${proposal.text}`;
@@ -387,6 +433,20 @@ function stanceForm(app, proposal) {
             )
           : null,
       ),
+      sinceMine(app, proposal)
+        ? h(
+            "button",
+            {
+              type: "button",
+              class: "quiet since-stance",
+              onclick: () => {
+                modes.set(proposal.id, "stance");
+                app.render();
+              },
+            },
+            sinceMine(app, proposal),
+          )
+        : null,
       h("div", { class: "choices" }, radios),
       reason,
       h("button", { type: "submit", class: "primary" }, "Record stance"),

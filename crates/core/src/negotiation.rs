@@ -234,6 +234,19 @@ impl Negotiation {
         view::rebuild(self, before, changed)
     }
 
+    /// The heads of proposal `id` when `who` gave its stance on it (`None`: no stance), so a
+    /// participant can see what changed since ("changes since your support").
+    pub fn stance_heads(&self, who: &ParticipantCode, id: &ProposalId) -> Result<Option<Vec<ChangeHash>>, Error> {
+        self.proposal(id)?;
+        let own = participant_doc::document_id(self.id, who);
+        let Some(stance) = self.participant_record(own).and_then(|record| record.stances.get(id).cloned()) else {
+            return Ok(None);
+        };
+        let heads = stance.heads.iter().map(|head| head.parse::<ChangeHash>());
+        let heads = heads.collect::<Result<Vec<_>, _>>();
+        heads.map(Some).map_err(|_| Error::MalformedDocument("participant".into(), "a stance's heads".into()))
+    }
+
     /// The current heads of a proposal's document.
     pub fn proposal_heads(&self, id: &ProposalId) -> Result<Vec<ChangeHash>, Error> {
         Ok(self.docs.get(&id.0).ok_or(Error::UnknownProposal(*id))?.get_heads())

@@ -405,9 +405,10 @@ fn origin_of(headers: &HeaderMap) -> String {
 }
 
 /// `GET /api/negotiations/{id}/sections/{number}/redline?from=base|ID&to=ID`, or
-/// `?to=ID&since=TIME`: what changed in that proposal since then, by whom.
+/// `?to=ID&since=TIME`: what changed in that proposal since then, by whom; or
+/// `?from=stance&to=ID`: what changed since the signed-in participant gave its stance on it.
 #[utoipa::path(get, path = "/api/negotiations/{id}/sections/{number}/redline", tag = "reading",
-    params(("id" = String, Path), ("number" = u32, Path), ("from" = Option<String>, Query, description = "`base` or a proposal id"), ("to" = String, Query, description = "A proposal id"), ("since" = Option<String>, Query, description = "A time (RFC 3339): the changes to `to` since then, each run with `by` and `at`")),
+    params(("id" = String, Path), ("number" = u32, Path), ("from" = Option<String>, Query, description = "`base`, a proposal id, or `stance`: since your stance on `to`, each run with `by` and `at`"), ("to" = String, Query, description = "A proposal id"), ("since" = Option<String>, Query, description = "A time (RFC 3339): the changes to `to` since then, each run with `by` and `at`")),
     responses((status = 200, description = "Segments (and similarity, without since)")))]
 pub async fn redline(
     State(state): State<AppState>,
@@ -426,6 +427,16 @@ pub async fn redline(
     let to = proposal_of(
         query.get("to").ok_or_else(|| ApiError::bad_request("say which text to compare with: ?to=PROPOSAL_ID"))?,
     )?;
+    if query.get("from").map(String::as_str) == Some("stance") {
+        let (id, label, me) = (to.id, to.label.clone(), session.participant.clone());
+        let segments = state.read(negotiation, |n| {
+            let heads = n.stance_heads(&me, &id)?;
+            let heads = heads.ok_or_else(|| ApiError::not_found(format!("you have no stance on {label}")))?;
+            Ok(n.authored_redline(&id, Since::Heads(&heads), None)?)
+        })?;
+        let stance = to.stances.get(&session.participant);
+        return Ok(Json(json!({ "segments": segments, "stance": stance })));
+    }
     if let Some(since) = query.get("since") {
         let at = time_of(since)?;
         let id = to.id;
