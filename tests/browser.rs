@@ -277,11 +277,16 @@ async fn an_objection_reaches_the_chairs_register_and_once_lifted_the_chair_adop
     go(&chair, &server, "/desk", "table.register").await;
     let register = wait_for_text(&chair, "table.register", reason).await;
     assert!(register.contains("WBG"), "{register}");
+    // While WBG objects, Alt 1 cannot be adopted: the button is off and says who blocks it.
+    let adopt = format!("section[aria-labelledby=\"desk-1\"] button[aria-describedby=\"state-{alt1}\"]");
+    let blocked = wait_for_text(&chair, &format!("#state-{alt1}"), "WBG objects").await;
+    assert!(blocked.contains("Blocked until"), "{blocked}");
+    let button = chair.find(Locator::Css(&adopt)).await.expect("adopt button");
+    assert!(!button.is_enabled().await.expect("enabled?"), "a blocked proposal's adoption is disabled");
 
     record_stance(&wbg, &form, "support", "").await;
     wait_for_text(&wbg, "#toast", "Support").await;
 
-    let adopt = format!("section[aria-labelledby=\"desk-1\"] button[aria-describedby=\"state-{alt1}\"]");
     // The desk re-renders on every change, so the state is read afresh until it says so.
     wait_for_text(&chair, &format!("#state-{alt1}"), "Consensus rule met").await;
     assert_eq!(

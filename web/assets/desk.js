@@ -159,6 +159,8 @@ function adoptControl(app, section, proposal) {
     {
       type: "button",
       class: proposal.adoptable ? "primary" : "",
+      // The server refuses a blocked adoption anyway; the button says so before it is tried.
+      disabled: !proposal.adoptable,
       "aria-describedby": `state-${proposal.id}`,
       onclick: async () => {
         const consensus = proposal.adoptable
@@ -184,7 +186,7 @@ function adoptControl(app, section, proposal) {
     h(
       "span",
       { id: `state-${proposal.id}`, class: proposal.adoptable ? "ok" : "blocked" },
-      proposal.adoptable ? ` Consensus rule met: ${state}.` : ` Blocked: ${blockers.join("; ")}.`,
+      proposal.adoptable ? ` Consensus rule met: ${state}.` : ` Blocked until: ${blockers.join("; ")}.`,
     ),
   );
 }
