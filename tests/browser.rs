@@ -429,3 +429,54 @@ async fn after_an_edit_a_participant_sees_the_changes_since_its_support() {
     driver.assert_no_console_errors(&itu, "ITU").await;
     itu.close().await.expect("close");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_chair_sets_the_deadline_and_invites_and_revokes_a_participant_from_the_desk() {
+    let _turn = ONE_AT_A_TIME.lock().await;
+    let server = Server::start("browser-roster");
+    let driver = Driver::start().await;
+    let chair = driver.browser().await;
+    sign_in(&chair, &server, "HLCP").await;
+    go(&chair, &server, "/desk", "form.deadline-form").await;
+
+    let deadline = chair.find(Locator::Css("#deadline-input")).await.expect("deadline field");
+    deadline.send_keys("2026-12-12T17:00:00Z").await.expect("type");
+    chair.find(Locator::Css("form.deadline-form button")).await.expect("button").click().await.expect("click");
+    wait_for_text(&chair, "#deadline-now", "12 Dec, 17:00 UTC").await;
+    // 2026-12-12T17:00:00Z is 1,797,094,800 s after 1970 (`date -u -d ... +%s`).
+    assert_eq!(server.view().await["deadline"], 1_797_094_800_000_i64, "the server has it");
+
+    for (field, text) in [("#new-code", "WHO"), ("#new-name", "World Health Organization")] {
+        chair.find(Locator::Css(field)).await.expect("field").send_keys(text).await.expect("type");
+    }
+    let add = chair.find(Locator::Css("form.add-participant button")).await.expect("add");
+    add.click().await.expect("click");
+    wait_for_text(&chair, "tr[data-code=\"WHO\"]", "World Health Organization").await;
+    let invite = chair.find(Locator::Css("tr[data-code=\"WHO\"] button.invite")).await.expect("invite");
+    invite.click().await.expect("click");
+    chair.wait().at_most(WAIT).for_element(Locator::Css("#link-WHO")).await.expect("the link is shown");
+    let link = chair.execute("return document.querySelector('#link-WHO').value", vec![]).await.expect("link");
+    let link = link.as_str().expect("a link").to_string();
+    assert!(link.starts_with(&server.base) && link.contains("/#token="), "{link}");
+
+    // The link signs WHO in, until the chair revokes it.
+    let who = driver.browser().await;
+    who.goto(&link).await.expect("open the link");
+    wait_for_text(&who, "#identity", "WHO").await;
+    chair
+        .find(Locator::Css("tr[data-code=\"WHO\"] button.revoke"))
+        .await
+        .expect("revoke")
+        .click()
+        .await
+        .expect("click");
+    let question = chair.get_alert_text().await.expect("a confirmation");
+    assert!(question.contains("WHO"), "{question}");
+    chair.accept_alert().await.expect("confirm");
+    wait_for_text(&chair, "#toast", "1 sign-in link(s) ended").await;
+    who.refresh().await.expect("reload");
+    who.wait().at_most(WAIT).for_element(Locator::Css("input#token")).await.expect("WHO is asked to sign in again");
+    driver.assert_no_console_errors(&chair, "HLCP").await;
+    chair.close().await.expect("close");
+    who.close().await.expect("close");
+}

@@ -52,6 +52,10 @@ export const api = {
   withdraw: (proposal) => call("POST", `/api/proposals/${enc(proposal)}/withdraw`),
   comment: (proposal, start, end, text) =>
     call("POST", `/api/proposals/${enc(proposal)}/comments`, { start, end, text }),
+  setDeadline: (id, deadline) => call("PUT", `/api/negotiations/${enc(id)}/deadline`, { deadline }),
+  addParticipant: (id, body) => call("POST", `/api/negotiations/${enc(id)}/participants`, body),
+  invite: (id, code) => call("POST", `/api/negotiations/${enc(id)}/participants/${enc(code)}/invite`),
+  revoke: (id, code) => call("DELETE", `/api/negotiations/${enc(id)}/participants/${enc(code)}/invite`),
   adopt: (id, section, proposal) =>
     call("POST", `/api/negotiations/${enc(id)}/sections/${section}/adopt`, { proposal }),
   redline: (id, section, from, to) =>

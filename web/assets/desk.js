@@ -1,10 +1,12 @@
-// The chair's desk: every objection and reservation still standing, and per
+// The chair's desk: every objection and reservation still standing, per
 // open section its compromise draft, its convergence over time and the
-// adoption of a proposal, confirmed with the consensus state named.
+// adoption of a proposal, confirmed with the consensus state named; then
+// the participants, their sign-in links and the deadline (roster.js).
 
 import { h, formatTime, statusBadge, stanceLabel } from "./dom.js";
 import { chart } from "./chart.js";
 import { reuse, wanted } from "./state.js";
+import { renderRoster } from "./roster.js";
 
 export function renderDesk(app) {
   if (!app.chairs()) {
@@ -28,6 +30,7 @@ export function renderDesk(app) {
     ),
     register(view),
     open.map((section) => sectionDesk(app, section)),
+    renderRoster(app),
   );
 }
 

@@ -24,6 +24,7 @@ const ASSETS: &[(&str, &str, &str)] = &[
     ("editor.js", "text/javascript; charset=utf-8", include_str!("../../../web/assets/editor.js")),
     ("state.js", "text/javascript; charset=utf-8", include_str!("../../../web/assets/state.js")),
     ("desk.js", "text/javascript; charset=utf-8", include_str!("../../../web/assets/desk.js")),
+    ("roster.js", "text/javascript; charset=utf-8", include_str!("../../../web/assets/roster.js")),
     ("chart.js", "text/javascript; charset=utf-8", include_str!("../../../web/assets/chart.js")),
     ("favicon.svg", "image/svg+xml", include_str!("../../../web/assets/favicon.svg")),
 ];
