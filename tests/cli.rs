@@ -593,3 +593,18 @@ fn the_chair_sets_the_consultation_deadline() {
     // 2026-12-12T17:00:00Z is 1,797,094,800 s after 1970 (`date -u -d ... +%s`).
     assert_eq!(store.status()["deadline"], 1_797_094_800_000_i64);
 }
+
+#[test]
+fn the_chair_reopens_an_agreed_section_from_the_command_line() {
+    let store = Store::with_fixture("reopen");
+    assert!(store.status()["sections"][1]["adoption"].is_object(), "section 2 of the fixture is agreed");
+    let refused = store.fails(&["reopen", "--section", "2", "--reason", "budget", "--as", "DESA"]);
+    assert!(refused.contains("only the chair or a convenor"), "{refused}");
+    let said = store.ok(&["reopen", "--section", "2", "--reason", "The budget line is missing.", "--as", "HLCP"]);
+    assert!(said.contains("section 2 is open again"), "{said}");
+    let section = &store.status()["sections"][1];
+    assert!(section["adoption"].is_null(), "{section}");
+    assert_eq!(section["reopenings"][0]["reason"], "The budget line is missing.");
+    let history = store.ok(&["history", "--section", "2"]);
+    assert!(history.contains("reopened section 2"), "{history}");
+}

@@ -1047,3 +1047,41 @@ async fn a_participant_sees_what_changed_since_its_stance() {
     assert_eq!(status, StatusCode::NOT_FOUND, "{answer}");
     assert!(answer["error"].as_str().expect("error").contains("no stance on Alt 1"), "{answer}");
 }
+
+#[tokio::test]
+async fn the_chair_reopens_an_agreed_section_for_a_reason() {
+    let server = Server::start("reopen");
+    let view = server.view().await;
+    let id = view["id"].as_str().expect("id").to_string();
+    assert!(view["sections"][1]["adoption"].is_object(), "section 2 of the fixture is agreed");
+    let path = format!("/api/negotiations/{id}/sections/2/reopen");
+    let reason = "The budget line is missing.";
+    for (who, body, expected) in [
+        ("DESA", json!({"reason": reason}), StatusCode::FORBIDDEN),
+        ("UNU", json!({"reason": reason}), StatusCode::FORBIDDEN),
+        ("HLCP", json!({"reason": "  "}), StatusCode::BAD_REQUEST),
+        ("HLCP", json!({}), StatusCode::BAD_REQUEST),
+    ] {
+        let (status, answer) = server.call(Some(who), Method::POST, &path, Some(body)).await;
+        assert_eq!(status, expected, "{who}: {answer}");
+    }
+    assert_eq!(server.view().await, view, "refused reopenings changed nothing");
+
+    let (status, answer) = server.call(Some("HLCP"), Method::POST, &path, Some(json!({"reason": reason}))).await;
+    assert_eq!(status, StatusCode::OK, "{answer}");
+    let section = &server.view().await["sections"][1];
+    assert!(section["adoption"].is_null() && section["agreed_text"].is_null(), "{section}");
+    assert_eq!(section["reopenings"][0]["by"], "HLCP");
+    assert_eq!(section["reopenings"][0]["reason"], reason);
+    let (status, _) = server.call(Some("HLCP"), Method::POST, &path, Some(json!({"reason": reason}))).await;
+    assert_eq!(status, StatusCode::CONFLICT, "an open section is not reopened");
+    let response = Client::new()
+        .get(format!("{}/api/negotiations/{id}/export?format=md", server.base))
+        .bearer_auth(server.token("HLCP"))
+        .send()
+        .await
+        .expect("sent");
+    let markdown = response.text().await.expect("text");
+    assert!(markdown.contains("Reopened by HLCP on "), "the export keeps the reopening on record");
+    assert!(markdown.contains(reason), "with its reason");
+}

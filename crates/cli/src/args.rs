@@ -253,6 +253,18 @@ pub enum Command {
         #[arg(long = "as")]
         actor: String,
     },
+    /// Open an agreed section again, for a reason (chair or convenor); stances stay.
+    Reopen {
+        /// The section number.
+        #[arg(long)]
+        section: u32,
+        /// Why it is opened again.
+        #[arg(long)]
+        reason: String,
+        /// Who reopens it.
+        #[arg(long = "as")]
+        actor: String,
+    },
     /// Set the end of the consultation window (chair or convenor).
     Deadline {
         /// When it ends (RFC 3339, e.g. 2026-12-12T17:00:00Z).

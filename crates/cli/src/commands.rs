@@ -85,6 +85,10 @@ pub fn run(cli: Cli) -> Result<u8> {
             n.adopt(section, &id, &attribution(&actor)?)?;
             Ok(format!("section {section} agreed: adopted {}", label_of(n, &id)?))
         }),
+        Command::Reopen { section, reason, actor } => write(&mut store, wanted, |n| {
+            n.reopen(section, &reason, &attribution(&actor)?)?;
+            Ok(format!("section {section} is open again"))
+        }),
         Command::Deadline { deadline, actor } => write(&mut store, wanted, |n| {
             n.set_deadline(parse_time(&deadline)?, &attribution(&actor)?)?;
             Ok(format!("the consultation closes at {deadline}"))

@@ -39,6 +39,12 @@ pub enum Error {
         /// The label of the adopted proposal.
         label: String,
     },
+    /// Reopening a section that is not agreed.
+    #[error("section {0} is not agreed: only an agreed section can be reopened")]
+    NotAgreed(u32),
+    /// Reopening without a reason.
+    #[error("reopening an agreed section needs a reason: say why it is opened again")]
+    ReopeningNeedsReason,
     /// A document this replica has not received yet.
     #[error("document {0} has not been received yet: sync with the others first")]
     DocumentNotHeld(crate::DocumentId),

@@ -55,7 +55,7 @@ pub use document::{actor_for, text_fingerprint};
 pub use error::Error;
 pub use ids::{DocumentId, ParticipantCode, ProposalId};
 pub use negotiation::{Negotiation, NewParticipant, NewProposal, Splice};
-pub use negotiation_doc::{Adoption, Participant};
+pub use negotiation_doc::{Adoption, Participant, Reopening};
 pub use participant_doc::{StanceRecord, document_id as participant_document_id};
 pub use role::Role;
 pub use stance::{StanceKind, StanceView, Stances};

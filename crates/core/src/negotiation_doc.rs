@@ -4,7 +4,8 @@
 //!
 //! Layout: `{kind: "negotiation", title, deadline?, participants: {CODE: {name,
 //! role}}, sections: {"N": {number, title, lead, base_text: Text,
-//! agreed?: {text: Text, proposal, label, by, at, proposal_heads: [..]}}}}`.
+//! agreed?: {text: Text, proposal, label, by, at, proposal_heads: [..]},
+//! reopenings?: {"AT-BY": {by, at, reason, label}}}}}`.
 //! Maps keyed by code and number keep concurrent additions from duplicating.
 
 use automerge::hydrate::{Map, Value};
@@ -39,6 +40,20 @@ pub(crate) struct SectionRecord {
     pub lead: ParticipantCode,
     pub base_text: String,
     pub agreed: Option<Adoption>,
+    pub reopenings: Vec<Reopening>,
+}
+
+/// An agreed section opened again: who, when, why, and the wording that had been adopted.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Reopening {
+    /// Who reopened it (chair or convenor).
+    pub by: ParticipantCode,
+    /// When.
+    pub at: Timestamp,
+    /// Why (required).
+    pub reason: String,
+    /// The label of the proposal whose adoption was undone.
+    pub label: String,
 }
 
 /// The record of an adoption: which wording became the section's agreed text.
@@ -133,12 +148,34 @@ fn read_section(key: &str, entry: &Map, problems: &mut Vec<String>) -> Result<Se
             None
         }
     };
+    let reopenings = match fields::map_entries(entry, "reopenings")
+        .and_then(|all| all.into_iter().map(|(_, reopening)| read_reopening(reopening)).collect::<Result<Vec<_>, _>>())
+    {
+        Ok(mut reopenings) => {
+            reopenings.sort_by(|a, b| (a.at, &a.by).cmp(&(b.at, &b.by)));
+            reopenings
+        }
+        Err(error) => {
+            problems.push(format!("the reopenings of section {key} left out: {error}"));
+            Vec::new()
+        }
+    };
     Ok(SectionRecord {
         number: key.parse().map_err(|_| fields::malformed(key, "not a section number"))?,
         title: fields::require_str(entry, "title")?,
         lead: fields::require_str(entry, "lead")?.parse()?,
         base_text: fields::require_str(entry, "base_text")?,
         agreed,
+        reopenings,
+    })
+}
+
+fn read_reopening(reopening: &Map) -> Result<Reopening, Error> {
+    Ok(Reopening {
+        by: fields::require_str(reopening, "by")?.parse()?,
+        at: Timestamp(fields::get_int(reopening, "at")?.unwrap_or_default()),
+        reason: fields::require_str(reopening, "reason")?,
+        label: fields::require_str(reopening, "label")?,
     })
 }
 
@@ -206,6 +243,23 @@ pub(crate) fn put_adoption(tx: &mut Transaction<'_>, number: u32, adoption: &Ado
     tx.put(&agreed, "by", adoption.by.as_str())?;
     tx.put(&agreed, "at", adoption.at.millis())?;
     put_str_list(tx, &agreed, "proposal_heads", &adoption.proposal_heads)?;
+    Ok(())
+}
+
+/// Opens an agreed section again: its adoption is removed and the reopening recorded.
+pub(crate) fn reopen(tx: &mut Transaction<'_>, number: u32, reopening: &Reopening) -> Result<(), Error> {
+    let entry = section_entry(tx, number)?;
+    tx.delete(&entry, "agreed")?;
+    let all = match get_obj(tx, &entry, "reopenings", ObjType::Map)? {
+        Some(all) => all,
+        None => tx.put_object(&entry, "reopenings", ObjType::Map)?,
+    };
+    let key = format!("{}-{}", reopening.at.millis(), reopening.by);
+    let record = tx.put_object(&all, key.as_str(), ObjType::Map)?;
+    tx.put(&record, "by", reopening.by.as_str())?;
+    tx.put(&record, "at", reopening.at.millis())?;
+    tx.put(&record, "reason", reopening.reason.as_str())?;
+    tx.put(&record, "label", reopening.label.as_str())?;
     Ok(())
 }
 

@@ -6,7 +6,7 @@ use crate::authorization;
 use crate::characters::{self, MAX_PROPOSAL_TEXT_BYTES, MAX_SHORT_TEXT_BYTES};
 use crate::consensus;
 use crate::negotiation::section;
-use crate::negotiation_doc::{self, Adoption, Participant};
+use crate::negotiation_doc::{self, Adoption, Participant, Reopening};
 use crate::participant_doc;
 use crate::{Attribution, Error, Negotiation, NewParticipant, ParticipantCode, ProposalId, Timestamp};
 
@@ -74,6 +74,24 @@ impl Negotiation {
     pub fn set_deadline(&mut self, deadline: Timestamp, by: &Attribution) -> Result<(), Error> {
         authorization::check_chair(&self.participants()?, &by.by, "set the deadline")?;
         self.write_negotiation(by, "set the deadline", None, |tx| negotiation_doc::put_deadline(tx, deadline))
+    }
+
+    /// Opens an agreed section again (chair or convenor), for a reason: the
+    /// adoption is removed, stances stay, and the adoption and the reopening
+    /// both stay in history with who, when and why.
+    pub fn reopen(&mut self, number: u32, reason: &str, by: &Attribution) -> Result<(), Error> {
+        let record = self.record()?;
+        authorization::check_chair(&record.participants, &by.by, "reopen a section")?;
+        characters::check_within("reason", reason, MAX_SHORT_TEXT_BYTES)?;
+        let reason = reason.trim();
+        if reason.is_empty() {
+            return Err(Error::ReopeningNeedsReason);
+        }
+        let agreed = section(&record, number)?.agreed.as_ref().ok_or(Error::NotAgreed(number))?;
+        let reopening =
+            Reopening { by: by.by.clone(), at: by.at, reason: reason.to_string(), label: agreed.label.clone() };
+        let what = format!("reopened section {number} ({} had been adopted): {reason}", agreed.label);
+        self.write_negotiation(by, &what, Some(number), |tx| negotiation_doc::reopen(tx, number, &reopening))
     }
 
     /// Adopts a proposal as the section's agreed text (chair or convenor),

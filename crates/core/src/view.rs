@@ -16,7 +16,7 @@ use crate::consensus::{self, Blocker};
 use crate::convergence::{self, Outstanding, SectionStatus, Standing, Tally};
 use crate::distances::Distances;
 use crate::document::text_fingerprint;
-use crate::negotiation_doc::{Adoption, SectionRecord};
+use crate::negotiation_doc::{Adoption, Reopening, SectionRecord};
 use crate::participant_doc::ParticipantRecord;
 use crate::proposal_doc::{self, ProposalRecord};
 use crate::{
@@ -68,6 +68,8 @@ pub struct SectionView {
     pub agreed_text: Option<String>,
     /// The record of the adoption, once adopted.
     pub adoption: Option<Adoption>,
+    /// Each time the section was opened again after an adoption, oldest first.
+    pub reopenings: Vec<Reopening>,
     /// How far apart the live proposals are (0 identical, 1 nothing in
     /// common); `None` with fewer than two live proposals.
     pub text_gap: Option<f64>,
@@ -370,6 +372,7 @@ fn section_view(section: SectionRecord, proposals: &[ProposalView], distances: &
         base_text: section.base_text,
         agreed_text: section.agreed.as_ref().map(|a| a.text.clone()),
         adoption: section.agreed,
+        reopenings: section.reopenings,
         text_gap: convergence::text_gap(&texts, distances),
         outstanding,
         proposals,

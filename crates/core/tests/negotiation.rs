@@ -436,3 +436,54 @@ fn a_write_naming_a_document_that_is_not_a_proposal_names_no_proposal() {
     assert_eq!(n.version(), before, "nothing was written");
     n.record_stance(&alt, StanceKind::Support, "", &by("UNODC", 6)).expect("a proposal still takes stances");
 }
+
+#[test]
+fn an_agreed_section_reopens_for_a_reason_keeping_stances_and_history() {
+    let mut n = small_negotiation();
+    let alt = propose(&mut n, "DESA", "Alt 1", "The agencies will support member states and stakeholders.");
+    for who in ["CHAIR", "ITU", "UNODC"] {
+        stance(&mut n, who, &alt, StanceKind::Support, "");
+    }
+    let refused = n.reopen(1, "too early", &by("CHAIR", 5)).expect_err("not agreed yet");
+    assert!(matches!(refused, Error::NotAgreed(1)), "{refused}");
+    n.adopt(1, &alt, &by("CHAIR", 6)).expect("consensus reached");
+    let agreed = n.view().expect("view");
+    let before = n.version();
+    for (attempt, expected) in [
+        (n.reopen(1, "budget missing", &by("DESA", 7)), "only the chair or a convenor"),
+        (n.reopen(1, "   ", &by("CHAIR", 7)), "needs a reason"),
+        (n.reopen(2, "no such section", &by("CHAIR", 7)), "unknown section 2"),
+    ] {
+        let message = attempt.expect_err(expected).to_string();
+        assert!(message.contains(expected), "{message:?} should say {expected:?}");
+    }
+    assert_eq!(n.version(), before, "refused reopenings changed nothing");
+
+    n.reopen(1, "The budget line is missing.", &by("ITU", 8)).expect("a convenor reopens");
+    let view = n.view().expect("view");
+    let section = view.section(1).expect("section 1");
+    assert_ne!(section.status, SectionStatus::Agreed);
+    assert_eq!((section.agreed_text.as_ref(), section.adoption.as_ref()), (None, None));
+    let reopening = &section.reopenings[0];
+    assert_eq!(
+        (reopening.by.as_str(), reopening.at, reopening.reason.as_str(), reopening.label.as_str()),
+        ("ITU", by("ITU", 8).at, "The budget line is missing.", "Alt 1")
+    );
+    assert_eq!(
+        section.proposals[0].stances,
+        agreed.section(1).expect("section 1").proposals[0].stances,
+        "stances stay"
+    );
+    let history = n.history(Some(1)).expect("history");
+    let adopted = history.iter().find(|e| e.what.contains("adopted")).expect("the adoption stays in history");
+    assert_eq!(adopted.by, Some(code("CHAIR")));
+    let reopened = history.iter().find(|e| e.what.contains("reopened")).expect("the reopening is in history");
+    assert_eq!((reopened.by.clone(), reopened.at), (Some(code("ITU")), by("ITU", 8).at));
+    assert!(reopened.what.contains("The budget line is missing."), "{}", reopened.what);
+
+    // Adopted again: the new adoption stands, the reopening stays on record.
+    n.adopt(1, &alt, &by("CHAIR", 9)).expect("adopted again");
+    let section = n.view().expect("view").section(1).cloned().expect("section 1");
+    assert_eq!(section.status, SectionStatus::Agreed);
+    assert_eq!(section.reopenings.len(), 1);
+}

@@ -56,7 +56,7 @@ pub(crate) fn sections(view: &NegotiationView) -> Vec<SectionDraft<'_>> {
 fn body<'v>(view: &'v NegotiationView, section: &'v SectionView) -> Body<'v> {
     if let (Some(text), Some(adoption)) = (&section.agreed_text, &section.adoption) {
         let adopted = section.proposals.iter().find(|p| p.id == adoption.proposal);
-        let record = ApprovalRecord::of_adoption(adoption, adopted, &view.participants);
+        let record = ApprovalRecord::of_adoption(adoption, adopted, &view.participants).reopened(&section.reopenings);
         return Body::Agreed { text, adopted, record };
     }
     let live: Vec<&ProposalView> = section.live_proposals().collect();
@@ -71,7 +71,10 @@ fn body<'v>(view: &'v NegotiationView, section: &'v SectionView) -> Body<'v> {
     };
     let alternatives = live
         .into_iter()
-        .map(|proposal| AlternativeDraft { proposal, record: ApprovalRecord::of(proposal, &view.participants) })
+        .map(|proposal| {
+            let record = ApprovalRecord::of(proposal, &view.participants).reopened(&section.reopenings);
+            AlternativeDraft { proposal, record }
+        })
         .collect();
     Body::Unresolved { draft: labels_on_one_line(draft.pieces()), alternatives }
 }

@@ -5,7 +5,7 @@
 
 use std::time::{Duration, UNIX_EPOCH};
 
-use accord_core::{Adoption, Participant, ParticipantCode, ProposalView, StanceKind, Timestamp};
+use accord_core::{Adoption, Participant, ParticipantCode, ProposalView, Reopening, StanceKind, Timestamp};
 
 /// Where every member stands on one wording.
 #[derive(Clone, Debug, PartialEq, Default)]
@@ -20,6 +20,8 @@ pub struct ApprovalRecord {
     pub objected: Vec<(ParticipantCode, String, bool)>,
     /// Members with no stance on it.
     pub silent: Vec<ParticipantCode>,
+    /// "Reopened by HLCP on 2026-11-09 10:00 UTC (Alt 1 had been adopted): why", oldest first.
+    pub reopened: Vec<String>,
     /// "Adopted by HLCP on 2026-11-05 09:30 UTC (Alt 1)", once adopted.
     pub adoption: Option<String>,
 }
@@ -60,6 +62,18 @@ impl ApprovalRecord {
         record
     }
 
+    /// The record with the section's reopenings: an adoption undone stays on record.
+    pub fn reopened(mut self, reopenings: &[Reopening]) -> ApprovalRecord {
+        self.reopened = reopenings
+            .iter()
+            .map(|r| {
+                let (label, reason) = (one_line(&r.label), one_line(&r.reason));
+                format!("Reopened by {} on {} ({label} had been adopted): {reason}", r.by, format_time(r.at))
+            })
+            .collect();
+        self
+    }
+
     /// The record as sentences, one a line, the same in every format.
     pub fn lines(&self) -> Vec<String> {
         let codes = |list: &[ParticipantCode]| list.iter().map(ToString::to_string).collect::<Vec<_>>().join(", ");
@@ -79,6 +93,7 @@ impl ApprovalRecord {
         if !self.silent.is_empty() && self.adoption.is_none() {
             lines.push(format!("No stance yet: {}", codes(&self.silent)));
         }
+        lines.extend(self.reopened.iter().cloned());
         lines.extend(self.adoption.clone());
         lines
     }

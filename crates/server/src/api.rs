@@ -404,6 +404,32 @@ fn origin_of(headers: &HeaderMap) -> String {
     }
 }
 
+/// The body of a reopening.
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ReopenBody {
+    reason: String,
+}
+
+/// `POST /api/negotiations/{id}/sections/{number}/reopen {reason}`: an agreed section opened again.
+#[utoipa::path(post, path = "/api/negotiations/{id}/sections/{number}/reopen", tag = "adoption", request_body = ReopenBody,
+    params(("id" = String, Path), ("number" = u32, Path)),
+    responses((status = 200, description = "The section, open again"), (status = 400, description = "No reason"), (status = 403, description = "Not chair or convenor"), (status = 409, description = "The section is not agreed")))]
+pub async fn reopen(
+    State(state): State<AppState>,
+    session: Session,
+    Path((id, number)): Path<(String, String)>,
+    JsonBody(body): JsonBody<ReopenBody>,
+) -> Result<Json<Value>, ApiError> {
+    negotiation_id(&session, &id)?;
+    let section = section_number(&number)?;
+    let reopened = state.write(&session, |n, by| {
+        n.reopen(section, &body.reason, by)?;
+        Ok(n.view()?.section(section).cloned())
+    })?;
+    Ok(Json(json!({ "section": reopened })))
+}
+
 /// `GET /api/negotiations/{id}/sections/{number}/redline?from=base|ID&to=ID`, or
 /// `?to=ID&since=TIME`: what changed in that proposal since then, by whom; or
 /// `?from=stance&to=ID`: what changed since the signed-in participant gave its stance on it.

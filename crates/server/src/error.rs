@@ -92,6 +92,7 @@ impl From<CoreError> for ApiError {
             | CoreError::DuplicateLabel { .. }
             | CoreError::ConsensusNotReached { .. }
             | CoreError::AlreadyAgreed { .. }
+            | CoreError::NotAgreed(_)
             | CoreError::Withdrawn(_)
             | CoreError::DocumentNotHeld(_) => StatusCode::CONFLICT,
             CoreError::TooLong { .. } => StatusCode::PAYLOAD_TOO_LARGE,
@@ -108,6 +109,7 @@ impl From<CoreError> for ApiError {
             | CoreError::UnknownHeads(_)
             | CoreError::ForbiddenCharacter { .. }
             | CoreError::ObjectionNeedsReason
+            | CoreError::ReopeningNeedsReason
             | CoreError::EmptyLabel
             | CoreError::EmptyText
             | CoreError::WrongSection { .. }

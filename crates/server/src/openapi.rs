@@ -37,7 +37,8 @@ use crate::api;
         api::deadline,
         api::add_participant,
         api::invite,
-        api::revoke
+        api::revoke,
+        api::reopen
     ),
     components(schemas(
         api::SignIn,
@@ -47,7 +48,8 @@ use crate::api;
         api::CommentBody,
         api::AdoptBody,
         api::DeadlineBody,
-        api::ParticipantBody
+        api::ParticipantBody,
+        api::ReopenBody
     ))
 )]
 pub struct ApiDoc;
