@@ -480,3 +480,24 @@ async fn the_chair_sets_the_deadline_and_invites_and_revokes_a_participant_from_
     chair.close().await.expect("close");
     who.close().await.expect("close");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_chair_reopens_an_agreed_section_from_the_desk() {
+    let _turn = ONE_AT_A_TIME.lock().await;
+    let server = Server::start("browser-reopen");
+    let driver = Driver::start().await;
+    assert!(server.view().await["sections"][1]["adoption"].is_object(), "section 2 of the fixture is agreed");
+    let chair = driver.browser().await;
+    sign_in(&chair, &server, "HLCP").await;
+    go(&chair, &server, "/desk", "form.reopen").await;
+    assert!(chair.find(Locator::Css("section[aria-labelledby=\"desk-2\"]")).await.is_err(), "§2 is not open");
+    let reason = "The budget line is missing.";
+    chair.find(Locator::Css("#reopen-2")).await.expect("reason field").send_keys(reason).await.expect("type");
+    let button = chair.find(Locator::Css("form[aria-label=\"Reopen §2\"] button")).await.expect("button");
+    button.click().await.expect("click");
+    wait_for_text(&chair, "section[aria-labelledby=\"desk-2\"]", "Adopt").await;
+    let section = &server.view().await["sections"][1];
+    assert_eq!(section["reopenings"][0]["reason"], reason, "{section}");
+    driver.assert_no_console_errors(&chair, "HLCP").await;
+    chair.close().await.expect("close");
+}

@@ -52,6 +52,7 @@ export const api = {
   withdraw: (proposal) => call("POST", `/api/proposals/${enc(proposal)}/withdraw`),
   comment: (proposal, start, end, text) =>
     call("POST", `/api/proposals/${enc(proposal)}/comments`, { start, end, text }),
+  reopen: (id, section, reason) => call("POST", `/api/negotiations/${enc(id)}/sections/${section}/reopen`, { reason }),
   setDeadline: (id, deadline) => call("PUT", `/api/negotiations/${enc(id)}/deadline`, { deadline }),
   addParticipant: (id, body) => call("POST", `/api/negotiations/${enc(id)}/participants`, body),
   invite: (id, code) => call("POST", `/api/negotiations/${enc(id)}/participants/${enc(code)}/invite`),

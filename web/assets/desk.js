@@ -5,7 +5,7 @@
 
 import { h, formatTime, statusBadge, stanceLabel } from "./dom.js";
 import { chart } from "./chart.js";
-import { reuse, wanted } from "./state.js";
+import { drafts, reuse, wanted } from "./state.js";
 import { renderRoster } from "./roster.js";
 
 export function renderDesk(app) {
@@ -30,6 +30,7 @@ export function renderDesk(app) {
     ),
     register(view),
     open.map((section) => sectionDesk(app, section)),
+    agreedSections(app, view),
     renderRoster(app),
   );
 }
@@ -191,6 +192,58 @@ function adoptControl(app, section, proposal) {
       { id: `state-${proposal.id}`, class: proposal.adoptable ? "ok" : "blocked" },
       proposal.adoptable ? ` Consensus rule met: ${state}.` : ` Blocked until: ${blockers.join("; ")}.`,
     ),
+  );
+}
+
+/** The agreed sections, each of which the chair may reopen for a reason. */
+function agreedSections(app, view) {
+  const agreed = view.sections.filter((s) => s.adoption);
+  if (!agreed.length) return null;
+  return h(
+    "section",
+    { class: "card agreed-sections", "aria-labelledby": "agreed" },
+    h("h2", { id: "agreed" }, "Agreed sections"),
+    h(
+      "ul",
+      {},
+      agreed.map((section) => h("li", {}, reopenForm(app, section))),
+    ),
+  );
+}
+
+function reopenForm(app, section) {
+  const key = `reopen-${section.number}`;
+  const reason = h("input", {
+    id: key,
+    type: "text",
+    required: true,
+    "data-focus-key": key,
+    placeholder: "Why it is opened again",
+  });
+  reason.value = drafts.get(key) || "";
+  reason.addEventListener("input", () => drafts.set(key, reason.value));
+  return h(
+    "form",
+    {
+      class: "reopen",
+      "aria-label": `Reopen §${section.number}`,
+      onsubmit: async (event) => {
+        event.preventDefault();
+        try {
+          await app.api.reopen(app.state.view.id, section.number, reason.value.trim());
+          drafts.delete(key);
+          app.toast(`§${section.number} is open again`);
+        } catch (error) {
+          app.toast(error.message, true);
+        }
+      },
+    },
+    h("a", { href: `#/section/${section.number}` }, `§${section.number} ${section.title}`),
+    ` — ${section.adoption.label} adopted by ${section.adoption.by}, ${formatTime(section.adoption.at)}. `,
+    h("label", { for: key }, "Reason "),
+    reason,
+    " ",
+    h("button", { type: "submit" }, `Reopen §${section.number}`),
   );
 }
 
