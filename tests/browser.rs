@@ -501,3 +501,29 @@ async fn the_chair_reopens_an_agreed_section_from_the_desk() {
     driver.assert_no_console_errors(&chair, "HLCP").await;
     chair.close().await.expect("close");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_bad_sign_in_link_is_explained_and_a_new_screen_starts_at_its_top() {
+    let _turn = ONE_AT_A_TIME.lock().await;
+    let server = Server::start("browser-signin-scroll");
+    let driver = Driver::start().await;
+    let stranger = driver.browser().await;
+    stranger.goto(&format!("{}/#token=not-a-token", server.base)).await.expect("open a bad link");
+    let problem = wait_for_text(&stranger, ".signin .error", "not valid").await;
+    assert!(problem.contains("Ask the chair for a new one"), "plain words: {problem}");
+    assert!(!problem.contains("401"), "no status codes: {problem}");
+    stranger.close().await.expect("close");
+
+    let itu = driver.browser().await;
+    sign_in(&itu, &server, "ITU").await;
+    go(&itu, &server, "/section/4", "table.matrix").await;
+    itu.execute("window.scrollTo(0, document.body.scrollHeight)", vec![]).await.expect("scroll down");
+    let down = itu.execute("return window.scrollY", vec![]).await.expect("scrollY").as_f64().expect("a number");
+    assert!(down > 100.0, "the section page is long enough to scroll: {down}");
+    itu.find(Locator::Css("#nav a[href=\"#/\"]")).await.expect("overview link").click().await.expect("click");
+    itu.wait().at_most(WAIT).for_element(Locator::Css("ol.cards")).await.expect("the overview");
+    let top = itu.execute("return window.scrollY", vec![]).await.expect("scrollY").as_f64().expect("a number");
+    assert_eq!(top, 0.0, "the overview starts at its top");
+    driver.assert_no_console_errors(&itu, "ITU").await;
+    itu.close().await.expect("close");
+}

@@ -43,7 +43,11 @@ let listening = false;
 async function boot() {
   if (!listening) {
     listening = true;
-    window.addEventListener("hashchange", render);
+    // A new screen starts at its top, not at the previous screen's scroll position.
+    window.addEventListener("hashchange", () => {
+      render();
+      window.scrollTo(0, 0);
+    });
     // The skip link moves focus to the content; it must not change the route.
     document.querySelector(".skip").addEventListener("click", (event) => {
       event.preventDefault();
@@ -57,7 +61,7 @@ async function boot() {
     try {
       await api.signIn(token);
     } catch (error) {
-      return renderSignIn(error.message);
+      return renderSignIn(signInProblem(error));
     }
   }
   try {
@@ -77,6 +81,17 @@ function tokenFromLink() {
   if (!match) return null;
   history.replaceState(null, "", `${location.pathname}#/`);
   return decodeURIComponent(match[1]);
+}
+
+/** Why signing in failed, in plain words. */
+function signInProblem(error) {
+  if (error instanceof ApiError && error.status === 401) {
+    return "This sign-in link or token is not valid: it may have expired or been revoked. Ask the chair for a new one.";
+  }
+  if (error instanceof ApiError && error.status === 0) {
+    return "The server cannot be reached: check your connection, then try again.";
+  }
+  return `Signing in did not work: ${error.message}`;
 }
 
 function renderSignIn(problem) {
@@ -100,7 +115,7 @@ function renderSignIn(problem) {
           location.hash = "#/";
           await boot();
         } catch (error) {
-          renderSignIn(error.message);
+          renderSignIn(signInProblem(error));
         }
       },
     },
