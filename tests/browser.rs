@@ -527,3 +527,44 @@ async fn a_bad_sign_in_link_is_explained_and_a_new_screen_starts_at_its_top() {
     driver.assert_no_console_errors(&itu, "ITU").await;
     itu.close().await.expect("close");
 }
+
+/// WCAG 2 contrast of every element `css` matches against what is behind it, the text's colour
+/// blended by the opacity of the element and its ancestors (computed here, in the page).
+const CONTRASTS: &str = r#"
+const parse = (c) => (c.match(/[\d.]+/g) || []).map(Number);
+const luminance = ([r, g, b]) => {
+  const lin = (v) => { v /= 255; return v <= 0.03928 ? v / 12.92 : Math.pow((v + 0.055) / 1.055, 2.4); };
+  return 0.2126 * lin(r) + 0.7152 * lin(g) + 0.0722 * lin(b);
+};
+return [...document.querySelectorAll(arguments[0])].map((el) => {
+  let opacity = 1, bg = null;
+  for (let e = el; e; e = e.parentElement) {
+    const style = getComputedStyle(e);
+    opacity *= Number(style.opacity);
+    const b = parse(style.backgroundColor);
+    if (!bg && b.length >= 3 && (b.length < 4 || b[3] > 0)) bg = b.slice(0, 3);
+  }
+  bg = bg || [255, 255, 255];
+  const fg = parse(getComputedStyle(el).color).slice(0, 3).map((v, i) => v * opacity + bg[i] * (1 - opacity));
+  const [a, b] = [luminance(fg), luminance(bg)].sort((x, y) => y - x);
+  return (a + 0.05) / (b + 0.05);
+});
+"#;
+
+#[tokio::test(flavor = "multi_thread")]
+async fn stale_stances_keep_a_readable_contrast_and_the_text_gap_is_explained() {
+    let _turn = ONE_AT_A_TIME.lock().await;
+    let server = Server::start("browser-contrast");
+    let driver = Driver::start().await;
+    let itu = driver.browser().await;
+    sign_in(&itu, &server, "ITU").await;
+    go(&itu, &server, "/section/4", "table.matrix").await;
+    let ratios = itu.execute(CONTRASTS, vec![json!(".matrix td.stale")]).await.expect("contrasts");
+    let ratios: Vec<f64> = ratios.as_array().expect("a list").iter().map(|r| r.as_f64().expect("a ratio")).collect();
+    assert!(!ratios.is_empty(), "topic 4 has stances given on an earlier text");
+    assert!(ratios.iter().all(|r| *r >= 4.5), "stale cells at 4.5:1 or more: {ratios:?}");
+    go(&itu, &server, "/", "ol.cards").await;
+    let card = wait_for_text(&itu, "a[href=\"#/section/4\"]", "Text gap").await;
+    assert!(card.contains("how far apart the live proposals' words are"), "{card}");
+    itu.close().await.expect("close");
+}

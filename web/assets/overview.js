@@ -66,7 +66,11 @@ function card(section) {
           : String(live.length),
       ),
       section.text_gap !== null && section.agreed_text === null
-        ? [h("dt", {}, "Text gap"), h("dd", {}, `${Math.round(section.text_gap * 100)}%`)]
+        ? [
+            h("dt", {}, "Text gap"),
+            h("dd", {}, `${Math.round(section.text_gap * 100)}%`),
+            h("dd", { class: "explain muted" }, "how far apart the live proposals' words are: 0% is one text"),
+          ]
         : null,
     ),
     objecting.length ? h("p", { class: "objections" }, h("strong", {}, "Objecting: "), who(objecting)) : null,
