@@ -568,3 +568,41 @@ async fn stale_stances_keep_a_readable_contrast_and_the_text_gap_is_explained() 
     assert!(card.contains("how far apart the live proposals' words are"), "{card}");
     itu.close().await.expect("close");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_new_proposal_is_brought_into_view() {
+    let _turn = ONE_AT_A_TIME.lock().await;
+    let server = Server::start("browser-new-proposal");
+    let driver = Driver::start().await;
+    let itu = driver.browser().await;
+    sign_in(&itu, &server, "ITU").await;
+    go(&itu, &server, "/section/4", "table.matrix").await;
+    let open = Locator::XPath("//button[normalize-space()='Propose a new wording']");
+    itu.find(open).await.expect("the button").click().await.expect("open the form");
+    let form = itu.find(Locator::Css("form.new-proposal")).await.expect("the form");
+    let label = form.find(Locator::Css("input[aria-label=\"Label\"]")).await.expect("label");
+    label.clear().await.expect("clear");
+    label.send_keys("Alt 9").await.expect("type");
+    form.find(Locator::Css("button[type=\"submit\"]")).await.expect("submit").click().await.expect("propose");
+    let started = Instant::now();
+    let id = loop {
+        let view = server.view().await;
+        let found =
+            view["sections"][3]["proposals"].as_array().expect("proposals").iter().find(|p| p["label"] == "Alt 9");
+        if let Some(found) = found {
+            break found["id"].as_str().expect("id").to_string();
+        }
+        assert!(started.elapsed() < WAIT, "the proposal was not stored");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    let heading = format!("p-{id}");
+    let in_view = "const e = document.getElementById(arguments[0]); if (!e) return null; \
+        const r = e.getBoundingClientRect(); return r.top >= 0 && r.bottom <= window.innerHeight && document.activeElement === e;";
+    let started = Instant::now();
+    while itu.execute(in_view, vec![json!(heading)]).await.expect("where") != json!(true) {
+        assert!(started.elapsed() < WAIT, "the new proposal's heading was not brought into view and focused");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    driver.assert_no_console_errors(&itu, "ITU").await;
+    itu.close().await.expect("close");
+}

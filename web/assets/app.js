@@ -259,6 +259,17 @@ function render() {
     return renderOverview(app);
   });
   loadWanted(render);
+  scrollToWanted();
+}
+
+/** Brings a proposal just made into view once a render shows it, its heading focused. */
+function scrollToWanted() {
+  const heading = state.scrollTo && document.getElementById(`p-${state.scrollTo}`);
+  if (!heading) return;
+  state.scrollTo = null;
+  heading.setAttribute("tabindex", "-1");
+  heading.scrollIntoView({ block: "start" });
+  heading.focus({ preventScroll: true });
 }
 
 let toastTimer = null;

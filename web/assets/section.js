@@ -563,11 +563,13 @@ function newProposal(app, section, key, startText) {
       onsubmit: async (event) => {
         event.preventDefault();
         try {
-          await app.api.propose(app.state.view.id, section.number, {
+          const made = await app.api.propose(app.state.view.id, section.number, {
             label: label.value.trim(),
             rationale: rationale.value.trim(),
             text: text.value,
           });
+          // Shown once the live patch brings it: the page then scrolls to it.
+          app.state.scrollTo = made.id;
           app.toast(`${label.value.trim()} proposed`);
           close();
           app.refresh(0);

@@ -23,6 +23,8 @@ export const state = {
   viewTag: null,
   present: [],
   cursors: new Map(),
+  /** A proposal to bring into view once it is shown (one just proposed). */
+  scrollTo: null,
   socket: null,
 };
 
