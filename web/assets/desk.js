@@ -3,7 +3,7 @@
 // adoption of a proposal, confirmed with the consensus state named; then
 // the participants, their sign-in links and the deadline (roster.js).
 
-import { h, formatTime, statusBadge, stanceLabel } from "./dom.js";
+import { h, bound, formatTime, statusBadge, stanceLabel } from "./dom.js";
 import { chart } from "./chart.js";
 import { drafts, reuse, wanted } from "./state.js";
 import { renderRoster } from "./roster.js";
@@ -213,15 +213,7 @@ function agreedSections(app, view) {
 
 function reopenForm(app, section) {
   const key = `reopen-${section.number}`;
-  const reason = h("input", {
-    id: key,
-    type: "text",
-    required: true,
-    "data-focus-key": key,
-    placeholder: "Why it is opened again",
-  });
-  reason.value = drafts.get(key) || "";
-  reason.addEventListener("input", () => drafts.set(key, reason.value));
+  const reason = bound("input", key, { id: key, type: "text", required: true, placeholder: "Why it is opened again" });
   return h(
     "form",
     {

@@ -1,5 +1,8 @@
-// Small DOM helpers: build elements declaratively, format times, and keep
-// focus and selection across a re-render (live updates re-render often).
+// Small DOM helpers: build elements declaratively, form fields that keep
+// their unsent input, format times, and keep focus and selection across a
+// re-render (live updates re-render often).
+
+import { drafts } from "./state.js";
 
 /** h("div", {class: "card", onclick: f, "aria-label": "x"}, child, "text", [more]) */
 export function h(tag, props = {}, ...children) {
@@ -14,6 +17,14 @@ export function h(tag, props = {}, ...children) {
     else el.setAttribute(key, String(value));
   }
   append(el, children);
+  return el;
+}
+
+/** A form field whose unsent input lives in `drafts` (state.js) under `key`, so a re-render keeps it. */
+export function bound(tag, key, props = {}, fallback = "") {
+  const el = h(tag, { ...props, "data-focus-key": key });
+  el.value = drafts.has(key) ? drafts.get(key) : fallback;
+  el.addEventListener("input", () => drafts.set(key, el.value));
   return el;
 }
 

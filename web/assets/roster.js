@@ -2,7 +2,7 @@
 // the consultation window. A sign-in link is shown once, when made (the
 // server keeps only its hash); revoking ends every link of a participant.
 
-import { h, formatTime, countdown } from "./dom.js";
+import { h, bound, formatTime, countdown } from "./dom.js";
 import { drafts } from "./state.js";
 
 const ROLES = ["member", "observer", "convenor", "chair"];
@@ -40,15 +40,8 @@ export function renderRoster(app) {
   );
 }
 
-function field(key, props) {
-  const input = h("input", { ...props, "data-focus-key": key });
-  input.value = drafts.get(key) || "";
-  input.addEventListener("input", () => drafts.set(key, input.value));
-  return input;
-}
-
 function deadlineForm(app, view) {
-  const input = field("deadline", {
+  const input = bound("input", "deadline", {
     id: "deadline-input",
     type: "text",
     placeholder: "2026-12-12T17:00:00Z",
@@ -129,8 +122,8 @@ function participantRow(app, participant) {
 }
 
 function addForm(app) {
-  const code = field("new-code", { id: "new-code", type: "text", required: true, placeholder: "WHO" });
-  const name = field("new-name", { id: "new-name", type: "text", required: true });
+  const code = bound("input", "new-code", { id: "new-code", type: "text", required: true, placeholder: "WHO" });
+  const name = bound("input", "new-name", { id: "new-name", type: "text", required: true });
   const role = h(
     "select",
     { id: "new-role", "data-focus-key": "new-role" },

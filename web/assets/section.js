@@ -4,19 +4,12 @@
 // Screens are re-rendered on every live change, so whatever a person is
 // typing in a form lives in `drafts` (by form, in state.js), not in the DOM.
 
-import { h, formatTime, countdown, statusBadge, stanceLabel, STANCES } from "./dom.js";
+import { h, bound, formatTime, countdown, statusBadge, stanceLabel, STANCES } from "./dom.js";
 import { ProposalEditor } from "./editor.js";
 import { drafts, modes, wanted } from "./state.js";
 
 function draft(key, fallback = "") {
   return drafts.has(key) ? drafts.get(key) : fallback;
-}
-
-function bound(tag, key, props = {}, fallback = "") {
-  const el = h(tag, { ...props, "data-focus-key": key });
-  el.value = draft(key, fallback);
-  el.addEventListener("input", () => drafts.set(key, el.value));
-  return el;
 }
 
 export function renderSection(app, number) {

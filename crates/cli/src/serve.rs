@@ -139,9 +139,7 @@ fn demo_invitations(store: &mut LocalStore) -> Result<Vec<(ParticipantCode, Role
 
 /// A new random token for `grant`, stored hashed, valid until `expires`.
 fn issue(store: &LocalStore, grant: &Grant, expires: Option<Timestamp>) -> Result<String> {
-    let token = format!("{}{}", uuid::Uuid::new_v4().simple(), uuid::Uuid::new_v4().simple());
-    store.inner().add_token(&token, grant, now()?, expires)?;
-    Ok(token)
+    Ok(store.inner().issue_token(grant, now()?, expires)?)
 }
 
 fn init_logging() {

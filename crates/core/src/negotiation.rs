@@ -234,6 +234,12 @@ impl Negotiation {
         view::rebuild(self, before, changed)
     }
 
+    /// Whether `who` chairs this negotiation (chair or convenor), for actions
+    /// outside the documents, such as issuing sign-in links: `NotChair` if not.
+    pub fn check_chairs(&self, who: &ParticipantCode, action: &'static str) -> Result<(), Error> {
+        authorization::check_chair(&self.participants()?, who, action)
+    }
+
     /// The heads of proposal `id` when `who` gave its stance on it (`None`: no stance), so a
     /// participant can see what changed since ("changes since your support").
     pub fn stance_heads(&self, who: &ParticipantCode, id: &ProposalId) -> Result<Option<Vec<ChangeHash>>, Error> {

@@ -373,7 +373,8 @@ pub async fn revoke(
     Ok(Json(json!({ "revoked": revoked })))
 }
 
-/// `code` as a participant of the session's negotiation `id`, when the session chairs it.
+/// `code` as a participant of the session's negotiation `id`, when the session chairs it
+/// (the core's rule, as for every chair's write).
 fn chaired_participant(
     state: &AppState,
     session: &Session,
@@ -383,15 +384,13 @@ fn chaired_participant(
 ) -> Result<ParticipantCode, ApiError> {
     let id = negotiation_id(session, id)?;
     let code: ParticipantCode = code.parse()?;
-    let view = view_of(state, id)?;
-    let chairs = view.participants.iter().any(|p| p.code == session.participant && p.role.chairs());
-    if !chairs {
-        return Err(ApiError::forbidden(format!("only the chair and convenors {action}")));
-    }
-    if !view.participants.iter().any(|p| p.code == code) {
-        return Err(ApiError::not_found(format!("{code} does not take part in this negotiation")));
-    }
-    Ok(code)
+    state.read(id, |n| {
+        n.check_chairs(&session.participant, action)?;
+        match n.view()?.participants.iter().any(|p| p.code == code) {
+            true => Ok(code),
+            false => Err(ApiError::not_found(format!("{code} does not take part in this negotiation"))),
+        }
+    })
 }
 
 /// Where this server is, as the browser reached it: the `Origin` it sent, else its `Host` over http.

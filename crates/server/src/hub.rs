@@ -52,9 +52,7 @@ impl Hub {
 
     /// Issues a new sign-in token for `grant`, valid until `expires`.
     pub fn issue(&self, grant: &Grant, expires: Option<accord_core::Timestamp>) -> Result<String, ApiError> {
-        let token = format!("{}{}", uuid::Uuid::new_v4().simple(), uuid::Uuid::new_v4().simple());
-        self.store().add_token(&token, grant, now(), expires)?;
-        Ok(token)
+        Ok(self.store().issue_token(grant, now(), expires)?)
     }
 
     /// Ends every sign-in token of `participant` in `negotiation`; how many there were.

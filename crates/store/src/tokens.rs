@@ -23,6 +23,14 @@ pub fn hash_token(token: &str) -> String {
 }
 
 impl Store {
+    /// Makes a new random sign-in token for `grant` (256 bits), stores its hash
+    /// and returns it: the only time it is seen whole.
+    pub fn issue_token(&self, grant: &Grant, at: Timestamp, expires: Option<Timestamp>) -> Result<String, StoreError> {
+        let token = format!("{}{}", uuid::Uuid::new_v4().simple(), uuid::Uuid::new_v4().simple());
+        self.add_token(&token, grant, at, expires)?;
+        Ok(token)
+    }
+
     /// Stores a new token (its hash) for `grant`, made at `at`, valid until
     /// `expires` (`None`: until revoked).
     pub fn add_token(
