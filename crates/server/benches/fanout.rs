@@ -35,20 +35,22 @@ struct Run {
     expected: usize,
     per_second: f64,
     latencies: Vec<Duration>,
+    /// View patches received, from the newest edit each carries.
+    patches: Vec<Duration>,
     message_bytes: usize,
 }
 
 fn main() {
     let runtime = tokio::runtime::Runtime::new().expect("runtime");
-    println!("| clients | server | deliveries/s | delivered | p50 ms | p99 ms | message bytes |");
-    println!("|---|---|---|---|---|---|---|");
+    println!("| clients | server | deliveries/s | delivered | p50 ms | p99 ms | message bytes | view patches |");
+    println!("|---|---|---|---|---|---|---|---|");
     for clients in CLIENTS {
         let accord = runtime.block_on(run_accord(clients));
         let raw = runtime.block_on(run_raw(clients, accord.message_bytes));
         report(clients, "raw: fsync'd SQLite insert, then tokio-tungstenite broadcast", &raw);
         report(clients, "accord live socket", &accord);
         println!(
-            "| {clients} | ratio accord/raw | {:.2} | | | {:.2} (p99) | |",
+            "| {clients} | ratio accord/raw | {:.2} | | | {:.2} (p99) | | |",
             accord.per_second / raw.per_second,
             quantile(&accord.latencies, 0.99).as_secs_f64() / quantile(&raw.latencies, 0.99).as_secs_f64()
         );
@@ -100,7 +102,7 @@ async fn run_accord(clients: usize) -> Run {
     let _ = server.await;
     let _ = std::fs::remove_dir_all(&dir);
     println!(
-        "| {clients} | (accord's write itself: automerge change + SQLite commit) | | | {:.2} | {:.2} | |",
+        "| {clients} | (accord's write itself: automerge change + SQLite commit) | | | {:.2} | {:.2} | | |",
         ms(quantile(&writes, 0.5)),
         ms(quantile(&writes, 0.99))
     );
@@ -173,7 +175,7 @@ async fn accept_raw(listener: TcpListener, channel: broadcast::Sender<Utf8Bytes>
     }
 }
 
-type Reader = tokio::task::JoinHandle<Vec<Duration>>;
+type Reader = tokio::task::JoinHandle<Latencies>;
 
 /// Connects `clients` readers; each returns the latency of every edit it received.
 async fn connect_all(
@@ -200,11 +202,11 @@ async fn read_edits(
     mut socket: tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>,
     sent: Arc<Vec<AtomicU64>>,
     start: Instant,
-) -> Vec<Duration> {
-    let mut latencies = Vec::new();
+) -> Latencies {
+    let mut latencies = Latencies::default();
     let deadline = tokio::time::sleep(EVERY * EDITS as u32 + Duration::from_secs(10));
     tokio::pin!(deadline);
-    while latencies.len() < EDITS {
+    while latencies.edits.len() < EDITS {
         let message = tokio::select! {
             message = socket.next() => message,
             () = &mut deadline => break,
@@ -215,12 +217,23 @@ async fn read_edits(
             }
             continue;
         };
-        if let Some(edit) = edit_number(&text) {
-            let now = start.elapsed().as_nanos() as u64;
-            latencies.push(Duration::from_nanos(now.saturating_sub(sent[edit].load(Ordering::SeqCst))));
+        let Some(edit) = edit_number(&text) else { continue };
+        let now = start.elapsed().as_nanos() as u64;
+        let latency = Duration::from_nanos(now.saturating_sub(sent[edit].load(Ordering::SeqCst)));
+        // A view patch quotes the text too: it is counted apart, from the newest edit it carries.
+        match text.contains("\"type\":\"patch\"") {
+            true => latencies.patches.push(latency),
+            false => latencies.edits.push(latency),
         }
     }
     latencies
+}
+
+/// What one reader measured: each edit's message, and each view patch (Accord only).
+#[derive(Default)]
+struct Latencies {
+    edits: Vec<Duration>,
+    patches: Vec<Duration>,
 }
 
 /// The N of the first "edit-N" in a message.
@@ -233,9 +246,11 @@ fn edit_number(text: &str) -> Option<usize> {
 /// Waits for every reader; throughput counts from the first edit to the
 /// last delivery (readers stop once they have every edit).
 async fn collect(readers: Vec<Reader>, clients: usize, edits_began: Instant) -> Run {
-    let mut latencies = Vec::new();
+    let (mut latencies, mut patches) = (Vec::new(), Vec::new());
     for reader in readers {
-        latencies.extend(reader.await.unwrap_or_default());
+        let read = reader.await.unwrap_or_default();
+        latencies.extend(read.edits);
+        patches.extend(read.patches);
     }
     let elapsed = edits_began.elapsed().as_secs_f64();
     let deliveries = latencies.len();
@@ -244,6 +259,7 @@ async fn collect(readers: Vec<Reader>, clients: usize, edits_began: Instant) -> 
         expected: clients * EDITS,
         per_second: deliveries as f64 / elapsed.max(1e-9),
         latencies,
+        patches,
         message_bytes: 0,
     }
 }
@@ -259,12 +275,16 @@ fn quantile(samples: &[Duration], q: f64) -> Duration {
 
 fn report(clients: usize, server: &str, run: &Run) {
     println!(
-        "| {clients} | {server} | {:.0} | {}/{} | {:.2} | {:.2} | {} |",
+        "| {clients} | {server} | {:.0} | {}/{} | {:.2} | {:.2} | {} | {} |",
         run.per_second,
         run.deliveries,
         run.expected,
         ms(quantile(&run.latencies, 0.5)),
         ms(quantile(&run.latencies, 0.99)),
-        run.message_bytes
+        run.message_bytes,
+        match run.patches.len() {
+            0 => String::new(),
+            n => format!("{:.1} per client, p99 {:.2} ms", n as f64 / clients as f64, ms(quantile(&run.patches, 0.99))),
+        }
     );
 }
