@@ -608,3 +608,39 @@ fn the_chair_reopens_an_agreed_section_from_the_command_line() {
     let history = store.ok(&["history", "--section", "2"]);
     assert!(history.contains("reopened section 2"), "{history}");
 }
+
+#[test]
+fn a_negotiation_starts_from_the_secretariats_word_draft() {
+    let store = Store::new("init-draft");
+    let draft = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/drafts/hlcp-draft.docx");
+    let draft = draft.to_str().expect("path");
+    let output = store.run(&["init", "--draft", draft, "--title", "Coordination plan", "--chair", "HLCP"]);
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let said = String::from_utf8_lossy(&output.stderr);
+    assert!(said.contains("imported 3 sections") && said.contains("left out 2 paragraph(s)"), "{said}");
+    let status = store.status();
+    assert_eq!(status["title"], "Coordination plan");
+    let titles: Vec<&str> =
+        status["sections"].as_array().expect("sections").iter().map(|s| s["title"].as_str().expect("title")).collect();
+    assert_eq!(
+        titles,
+        [
+            "Topic 1 – Security of UN system ICT operations",
+            "Topic 2 – Mainstreaming cybersecurity into programme planning",
+            "Topic 3 – Support to Member States, upon request"
+        ]
+    );
+    assert!(section(&status, 2)["base_text"].as_str().expect("text").contains("\n2. assess their cybersecurity"));
+}
+
+#[test]
+fn a_file_that_is_not_a_draft_is_refused_and_nothing_is_created() {
+    let store = Store::new("init-not-draft");
+    let pdf = store.text_file("plan.pdf", "%PDF-1.7 not a draft");
+    let said = store.fails(&["init", "--draft", &pdf, "--title", "Plan", "--chair", "HLCP"]);
+    assert!(said.contains("give a Word document (.docx) or Markdown (.md)"), "{said}");
+    let headless = store.text_file("plan.md", "Only a paragraph, no heading.\n");
+    let said = store.fails(&["init", "--draft", &headless, "--title", "Plan", "--chair", "HLCP"]);
+    assert!(said.contains("no top-level heading"), "{said}");
+    assert!(store.fails(&["status"]).contains("accord init"), "no negotiation was created");
+}

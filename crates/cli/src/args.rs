@@ -23,11 +23,15 @@ pub struct Cli {
 /// The commands.
 #[derive(Subcommand, Debug)]
 pub enum Command {
-    /// Create a negotiation in the store, from a fixture or empty; prints its id.
+    /// Create a negotiation in the store: from a fixture, from a draft, or empty; prints its id.
     Init {
         /// Load a shipped fixture (hlcp-cybersecurity).
-        #[arg(long, conflicts_with_all = ["title", "chair"])]
+        #[arg(long, conflicts_with_all = ["title", "chair", "draft"])]
         fixture: Option<String>,
+        /// A draft to start from: a .docx (each Heading 1 a section, the paragraphs
+        /// below its base text) or a .md (each `#` heading a section).
+        #[arg(long, requires = "title")]
+        draft: Option<PathBuf>,
         /// Title of a new, empty negotiation.
         #[arg(long, requires = "chair")]
         title: Option<String>,

@@ -28,7 +28,9 @@ pub fn run(cli: Cli) -> Result<u8> {
     let mut store = LocalStore::open(&cli.store, creates)?;
     let wanted = cli.negotiation.as_deref();
     let done = match cli.command {
-        Command::Init { fixture, title, chair, chair_name } => init(&mut store, fixture, title, chair, chair_name),
+        Command::Init { fixture, draft, title, chair, chair_name } => {
+            init(&mut store, fixture, draft.as_deref(), title, chair, chair_name)
+        }
         Command::Serve { addr, demo } => crate::serve::serve(store, &addr, demo),
         Command::Sync { server, token } => crate::serve::sync(&cli.store, &server, &token),
         Command::Invite { actor, name, role, valid_for } => {
@@ -146,6 +148,7 @@ pub fn run(cli: Cli) -> Result<u8> {
 fn init(
     store: &mut LocalStore,
     fixture: Option<String>,
+    draft: Option<&Path>,
     title: Option<String>,
     chair: Option<String>,
     chair_name: String,
@@ -154,7 +157,10 @@ fn init(
         (Some(name), _, _) => fixture::load(&name)?,
         (None, Some(title), Some(chair)) => {
             let chair = NewParticipant { code: chair.parse()?, name: chair_name, role: Role::Chair };
-            Negotiation::create(random_document_id(), &title, chair, store.replica(), now()?)?
+            match draft {
+                Some(path) => from_draft(store, path, &title, chair)?,
+                None => Negotiation::create(random_document_id(), &title, chair, store.replica(), now()?)?,
+            }
         }
         _ => bail!("say what to create: `accord init --fixture hlcp-cybersecurity`, or --title T --chair CODE"),
     };
@@ -164,6 +170,42 @@ fn init(
     store.save_new(&mut negotiation)?;
     sayln!("{}", negotiation.id());
     Ok(())
+}
+
+/// A negotiation with a section per topic of the draft at `path`; says on
+/// standard error what was imported.
+fn from_draft(store: &LocalStore, path: &Path, title: &str, chair: NewParticipant) -> Result<Negotiation> {
+    let bytes = read_draft_file(path)?;
+    let name = path.file_name().map(|name| name.to_string_lossy().into_owned()).unwrap_or_default();
+    let draft = accord_import::read_draft(&name, &bytes)?;
+    let by = Attribution::new(chair.code.clone(), now()?);
+    let negotiation =
+        accord_import::open_negotiation(random_document_id(), title, chair, &draft, store.replica(), &by)?;
+    eprintln!("imported {} sections from {}", draft.sections.len(), path.display());
+    if draft.before_first_heading > 0 {
+        eprintln!(
+            "left out {} paragraph(s) before the first heading (a title block is not a section)",
+            draft.before_first_heading
+        );
+    }
+    Ok(negotiation)
+}
+
+/// A draft file's bytes; a file over the limit is refused before it is read whole.
+fn read_draft_file(path: &Path) -> Result<Vec<u8>> {
+    let limit = accord_import::MAX_DRAFT_BYTES;
+    let cannot = || format!("cannot read the draft {}", path.display());
+    let file = std::fs::File::open(path).with_context(cannot)?;
+    let length = file.metadata().with_context(cannot)?.len();
+    if length > limit as u64 {
+        bail!(
+            "{} is {length} bytes; a draft may be at most {limit} bytes: remove pictures and save again",
+            path.display()
+        );
+    }
+    let mut bytes = Vec::new();
+    file.take(limit as u64 + 1).read_to_end(&mut bytes).with_context(cannot)?;
+    Ok(bytes)
 }
 
 fn status(store: &LocalStore, wanted: Option<&str>, json: bool, at: Option<&str>) -> Result<()> {

@@ -16,8 +16,25 @@ use docx_rs::{
 use crate::numbering::Numbers;
 use crate::{Draft, sections};
 
-pub(crate) fn read(bytes: &[u8]) -> Result<Draft, String> {
-    let docx = docx_rs::read_docx(bytes).map_err(|error| error.to_string())?;
+/// The most a Word document may unpack to, as its archive declares: the
+/// reader unpacks every part in memory, so a small file that unpacks to
+/// gigabytes (a zip bomb) is refused before it is read.
+pub const MAX_UNPACKED_BYTES: usize = 64 << 20;
+
+/// Why a Word document was not read.
+pub(crate) enum Unread {
+    /// It unpacks to this many bytes, more than [`MAX_UNPACKED_BYTES`].
+    TooLarge(usize),
+    /// What the reader said.
+    Broken(String),
+}
+
+pub(crate) fn read(bytes: &[u8]) -> Result<Draft, Unread> {
+    let unpacked = unpacked_size(bytes).map_err(Unread::Broken)?;
+    if unpacked > MAX_UNPACKED_BYTES {
+        return Err(Unread::TooLarge(unpacked));
+    }
+    let docx = docx_rs::read_docx(bytes).map_err(|error| Unread::Broken(error.to_string()))?;
     let styles = ParagraphStyles::of(&docx.styles);
     let mut numbers = Numbers::new(&docx.numberings);
     let mut paragraphs = Vec::new();
@@ -31,6 +48,17 @@ pub(crate) fn read(bytes: &[u8]) -> Result<Draft, String> {
         paragraphs.push((None, label.map(|label| format!("{label} {text}")).unwrap_or(text)));
     }
     Ok(sections(paragraphs))
+}
+
+/// The sum of the sizes the archive declares for its parts.
+fn unpacked_size(bytes: &[u8]) -> Result<usize, String> {
+    let mut archive = zip::ZipArchive::new(std::io::Cursor::new(bytes)).map_err(|error| error.to_string())?;
+    let mut total = 0usize;
+    for index in 0..archive.len() {
+        let size = archive.by_index_raw(index).map_err(|error| error.to_string())?.size();
+        total = total.saturating_add(usize::try_from(size).unwrap_or(usize::MAX));
+    }
+    Ok(total)
 }
 
 /// What the document's paragraph styles say: which are headings of level 1,

@@ -15,6 +15,11 @@ mod markdown;
 mod numbering;
 
 use accord_core::{Attribution, DocumentId, Negotiation, NewParticipant};
+pub use docx::MAX_UNPACKED_BYTES;
+
+/// The largest draft file read: a long plan with its styles is well under
+/// 1 MB; the rest of the room is for pictures, which are not imported.
+pub const MAX_DRAFT_BYTES: usize = 8 << 20;
 
 /// A draft's sections, in order.
 #[derive(Clone, Debug, PartialEq)]
@@ -49,6 +54,21 @@ pub enum ImportError {
         /// What the reader said.
         reason: String,
     },
+    /// Larger than [`MAX_DRAFT_BYTES`], or a Word document that unpacks to
+    /// more than [`MAX_UNPACKED_BYTES`].
+    #[error(
+        "{name} is too large to be a draft ({size} bytes{unpacked}; at most {limit}): remove pictures and save again"
+    )]
+    TooLarge {
+        /// The file's name.
+        name: String,
+        /// Its size.
+        size: u64,
+        /// ", unpacked", when the size is that of its unpacked parts.
+        unpacked: &'static str,
+        /// The most it may be.
+        limit: u64,
+    },
     /// Markdown that is not UTF-8.
     #[error("{0} is not UTF-8 text: save it as UTF-8")]
     NotUtf8(String),
@@ -63,9 +83,24 @@ pub enum ImportError {
 /// Reads draft `name` (its extension says the format; a Word document is
 /// also known by its content) into its sections.
 pub fn read_draft(name: &str, bytes: &[u8]) -> Result<Draft, ImportError> {
+    let too_large = |size: usize, unpacked, limit: usize| ImportError::TooLarge {
+        name: name.to_string(),
+        size: size as u64,
+        unpacked,
+        limit: limit as u64,
+    };
+    if bytes.len() > MAX_DRAFT_BYTES {
+        return Err(too_large(bytes.len(), "", MAX_DRAFT_BYTES));
+    }
     let lower = name.to_ascii_lowercase();
     let draft = if lower.ends_with(".docx") || bytes.starts_with(b"PK\x03\x04") {
-        docx::read(bytes).map_err(|reason| ImportError::UnreadableDocx { name: name.to_string(), reason })?
+        match docx::read(bytes) {
+            Ok(draft) => draft,
+            Err(docx::Unread::TooLarge(size)) => return Err(too_large(size, ", unpacked", docx::MAX_UNPACKED_BYTES)),
+            Err(docx::Unread::Broken(reason)) => {
+                return Err(ImportError::UnreadableDocx { name: name.to_string(), reason });
+            }
+        }
     } else if lower.ends_with(".md") || lower.ends_with(".markdown") {
         markdown::read(std::str::from_utf8(bytes).map_err(|_| ImportError::NotUtf8(name.to_string()))?)
     } else {

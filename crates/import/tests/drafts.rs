@@ -98,6 +98,23 @@ fn what_is_not_a_draft_is_refused_with_what_to_do() {
 }
 
 #[test]
+fn a_word_document_that_unpacks_to_more_than_the_limit_is_refused_before_it_is_read() {
+    use std::io::Write;
+    let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    zip.start_file("word/document.xml", zip::write::SimpleFileOptions::default()).expect("entry");
+    let zeros = vec![0u8; 1 << 20];
+    for _ in 0..(accord_import::MAX_UNPACKED_BYTES >> 20) + 1 {
+        zip.write_all(&zeros).expect("write");
+    }
+    let bomb = zip.finish().expect("zip").into_inner();
+    assert!(bomb.len() < accord_import::MAX_DRAFT_BYTES, "small on disk: {} bytes", bomb.len());
+    let error = read_draft("plan.docx", &bomb).expect_err("refused").to_string();
+    assert!(error.contains("too large to be a draft") && error.contains("unpacked"), "{error}");
+    let huge = vec![b'#'; accord_import::MAX_DRAFT_BYTES + 1];
+    assert!(read_draft("plan.md", &huge).expect_err("refused").to_string().contains("too large"));
+}
+
+#[test]
 fn the_negotiation_opened_from_a_draft_has_its_sections_led_by_the_chair() {
     let draft = read_draft("hlcp-draft.docx", &fixture("hlcp-draft.docx")).expect("a draft");
     let chair = NewParticipant { code: "HLCP".parse().expect("code"), name: "HLCP Chair".into(), role: Role::Chair };
