@@ -1085,3 +1085,96 @@ async fn the_chair_reopens_an_agreed_section_for_a_reason() {
     assert!(markdown.contains("Reopened by HLCP on "), "the export keeps the reopening on record");
     assert!(markdown.contains(reason), "with its reason");
 }
+
+/// The LibreOffice draft of the fixtures, as `POST /api/negotiations` takes it.
+fn draft_body(name: &str, bytes: &[u8]) -> Value {
+    use base64::Engine;
+    let base64 = base64::engine::general_purpose::STANDARD.encode(bytes);
+    json!({ "title": "Coordination plan", "chair": { "code": "CHAIR", "name": "The Chair" }, "draft": { "name": name, "base64": base64 } })
+}
+
+fn libreoffice_draft() -> Vec<u8> {
+    std::fs::read(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/drafts/hlcp-draft.docx"))
+        .expect("the fixture")
+}
+
+#[tokio::test]
+async fn the_secretariat_opens_a_negotiation_from_a_word_draft_and_its_chair_signs_in() {
+    let server = Server::start("open-draft");
+    let (status, me) = server.call(Some(support::SECRETARIAT), Method::GET, "/api/me", None).await;
+    assert_eq!((status, me["secretariat"].as_str()), (StatusCode::OK, Some("Secretariat")), "{me}");
+    let body = draft_body("hlcp-draft.docx", &libreoffice_draft());
+    let (status, opened) = server.call(Some(support::SECRETARIAT), Method::POST, "/api/negotiations", Some(body)).await;
+    assert_eq!(status, StatusCode::CREATED, "{opened}");
+    assert_eq!((opened["sections"].as_u64(), opened["left_out"].as_u64()), (Some(3), Some(2)));
+    assert!(opened["chair"]["link"].as_str().expect("link").starts_with(&format!("{}/#token=", server.base)));
+
+    let chair = opened["chair"]["token"].as_str().expect("token");
+    let client = Client::new();
+    let me: Value = client
+        .get(format!("{}/api/me", server.base))
+        .bearer_auth(chair)
+        .send()
+        .await
+        .expect("me")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!((me["participant"].as_str(), me["role"].as_str()), (Some("CHAIR"), Some("chair")), "{me}");
+    let id = opened["id"].as_str().expect("id");
+    let view: Value = client
+        .get(format!("{}/api/negotiations/{id}", server.base))
+        .bearer_auth(chair)
+        .send()
+        .await
+        .expect("view")
+        .json()
+        .await
+        .expect("json");
+    let titles: Vec<&str> =
+        view["sections"].as_array().expect("sections").iter().map(|s| s["title"].as_str().expect("title")).collect();
+    assert_eq!(
+        titles,
+        [
+            "Topic 1 – Security of UN system ICT operations",
+            "Topic 2 – Mainstreaming cybersecurity into programme planning",
+            "Topic 3 – Support to Member States, upon request"
+        ]
+    );
+    assert!(view["sections"][2]["base_text"].as_str().expect("text").contains("\n• technical assistance.\n"));
+}
+
+#[tokio::test]
+async fn only_the_secretariat_opens_negotiations_and_bad_drafts_change_nothing() {
+    let server = Server::start("open-refused");
+    let body = draft_body("hlcp-draft.docx", &libreoffice_draft());
+    for (who, expected) in
+        [(Some("HLCP"), StatusCode::FORBIDDEN), (Some("DESA"), StatusCode::FORBIDDEN), (None, StatusCode::UNAUTHORIZED)]
+    {
+        let (status, answer) = server.call(who, Method::POST, "/api/negotiations", Some(body.clone())).await;
+        assert_eq!(status, expected, "{who:?}: {answer}");
+    }
+    let (_, refused) = server.call(Some("HLCP"), Method::POST, "/api/negotiations", Some(body)).await;
+    assert!(refused["error"].as_str().expect("message").contains("only the secretariat"), "{refused}");
+
+    let secretariat = Some(support::SECRETARIAT);
+    let mut not_base64 = draft_body("plan.docx", b"x");
+    not_base64["draft"]["base64"] = json!("not base64!");
+    let cases = [
+        (not_base64, StatusCode::BAD_REQUEST, "not base64"),
+        (
+            draft_body("plan.pdf", b"%PDF-1.7"),
+            StatusCode::BAD_REQUEST,
+            "give a Word document (.docx) or Markdown (.md)",
+        ),
+        (draft_body("plan.md", b"No heading at all.\n"), StatusCode::BAD_REQUEST, "no top-level heading"),
+        (draft_body("plan.md", b"# Topic\n\nText with a \x07 bell.\n"), StatusCode::BAD_REQUEST, "not allowed in a text"),
+    ];
+    for (body, expected, said) in cases {
+        let (status, answer) = server.call(secretariat, Method::POST, "/api/negotiations", Some(body)).await;
+        assert_eq!(status, expected, "{answer}");
+        assert!(answer["error"].as_str().expect("message").contains(said), "{answer}");
+    }
+    // `status` names no negotiation: it answers only while the store holds one, the demo's.
+    assert!(accord(&server.store, &["status"]).contains("Coordination Plan"), "nothing else was stored");
+}

@@ -11,6 +11,9 @@ use std::process::{Child, Command, Stdio};
 use reqwest::{Client, Method, StatusCode};
 use serde_json::Value;
 
+/// The key of the secretariat's token in [`Server::tokens`] (not a participant code).
+pub const SECRETARIAT: &str = "secretariat";
+
 /// A running `accord serve --demo` and the tokens it printed.
 pub struct Server {
     pub child: Child,
@@ -50,6 +53,9 @@ impl Server {
             let token = line.rsplit("token ").next().expect("token");
             tokens.insert(code.to_string(), token.to_string());
         }
+        let line = lines.next().expect("the secretariat's line").expect("utf-8");
+        assert!(line.trim().starts_with("secretariat"), "{line}");
+        tokens.insert(SECRETARIAT.to_string(), line.rsplit("token ").next().expect("token").to_string());
         Server { child, base, tokens, store }
     }
 

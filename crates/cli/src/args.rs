@@ -63,9 +63,13 @@ pub enum Command {
     /// Issue a sign-in token for a participant (adding it first if --role is given); prints the token.
     Invite {
         /// The participant the token signs in.
-        #[arg(long = "as")]
-        actor: String,
-        /// Full name, when adding a new participant.
+        #[arg(long = "as", required_unless_present = "secretariat")]
+        actor: Option<String>,
+        /// A token for the secretariat instead (named by --name): it opens
+        /// negotiations from a draft in the browser, and takes part in none.
+        #[arg(long, conflicts_with_all = ["actor", "role"])]
+        secretariat: bool,
+        /// Full name, when adding a new participant (or of the secretariat).
         #[arg(long)]
         name: Option<String>,
         /// Role, when adding a new participant (chair, convenor, member, observer).

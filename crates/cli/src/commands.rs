@@ -33,9 +33,13 @@ pub fn run(cli: Cli) -> Result<u8> {
         }
         Command::Serve { addr, demo } => crate::serve::serve(store, &addr, demo),
         Command::Sync { server, token } => crate::serve::sync(&cli.store, &server, &token),
-        Command::Invite { actor, name, role, valid_for } => {
+        Command::Invite { actor: Some(actor), secretariat: false, name, role, valid_for } => {
             crate::serve::invite(&mut store, wanted, &actor, name, role, &valid_for)
         }
+        Command::Invite { secretariat: true, name, valid_for, .. } => {
+            crate::serve::invite_secretariat(&store, name.as_deref().unwrap_or("Secretariat"), &valid_for)
+        }
+        Command::Invite { .. } => bail!("say who the token is for: --as CODE, or --secretariat"),
         Command::Revoke { actor } => crate::serve::revoke(&store, wanted, &actor),
         Command::Status { json, at } => status(&store, wanted, json, at.as_deref()),
         Command::AddParticipant { actor, code, name, role } => write(&mut store, wanted, |n| {

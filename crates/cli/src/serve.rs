@@ -21,6 +21,10 @@ pub fn serve(mut store: LocalStore, addr: &str, demo: bool) -> Result<()> {
     let addr: SocketAddr =
         addr.parse().map_err(|_| anyhow!("invalid --addr {addr:?}: write it like 127.0.0.1:8080"))?;
     let invitations = if demo { demo_invitations(&mut store)? } else { Vec::new() };
+    let secretariat = match demo {
+        true => Some(store.inner().issue_secretariat_token("Secretariat", now()?, expiry("30d")?)?),
+        false => None,
+    };
     let (inner, replica) = store.into_parts();
     let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
     runtime.block_on(async move {
@@ -29,6 +33,9 @@ pub fn serve(mut store: LocalStore, addr: &str, demo: bool) -> Result<()> {
         sayln!("listening on http://{local}");
         for (code, role, token) in &invitations {
             sayln!("  sign in as {code:<7} ({role:<8}): http://{local}/#token={token}  token {token}");
+        }
+        if let Some(token) = &secretariat {
+            sayln!("  secretariat (opens negotiations from a draft): http://{local}/#token={token}  token {token}");
         }
         std::io::stdout().flush()?;
         let state = AppState::new(inner, replica);
@@ -56,6 +63,13 @@ pub fn sync(dir: &Path, server: &str, token: &str) -> Result<()> {
     for document in &report.not_sent {
         sayln!("not sent: local changes to {document}, which {} may not write", report.peer.participant);
     }
+    Ok(())
+}
+
+/// Issues a secretariat token to `name` (it opens negotiations from a draft, in the browser).
+pub fn invite_secretariat(store: &LocalStore, name: &str, valid_for: &str) -> Result<()> {
+    let token = store.inner().issue_secretariat_token(name, now()?, expiry(valid_for)?)?;
+    sayln!("{token}");
     Ok(())
 }
 

@@ -27,9 +27,7 @@ use crate::state::AppState;
 #[utoipa::path(post, path = "/api/session", request_body = SignIn, tag = "session",
     responses((status = 200, description = "Signed in; sets the HttpOnly session cookie"), (status = 401, description = "Unknown token")))]
 pub async fn sign_in(State(state): State<AppState>, JsonBody(body): JsonBody<SignIn>) -> Result<Response, ApiError> {
-    let grant = state.grant(&body.token)?.ok_or_else(ApiError::unauthorized)?;
-    let session = Session { negotiation: grant.negotiation, participant: grant.participant };
-    let me = me_json(&state, &session)?;
+    let me = who(&state, &body.token)?;
     let cookie = format!("{COOKIE_NAME}={}; HttpOnly; SameSite=Strict; Path=/", body.token);
     let cookie = HeaderValue::from_str(&cookie)
         .map_err(|_| ApiError::bad_request("the token has characters a cookie cannot hold"))?;
@@ -52,8 +50,19 @@ pub struct SignIn {
 
 /// `GET /api/me`: who the session is.
 #[utoipa::path(get, path = "/api/me", tag = "session", responses((status = 200, description = "Who the session is"), (status = 401, description = "Not signed in")))]
-pub async fn me(State(state): State<AppState>, session: Session) -> Result<Json<Value>, ApiError> {
-    Ok(Json(me_json(&state, &session)?))
+pub async fn me(State(state): State<AppState>, headers: HeaderMap) -> Result<Json<Value>, ApiError> {
+    let token = crate::session::token_of(&headers).ok_or_else(ApiError::unauthorized)?;
+    Ok(Json(who(&state, &token)?))
+}
+
+/// Who `token` signs in: a participant of a negotiation, or a member of the
+/// secretariat (`{"secretariat": name}`), who opens negotiations.
+fn who(state: &AppState, token: &str) -> Result<Value, ApiError> {
+    if let Some(grant) = state.grant(token)? {
+        return me_json(state, &Session { negotiation: grant.negotiation, participant: grant.participant });
+    }
+    let name = state.secretariat(token)?.ok_or_else(ApiError::unauthorized)?;
+    Ok(json!({ "secretariat": name }))
 }
 
 fn me_json(state: &AppState, session: &Session) -> Result<Value, ApiError> {
@@ -394,7 +403,7 @@ fn chaired_participant(
 }
 
 /// Where this server is, as the browser reached it: the `Origin` it sent, else its `Host` over http.
-fn origin_of(headers: &HeaderMap) -> String {
+pub(crate) fn origin_of(headers: &HeaderMap) -> String {
     let header = |name| headers.get(name).and_then(|v: &HeaderValue| v.to_str().ok());
     match (header(header::ORIGIN), header(header::HOST)) {
         (Some(origin), _) => origin.to_string(),
@@ -621,6 +630,6 @@ fn section_number(text: &str) -> Result<u32, ApiError> {
     number.ok_or_else(|| ApiError::bad_request(format!("{text:?} is not a section number: write it like 4")))
 }
 
-fn random_document_id() -> DocumentId {
+pub(crate) fn random_document_id() -> DocumentId {
     DocumentId::from_bytes(*uuid::Uuid::new_v4().as_bytes())
 }

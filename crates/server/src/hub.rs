@@ -50,6 +50,22 @@ impl Hub {
         Ok(self.store().grant(token, now())?)
     }
 
+    /// This server's name as a writer.
+    pub fn replica(&self) -> &str {
+        &self.replica
+    }
+
+    /// The secretariat member `token` signs in, if any.
+    pub fn secretariat(&self, token: &str) -> Result<Option<String>, ApiError> {
+        Ok(self.store().secretariat(token, now())?)
+    }
+
+    /// Stores a negotiation just made (from a secretariat's draft); its room opens on first use.
+    pub fn store_new(&self, negotiation: &mut accord_core::Negotiation) -> Result<(), ApiError> {
+        self.store().save(negotiation, &mut accord_store::Persisted::default())?;
+        Ok(())
+    }
+
     /// Issues a new sign-in token for `grant`, valid until `expires`.
     pub fn issue(&self, grant: &Grant, expires: Option<accord_core::Timestamp>) -> Result<String, ApiError> {
         Ok(self.store().issue_token(grant, now(), expires)?)

@@ -26,6 +26,7 @@ pub mod hub;
 mod json;
 pub mod live;
 pub mod openapi;
+pub mod opening;
 pub mod origin;
 pub mod room;
 pub mod served_view;
@@ -53,7 +54,10 @@ pub fn app(state: AppState) -> Router {
         .route("/health", get(api::health))
         .route("/session", post(api::sign_in).delete(api::sign_out))
         .route("/me", get(api::me))
-        .route("/negotiations", get(api::list))
+        .route(
+            "/negotiations",
+            get(api::list).post(opening::open).layer(DefaultBodyLimit::max(opening::MAX_OPENING_BODY)),
+        )
         .route("/negotiations/{id}", get(api::negotiation))
         .route("/negotiations/{id}/sections/{number}/proposals", post(api::propose))
         .route("/negotiations/{id}/sections/{number}/adopt", post(api::adopt))

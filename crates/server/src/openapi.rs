@@ -4,7 +4,7 @@
 use axum::Json;
 use utoipa::OpenApi;
 
-use crate::api;
+use crate::{api, opening};
 
 /// The OpenAPI document of the JSON API.
 #[derive(OpenApi)]
@@ -38,9 +38,13 @@ use crate::api;
         api::add_participant,
         api::invite,
         api::revoke,
-        api::reopen
+        api::reopen,
+        opening::open
     ),
     components(schemas(
+        opening::Opening,
+        opening::ChairBody,
+        opening::DraftBody,
         api::SignIn,
         api::ProposalBody,
         api::TextBody,

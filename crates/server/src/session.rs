@@ -43,6 +43,30 @@ impl FromRequestParts<AppState> for Session {
     }
 }
 
+/// A signed-in member of the secretariat: takes part in no negotiation, opens new ones.
+#[derive(Clone, Debug)]
+pub struct Secretariat {
+    /// The name its token was issued to.
+    pub name: String,
+}
+
+impl FromRequestParts<AppState> for Secretariat {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let token = token_of(&parts.headers).ok_or_else(ApiError::unauthorized)?;
+        if let Some(name) = state.secretariat(&token)? {
+            return Ok(Secretariat { name });
+        }
+        match state.grant(&token)? {
+            Some(_) => {
+                Err(ApiError::forbidden("only the secretariat opens negotiations: ask it for a secretariat link"))
+            }
+            None => Err(ApiError::unauthorized()),
+        }
+    }
+}
+
 /// The token of a request: its Bearer header, else its session cookie.
 pub fn token_of(headers: &HeaderMap) -> Option<String> {
     bearer(headers).or_else(|| cookie(headers))

@@ -55,6 +55,21 @@ impl AppState {
         tokio::task::block_in_place(|| self.hub.grant(token))
     }
 
+    /// This server's name as a writer (see `Negotiation::create`).
+    pub fn replica(&self) -> &str {
+        self.hub.replica()
+    }
+
+    /// The secretariat member `token` signs in, if any.
+    pub fn secretariat(&self, token: &str) -> Result<Option<String>, ApiError> {
+        tokio::task::block_in_place(|| self.hub.secretariat(token))
+    }
+
+    /// Stores a negotiation just made (see [`Hub::store_new`]).
+    pub fn store_new(&self, negotiation: &mut Negotiation) -> Result<(), ApiError> {
+        tokio::task::block_in_place(|| self.hub.store_new(negotiation))
+    }
+
     /// Issues a sign-in token for `grant` (see [`Hub::issue`]).
     pub fn issue(&self, grant: &Grant, expires: Option<accord_core::Timestamp>) -> Result<String, ApiError> {
         tokio::task::block_in_place(|| self.hub.issue(grant, expires))

@@ -118,4 +118,10 @@ CREATE TABLE IF NOT EXISTS tokens (
     participant TEXT NOT NULL,
     created_at INTEGER NOT NULL
 );
+CREATE TABLE IF NOT EXISTS secretariat_tokens (
+    hash TEXT PRIMARY KEY,
+    name TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    expires_at INTEGER
+);
 ";

@@ -1,6 +1,7 @@
 //! Sign-in tokens: each grants one participant access to one negotiation,
-//! until it expires or is revoked. Only their SHA-256 is stored, so a copy
-//! of the database signs nobody in.
+//! until it expires or is revoked; a secretariat's token grants no
+//! negotiation but the right to open new ones (from a draft). Only their
+//! SHA-256 is stored, so a copy of the database signs nobody in.
 
 use accord_core::{DocumentId, ParticipantCode, Timestamp};
 use rusqlite::{OptionalExtension, params};
@@ -17,6 +18,11 @@ pub struct Grant {
     pub participant: ParticipantCode,
 }
 
+/// A new random token (256 bits).
+fn new_token() -> String {
+    format!("{}{}", uuid::Uuid::new_v4().simple(), uuid::Uuid::new_v4().simple())
+}
+
 /// The stored form of a token.
 pub fn hash_token(token: &str) -> String {
     hex::encode(Sha256::digest(token.as_bytes()))
@@ -26,9 +32,36 @@ impl Store {
     /// Makes a new random sign-in token for `grant` (256 bits), stores its hash
     /// and returns it: the only time it is seen whole.
     pub fn issue_token(&self, grant: &Grant, at: Timestamp, expires: Option<Timestamp>) -> Result<String, StoreError> {
-        let token = format!("{}{}", uuid::Uuid::new_v4().simple(), uuid::Uuid::new_v4().simple());
+        let token = new_token();
         self.add_token(&token, grant, at, expires)?;
         Ok(token)
+    }
+
+    /// Makes a new sign-in token for the secretariat member `name`, as [`Store::issue_token`].
+    pub fn issue_secretariat_token(
+        &self,
+        name: &str,
+        at: Timestamp,
+        expires: Option<Timestamp>,
+    ) -> Result<String, StoreError> {
+        let token = new_token();
+        self.conn.execute(
+            "INSERT INTO secretariat_tokens (hash, name, created_at, expires_at) VALUES (?1, ?2, ?3, ?4)",
+            params![hash_token(&token), name, at.millis(), expires.map(Timestamp::millis)],
+        )?;
+        Ok(token)
+    }
+
+    /// The secretariat member `token` signs in at `now`, if any.
+    pub fn secretariat(&self, token: &str, now: Timestamp) -> Result<Option<String>, StoreError> {
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT name FROM secretariat_tokens WHERE hash = ?1 AND (expires_at IS NULL OR expires_at > ?2)",
+                params![hash_token(token), now.millis()],
+                |row| row.get(0),
+            )
+            .optional()?)
     }
 
     /// Stores a new token (its hash) for `grant`, made at `at`, valid until
