@@ -606,3 +606,48 @@ async fn a_new_proposal_is_brought_into_view() {
     driver.assert_no_console_errors(&itu, "ITU").await;
     itu.close().await.expect("close");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_secretariat_uploads_a_libreoffice_draft_and_the_chair_opens_it() {
+    let _turn = ONE_AT_A_TIME.lock().await;
+    let server = Server::start("browser-opening");
+    let driver = Driver::start().await;
+    let secretariat = driver.browser().await;
+    let link = format!("{}/#token={}", server.base, server.token(support::SECRETARIAT));
+    secretariat.goto(&link).await.expect("open the link");
+    wait_for_text(&secretariat, "main h1", "Open a negotiation").await;
+    let fill = |css: &'static str, text: &'static str| {
+        let browser = secretariat.clone();
+        async move { browser.find(Locator::Css(css)).await.expect(css).send_keys(text).await.expect("type") }
+    };
+    fill("#open-title", "Coordination plan on cybersecurity").await;
+    fill("#open-chair", "CHAIR").await;
+    fill("#open-chair-name", "The Chair").await;
+    let draft = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/drafts/hlcp-draft.docx");
+    let draft = draft.canonicalize().expect("the fixture");
+    let file = secretariat.find(Locator::Css("#open-draft")).await.expect("the file input");
+    file.send_keys(draft.to_str().expect("path")).await.expect("choose the file");
+    secretariat
+        .find(Locator::Css("form.opening button[type=submit]"))
+        .await
+        .expect("submit")
+        .click()
+        .await
+        .expect("open");
+    wait_for_text(&secretariat, ".opened", "is open with 3 sections").await;
+    screenshot(&secretariat, "secretariat-opened").await;
+    let chair_link = secretariat.find(Locator::Css("#chair-link")).await.expect("the link").prop("value").await;
+    let chair_link = chair_link.expect("value").expect("a link");
+    assert!(chair_link.starts_with(&format!("{}/#token=", server.base)), "{chair_link}");
+    driver.assert_no_console_errors(&secretariat, "the secretariat").await;
+    secretariat.close().await.expect("close");
+
+    let chair = driver.browser().await;
+    chair.goto(&chair_link).await.expect("open the chair's link");
+    wait_for_text(&chair, "#identity", "CHAIR").await;
+    let overview = wait_for_text(&chair, "main", "Topic 3 – Support to Member States, upon request").await;
+    assert!(overview.contains("Topic 1 – Security of UN system ICT operations"), "{overview}");
+    assert!(overview.contains("Coordination plan on cybersecurity"), "{overview}");
+    driver.assert_no_console_errors(&chair, "the chair").await;
+    chair.close().await.expect("close");
+}

@@ -1168,7 +1168,11 @@ async fn only_the_secretariat_opens_negotiations_and_bad_drafts_change_nothing()
             "give a Word document (.docx) or Markdown (.md)",
         ),
         (draft_body("plan.md", b"No heading at all.\n"), StatusCode::BAD_REQUEST, "no top-level heading"),
-        (draft_body("plan.md", b"# Topic\n\nText with a \x07 bell.\n"), StatusCode::BAD_REQUEST, "not allowed in a text"),
+        (
+            draft_body("plan.md", b"# Topic\n\nText with a \x07 bell.\n"),
+            StatusCode::BAD_REQUEST,
+            "not allowed in a text",
+        ),
     ];
     for (body, expected, said) in cases {
         let (status, answer) = server.call(secretariat, Method::POST, "/api/negotiations", Some(body)).await;

@@ -43,6 +43,7 @@ export const api = {
   signIn: (token) => call("POST", "/api/session", { token }),
   signOut: () => call("DELETE", "/api/session"),
   me: () => call("GET", "/api/me"),
+  openNegotiation: (body) => call("POST", "/api/negotiations", body),
   view: (id) => call("GET", `/api/negotiations/${enc(id)}`, undefined, true),
   propose: (id, section, body) => call("POST", `/api/negotiations/${enc(id)}/sections/${section}/proposals`, body),
   editText: (proposal, text, baseHeads) =>

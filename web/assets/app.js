@@ -13,6 +13,7 @@ import { h, replaceKeepingFocus } from "./dom.js";
 import { renderOverview } from "./overview.js";
 import { renderSection } from "./section.js";
 import { renderDesk } from "./desk.js";
+import { renderOpening } from "./opening.js";
 import { editors } from "./editor.js";
 import { state, setView, applyPatch, loadWanted } from "./state.js";
 
@@ -70,6 +71,8 @@ async function boot() {
     if (error instanceof ApiError && error.status === 401) return renderSignIn();
     return fatal(error);
   }
+  // The secretariat takes part in no negotiation: it opens them.
+  if (state.me.secretariat) return renderSecretariat();
   await loadView();
   connectLive();
   render();
@@ -134,6 +137,13 @@ function renderSignIn(problem) {
   );
   main.replaceChildren(form);
   input.focus();
+}
+
+function renderSecretariat() {
+  document.title = "Open a negotiation · Accord";
+  document.getElementById("identity").replaceChildren(h("span", { class: "who" }, "Secretariat"));
+  document.getElementById("nav").replaceChildren();
+  main.replaceChildren(renderOpening(api, state.me));
 }
 
 async function loadView() {

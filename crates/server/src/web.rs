@@ -26,6 +26,7 @@ const ASSETS: &[(&str, &str, &str)] = &[
     ("desk.js", "text/javascript; charset=utf-8", include_str!("../../../web/assets/desk.js")),
     ("roster.js", "text/javascript; charset=utf-8", include_str!("../../../web/assets/roster.js")),
     ("chart.js", "text/javascript; charset=utf-8", include_str!("../../../web/assets/chart.js")),
+    ("opening.js", "text/javascript; charset=utf-8", include_str!("../../../web/assets/opening.js")),
     ("favicon.svg", "image/svg+xml", include_str!("../../../web/assets/favicon.svg")),
 ];
 
