@@ -651,3 +651,56 @@ async fn the_secretariat_uploads_a_libreoffice_draft_and_the_chair_opens_it() {
     driver.assert_no_console_errors(&chair, "the chair").await;
     chair.close().await.expect("close");
 }
+
+/// What sticks out sideways at the current width: the page's own overflow, and every
+/// scrolling box (a table in `.scroll`) wider than the box, as `tag.class` names.
+async fn sideways(browser: &Client) -> Vec<String> {
+    let script = "const out = []; const w = document.documentElement.clientWidth; \
+        if (document.documentElement.scrollWidth > w) out.push(`page ${document.documentElement.scrollWidth} > ${w}`); \
+        for (const e of document.querySelectorAll('main *')) { \
+          const r = e.getBoundingClientRect(); \
+          if (r.width > 0 && r.right > w + 1) out.push(`${e.tagName.toLowerCase()}.${e.className} \"${e.textContent.slice(0, 30)}\" right ${Math.round(r.right)}`); \
+          if (e.scrollWidth > e.clientWidth + 1 && getComputedStyle(e).overflowX !== 'visible') \
+            out.push(`${e.tagName.toLowerCase()}.${e.className} scrolls ${e.scrollWidth} > ${e.clientWidth}`); } \
+        return out;";
+    let found = browser.execute(script, vec![]).await.expect("measure");
+    found.as_array().expect("a list").iter().map(|v| v.as_str().expect("text").to_string()).collect()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn at_390_px_no_screen_scrolls_sideways() {
+    let _turn = ONE_AT_A_TIME.lock().await;
+    let server = Server::start("browser-narrow");
+    let driver = Driver::start().await;
+    let mut problems = Vec::new();
+    for (who, screens) in [
+        ("HLCP", vec![("/", "ol.cards"), ("/section/4", "table.matrix"), ("/desk", "table.register")]),
+        ("ITU", vec![("/section/4", "table.matrix")]),
+    ] {
+        let browser = driver.browser().await;
+        browser.set_window_size(390, 844).await.expect("a phone's width");
+        sign_in(&browser, &server, who).await;
+        for (route, wait_css) in screens {
+            go(&browser, &server, route, wait_css).await;
+            let width = browser.execute("return window.innerWidth", vec![]).await.expect("width");
+            assert!(width.as_u64().expect("a number") <= 400, "the window is narrow: {width}");
+            let name = format!("narrow-{}{}", who.to_lowercase(), route.replace('/', "-"));
+            screenshot_from_top(&browser, &name).await;
+            let table = format!("document.querySelector('{wait_css}').scrollIntoView()");
+            browser.execute(&table, vec![]).await.expect("scroll to the table");
+            screenshot(&browser, &format!("{name}-table")).await;
+            problems.extend(sideways(&browser).await.into_iter().map(|p| format!("{who} {route}: {p}")));
+        }
+        driver.assert_no_console_errors(&browser, who).await;
+        browser.close().await.expect("close");
+    }
+    let secretariat = driver.browser().await;
+    secretariat.set_window_size(390, 844).await.expect("a phone's width");
+    let link = format!("{}/#token={}", server.base, server.token(support::SECRETARIAT));
+    secretariat.goto(&link).await.expect("open the link");
+    wait_for_text(&secretariat, "main h1", "Open a negotiation").await;
+    screenshot_from_top(&secretariat, "narrow-secretariat").await;
+    problems.extend(sideways(&secretariat).await.into_iter().map(|p| format!("secretariat: {p}")));
+    secretariat.close().await.expect("close");
+    assert!(problems.is_empty(), "sideways at 390 px:\n{}", problems.join("\n"));
+}

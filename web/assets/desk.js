@@ -52,7 +52,7 @@ function register(view) {
           { class: "scroll" },
           h(
             "table",
-            { class: "register" },
+            { class: "register stacked" },
             h(
               "thead",
               {},
@@ -72,17 +72,17 @@ function registerRow(section, r) {
   return h(
     "tr",
     { class: `stance-${r.stance}${r.stale ? " stale" : ""}` },
-    h("td", {}, h("a", { href: `#/section/${section.number}` }, `§${section.number}`)),
-    h("td", {}, r.label),
+    h("td", { "data-label": "Section" }, h("a", { href: `#/section/${section.number}` }, `§${section.number}`)),
+    h("td", { "data-label": "Proposal" }, r.label),
     h("th", { scope: "row" }, r.participant),
     h(
       "td",
-      {},
+      { "data-label": "Stance" },
       stanceLabel(r.stance),
       r.stale ? h("span", { title: "given on an earlier text" }, " (earlier text)") : null,
     ),
-    h("td", {}, r.reason || h("span", { class: "muted" }, "no reason given")),
-    h("td", {}, r.since ? formatTime(r.since) : ""),
+    h("td", { "data-label": "Why" }, r.reason || h("span", { class: "muted" }, "no reason given")),
+    h("td", { "data-label": "Since" }, r.since ? formatTime(r.since) : ""),
   );
 }
 

@@ -19,7 +19,7 @@ export function renderRoster(app) {
       { class: "scroll" },
       h(
         "table",
-        { class: "participants" },
+        { class: "participants stacked" },
         h(
           "thead",
           {},
@@ -101,11 +101,11 @@ function participantRow(app, participant) {
     "tr",
     { "data-code": code },
     h("th", { scope: "row" }, code),
-    h("td", {}, participant.name),
-    h("td", {}, participant.role),
+    h("td", { "data-label": "Name" }, participant.name),
+    h("td", { "data-label": "Role" }, participant.role),
     h(
       "td",
-      {},
+      { "data-label": "Sign-in" },
       h("button", { type: "button", class: "quiet invite", onclick: invite }, `New link for ${code}`),
       " ",
       h("button", { type: "button", class: "quiet revoke", onclick: revoke }, `Revoke ${code}'s links`),

@@ -459,7 +459,7 @@ function matrix(app, section, live) {
       { class: "scroll" },
       h(
         "table",
-        { class: "matrix" },
+        { class: "matrix stacked" },
         h(
           "thead",
           {},
@@ -483,7 +483,7 @@ function matrix(app, section, live) {
                 participant.code,
                 participant.role === "observer" ? h("span", { class: "muted" }, " (observer)") : null,
               ),
-              live.map((p) => cell(p.stances[participant.code], participant)),
+              live.map((p) => cell(p.stances[participant.code], participant, p.label)),
             ),
           ),
         ),
@@ -498,16 +498,17 @@ function matrix(app, section, live) {
   );
 }
 
-function cell(stance, participant) {
-  if (!stance) return h("td", { class: "none" }, participant.role === "observer" ? "" : "—");
-  const label = stance.sponsor ? "sponsor" : stanceLabel(stance.stance);
+function cell(stance, participant, label) {
+  const column = { "data-label": label };
+  if (!stance) return h("td", { class: "none", ...column }, participant.role === "observer" ? "" : "—");
+  const shown = stance.sponsor ? "sponsor" : stanceLabel(stance.stance);
   const title = [stance.reason, stance.stale ? "given on an earlier text" : "", stance.at ? formatTime(stance.at) : ""]
     .filter(Boolean)
     .join(" · ");
   return h(
     "td",
-    { class: `stance-${stance.stance}${stance.stale ? " stale" : ""}`, title: title || null },
-    label,
+    { class: `stance-${stance.stance}${stance.stale ? " stale" : ""}`, title: title || null, ...column },
+    shown,
     stance.stale ? h("span", { "aria-label": " (on an earlier text)" }, "*") : null,
   );
 }
