@@ -704,3 +704,59 @@ async fn at_390_px_no_screen_scrolls_sideways() {
     secretariat.close().await.expect("close");
     assert!(problems.is_empty(), "sideways at 390 px:\n{}", problems.join("\n"));
 }
+
+/// The serious and critical accessibility violations axe-core (tests/js, from npm) finds on
+/// the page as it is now, one line each: rule, impact, help and where.
+async fn axe_violations(browser: &Client) -> Vec<String> {
+    let axe = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../tests/js/node_modules/axe-core/axe.min.js");
+    let source = std::fs::read_to_string(&axe).expect("axe-core (scripts/test.sh runs npm ci --prefix tests/js)");
+    browser.execute(&format!("{source}\nwindow.axe = axe;"), vec![]).await.expect("load axe-core");
+    let run = "const done = arguments[arguments.length - 1]; \
+        axe.run(document, { resultTypes: ['violations'] }) \
+          .then((r) => done(r.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical') \
+            .map((v) => `${v.id} (${v.impact}): ${v.help}: ${v.nodes.slice(0, 3).map((n) => n.target.join(' ')).join(', ')}`))) \
+          .catch((e) => done([`axe failed: ${e}`]));";
+    let found = browser.execute_async(run, vec![]).await.expect("run axe-core");
+    found.as_array().expect("a list").iter().map(|v| v.as_str().expect("text").to_string()).collect()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn axe_core_finds_no_serious_or_critical_violation_on_any_screen() {
+    let _turn = ONE_AT_A_TIME.lock().await;
+    let server = Server::start("browser-axe");
+    let driver = Driver::start().await;
+    let mut found = Vec::new();
+    let browser = driver.browser().await;
+    browser.goto(&format!("{}/", server.base)).await.expect("open");
+    wait_for_text(&browser, "main h1", "Sign in").await;
+    found.extend(axe_violations(&browser).await.into_iter().map(|v| format!("sign-in: {v}")));
+    browser.close().await.expect("close");
+    for (who, screens) in [
+        (
+            "HLCP",
+            vec![
+                ("/", "ol.cards"),
+                ("/section/4", "table.matrix"),
+                ("/section/2", "main h1"),
+                ("/desk", "table.register"),
+            ],
+        ),
+        ("ITU", vec![("/section/4", "table.matrix")]),
+        ("UNU", vec![("/section/4", "table.matrix")]),
+    ] {
+        let browser = driver.browser().await;
+        sign_in(&browser, &server, who).await;
+        for (route, wait_css) in screens {
+            go(&browser, &server, route, wait_css).await;
+            found.extend(axe_violations(&browser).await.into_iter().map(|v| format!("{who} {route}: {v}")));
+        }
+        browser.close().await.expect("close");
+    }
+    let secretariat = driver.browser().await;
+    let link = format!("{}/#token={}", server.base, server.token(support::SECRETARIAT));
+    secretariat.goto(&link).await.expect("open the link");
+    wait_for_text(&secretariat, "main h1", "Open a negotiation").await;
+    found.extend(axe_violations(&secretariat).await.into_iter().map(|v| format!("secretariat: {v}")));
+    secretariat.close().await.expect("close");
+    assert!(found.is_empty(), "axe-core found:\n{}", found.join("\n"));
+}
