@@ -760,3 +760,56 @@ async fn axe_core_finds_no_serious_or_critical_violation_on_any_screen() {
     secretariat.close().await.expect("close");
     assert!(found.is_empty(), "axe-core found:\n{}", found.join("\n"));
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_named_co_sponsor_joins_from_its_page_and_then_edits() {
+    let _turn = ONE_AT_A_TIME.lock().await;
+    let server = Server::start("browser-cosponsor");
+    let driver = Driver::start().await;
+    let (itu, unesco) = (driver.browser().await, driver.browser().await);
+    sign_in(&itu, &server, "ITU").await;
+    sign_in(&unesco, &server, "UNESCO").await;
+    go(&itu, &server, "/section/1", "main h1").await;
+    go(&unesco, &server, "/section/1", "main h1").await;
+    let open = Locator::XPath("//button[normalize-space()='Propose a new wording']");
+    itu.find(open).await.expect("the button").click().await.expect("open the form");
+    let form = itu.find(Locator::Css("form.new-proposal")).await.expect("the form");
+    let label = form.find(Locator::Css("input[aria-label=\"Label\"]")).await.expect("label");
+    label.clear().await.expect("clear");
+    label.send_keys("Joint text").await.expect("type");
+    let cosponsors = form.find(Locator::Css("input[aria-label=\"Co-sponsors\"]")).await.expect("co-sponsors");
+    cosponsors.send_keys("UNESCO").await.expect("type");
+    form.find(Locator::Css("button[type=\"submit\"]")).await.expect("submit").click().await.expect("propose");
+
+    let join = Locator::XPath("//button[normalize-space()='Join Joint text as co-sponsor']");
+    unesco.wait().at_most(WAIT).for_element(join).await.expect("UNESCO is offered to join");
+    let said = wait_for_text(&itu, "main", "named, not joined yet: UNESCO").await;
+    assert!(said.contains("Sponsored by ITU (named"), "only ITU sponsors it so far");
+    let view = server.view().await;
+    let id = view["sections"][0]["proposals"]
+        .as_array()
+        .expect("proposals")
+        .iter()
+        .find(|p| p["label"] == "Joint text")
+        .expect("stored")["id"]
+        .as_str()
+        .expect("id")
+        .to_string();
+    let editor = format!("textarea[data-focus-key=\"editor-{id}\"]");
+    assert!(unesco.find(Locator::Css(&editor)).await.is_err(), "no editor before joining");
+    unesco.find(join).await.expect("join").click().await.expect("join");
+    unesco.wait().at_most(WAIT).for_element(Locator::Css(&editor)).await.expect("an editor once joined");
+    wait_for_text(&itu, "main", "Sponsored by ITU, UNESCO").await;
+    let stored = server.view().await;
+    let stance = &stored["sections"][0]["proposals"]
+        .as_array()
+        .expect("proposals")
+        .iter()
+        .find(|p| p["id"] == id.as_str())
+        .expect("it")["stances"]["UNESCO"];
+    assert_eq!(stance["sponsor"], true, "the server records UNESCO as joined: {stance}");
+    driver.assert_no_console_errors(&itu, "ITU").await;
+    driver.assert_no_console_errors(&unesco, "UNESCO").await;
+    itu.close().await.expect("close");
+    unesco.close().await.expect("close");
+}

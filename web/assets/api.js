@@ -50,6 +50,7 @@ export const api = {
     call("PUT", `/api/proposals/${enc(proposal)}/text`, { text, base_heads: baseHeads }),
   stance: (proposal, code, stance, reason) =>
     call("PUT", `/api/proposals/${enc(proposal)}/stances/${enc(code)}`, { stance, reason }),
+  cosponsor: (proposal) => call("POST", `/api/proposals/${enc(proposal)}/cosponsor`),
   withdraw: (proposal) => call("POST", `/api/proposals/${enc(proposal)}/withdraw`),
   comment: (proposal, start, end, text) =>
     call("POST", `/api/proposals/${enc(proposal)}/comments`, { start, end, text }),

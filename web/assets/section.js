@@ -80,9 +80,17 @@ function agreed(section) {
   );
 }
 
+/** The sponsors that joined a proposal (its proposer, and named co-sponsors once they
+ *  joined), and those named that have not joined yet. */
+function sponsorship(proposal) {
+  const joined = proposal.sponsors.filter((code) => proposal.stances[code] && proposal.stances[code].sponsor);
+  return { joined, invited: proposal.sponsors.filter((code) => !joined.includes(code)) };
+}
+
 function proposalCard(app, section, proposal, live) {
   const me = app.state.me.participant;
-  const sponsor = proposal.sponsors.includes(me);
+  const { joined, invited } = sponsorship(proposal);
+  const sponsor = joined.includes(me);
   const open = section.agreed_text === null;
   const editable = sponsor && open && app.member();
   const t = proposal.tally;
@@ -93,7 +101,12 @@ function proposalCard(app, section, proposal, live) {
       "header",
       { class: "proposal-head" },
       h("h3", { id: `p-${proposal.id}` }, proposal.label),
-      h("span", { class: "sponsors" }, `Sponsored by ${proposal.sponsors.join(", ")}`),
+      h(
+        "span",
+        { class: "sponsors" },
+        `Sponsored by ${joined.join(", ")}`,
+        invited.length ? ` (named, not joined yet: ${invited.join(", ")})` : "",
+      ),
       h(
         "span",
         { class: "tally", title: "Members on the current text" },
@@ -109,6 +122,7 @@ function proposalCard(app, section, proposal, live) {
     h(
       "div",
       { class: "actions" },
+      open && invited.includes(me) && !proposal.withdrawn ? joinButton(app, proposal) : null,
       open && app.member() && !sponsor
         ? h(
             "button",
@@ -513,6 +527,27 @@ function cell(stance, participant, label) {
   );
 }
 
+/** For a participant a proposal names as co-sponsor: joining makes it a sponsor (its
+ *  support counts, and it may edit the text). */
+function joinButton(app, proposal) {
+  return h(
+    "button",
+    {
+      type: "button",
+      class: "primary join",
+      onclick: async () => {
+        try {
+          await app.api.cosponsor(proposal.id);
+          app.toast(`You co-sponsor ${proposal.label}`);
+        } catch (error) {
+          app.toast(error.message, true);
+        }
+      },
+    },
+    `Join ${proposal.label} as co-sponsor`,
+  );
+}
+
 function newProposal(app, section, key, startText) {
   const open = draft(`${key}-open`, false);
   if (!open) {
@@ -539,6 +574,12 @@ function newProposal(app, section, key, startText) {
     `Alt ${section.proposals.length + 1}`,
   );
   const rationale = bound("textarea", `${key}-rationale`, { rows: 2, "aria-label": "Rationale" });
+  const cosponsors = bound("input", `${key}-cosponsors`, {
+    type: "text",
+    "aria-label": "Co-sponsors",
+    placeholder: "UNESCO, DESA",
+    autocomplete: "off",
+  });
   const text = bound(
     "textarea",
     `${key}-text`,
@@ -561,6 +602,10 @@ function newProposal(app, section, key, startText) {
             label: label.value.trim(),
             rationale: rationale.value.trim(),
             text: text.value,
+            cosponsors: cosponsors.value
+              .split(/[\s,]+/)
+              .map((code) => code.trim())
+              .filter(Boolean),
           });
           // Shown once the live patch brings it: the page then scrolls to it.
           app.state.scrollTo = made.id;
@@ -575,6 +620,7 @@ function newProposal(app, section, key, startText) {
     h("h3", {}, "New proposal"),
     h("label", {}, "Label ", label),
     h("label", {}, "Rationale ", rationale),
+    h("label", {}, "Co-sponsors (codes; each joins to sponsor it) ", cosponsors),
     h("label", {}, "Text ", text),
     h(
       "div",
