@@ -813,3 +813,28 @@ async fn a_named_co_sponsor_joins_from_its_page_and_then_edits() {
     itu.close().await.expect("close");
     unesco.close().await.expect("close");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn others_changes_are_highlighted_and_announced_to_screen_readers() {
+    let _turn = ONE_AT_A_TIME.lock().await;
+    let server = Server::start("browser-announce");
+    let driver = Driver::start().await;
+    let alt1 = id_of(&server.view().await, 4, "Alt 1");
+    let chair = driver.browser().await;
+    sign_in(&chair, &server, "HLCP").await;
+    go(&chair, &server, "/section/4", "table.matrix").await;
+    let announce = chair.find(Locator::Css("#announce")).await.expect("the live region");
+    assert_eq!(announce.attr("aria-live").await.expect("attr").as_deref(), Some("polite"));
+    assert_eq!(announce.text().await.expect("text"), "", "nothing to say yet");
+
+    let stance = json!({"stance": "object", "reason": "The wording prejudges member states' requests."});
+    let path = format!("/api/proposals/{alt1}/stances/UNCTAD");
+    let (status, answer) = server.call(Some("UNCTAD"), Method::PUT, &path, Some(stance)).await;
+    assert_eq!(status, StatusCode::OK, "{answer}");
+    let card = format!("section.proposal.recent[aria-labelledby=\"p-{alt1}\"]");
+    chair.wait().at_most(WAIT).for_element(Locator::Css(&card)).await.expect("Alt 1's card is highlighted");
+    let said = wait_for_text(&chair, "#announce", "§4 Alt 1: stances").await;
+    assert!(said.starts_with("Changed by others:"), "{said}");
+    driver.assert_no_console_errors(&chair, "the chair").await;
+    chair.close().await.expect("close");
+}

@@ -14,6 +14,7 @@ import { renderOverview } from "./overview.js";
 import { renderSection } from "./section.js";
 import { renderDesk } from "./desk.js";
 import { renderOpening } from "./opening.js";
+import { noticeOthers } from "./notices.js";
 import { editors } from "./editor.js";
 import { state, setView, applyPatch, loadWanted } from "./state.js";
 
@@ -200,6 +201,8 @@ function onLive(message) {
       render();
       break;
     case "changed":
+      // `by` is null for a change another process stored (a command on the server's store).
+      if (message.by !== state.me.participant) state.othersChanged = true;
       for (const proposal of message.proposals || []) {
         const editor = editors.get(proposal.id);
         if (editor) editor.remote(proposal.text, proposal.heads, message.seq);
@@ -207,8 +210,11 @@ function onLive(message) {
       break;
     case "patch":
       // What the changes since the version held do to the view (sent after a pause).
-      if (applyPatch(message.patch, message.seq)) render();
-      else scheduleRefresh();
+      if (applyPatch(message.patch, message.seq)) {
+        if (state.othersChanged) noticeOthers(message.patch);
+        state.othersChanged = false;
+        render();
+      } else scheduleRefresh();
       break;
     case "presence":
       state.present = message.present || [];

@@ -2,7 +2,7 @@
 // proposals, who still objects or reserves, and the consultation deadline.
 
 import { h, countdown, formatTime, statusBadge } from "./dom.js";
-import { reuse } from "./state.js";
+import { reuse, state } from "./state.js";
 
 export function renderOverview(app) {
   const view = app.state.view;
@@ -49,7 +49,10 @@ function card(section) {
   const reserving = section.outstanding.filter((o) => o.stance === "reserve");
   return h(
     "a",
-    { class: `card section-card status-${section.status}`, href: `#/section/${section.number}` },
+    {
+      class: `card section-card status-${section.status}${state.recent.has(`s${section.number}`) ? " recent" : ""}`,
+      href: `#/section/${section.number}`,
+    },
     h("div", { class: "card-top" }, h("span", { class: "number" }, `§${section.number}`), statusBadge(section.status)),
     h("h2", {}, section.title),
     h(

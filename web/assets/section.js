@@ -96,7 +96,10 @@ function proposalCard(app, section, proposal, live) {
   const t = proposal.tally;
   return h(
     "section",
-    { class: "card proposal", "aria-labelledby": `p-${proposal.id}` },
+    {
+      class: `card proposal${app.state.recent.has(proposal.id) ? " recent" : ""}`,
+      "aria-labelledby": `p-${proposal.id}`,
+    },
     h(
       "header",
       { class: "proposal-head" },

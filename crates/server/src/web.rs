@@ -27,6 +27,7 @@ const ASSETS: &[(&str, &str, &str)] = &[
     ("roster.js", "text/javascript; charset=utf-8", include_str!("../../../web/assets/roster.js")),
     ("chart.js", "text/javascript; charset=utf-8", include_str!("../../../web/assets/chart.js")),
     ("opening.js", "text/javascript; charset=utf-8", include_str!("../../../web/assets/opening.js")),
+    ("notices.js", "text/javascript; charset=utf-8", include_str!("../../../web/assets/notices.js")),
     ("favicon.svg", "image/svg+xml", include_str!("../../../web/assets/favicon.svg")),
 ];
 
