@@ -838,3 +838,33 @@ async fn others_changes_are_highlighted_and_announced_to_screen_readers() {
     driver.assert_no_console_errors(&chair, "the chair").await;
     chair.close().await.expect("close");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_chair_records_its_own_stance_from_the_desk() {
+    let _turn = ONE_AT_A_TIME.lock().await;
+    let server = Server::start("browser-desk-stance");
+    let driver = Driver::start().await;
+    let before = proposal(&server.view().await, 4, "Alt 1")["stances"]["HLCP"].clone();
+    assert_ne!(before["stance"], "support", "the chair does not support Alt 1 yet: {before}");
+    let chair = driver.browser().await;
+    sign_in(&chair, &server, "HLCP").await;
+    go(&chair, &server, "/desk", "table.register").await;
+    let desk4 = chair.find(Locator::Css("section[aria-labelledby=\"desk-4\"]")).await.expect("§4 on the desk");
+    let summary =
+        desk4.find(Locator::XPath(".//summary[normalize-space()='Your stance on Alt 1']")).await.expect("fold");
+    summary.click().await.expect("open it");
+    let form = desk4.find(Locator::Css("form[aria-label=\"Your stance on Alt 1\"]")).await.expect("the form");
+    form.find(Locator::Css("input[value=\"support\"]")).await.expect("support").click().await.expect("choose");
+    form.find(Locator::Css("button[type=\"submit\"]")).await.expect("submit").click().await.expect("record");
+    let started = Instant::now();
+    loop {
+        let now = proposal(&server.view().await, 4, "Alt 1")["stances"]["HLCP"].clone();
+        if now["stance"] == "support" {
+            break;
+        }
+        assert!(started.elapsed() < WAIT, "the chair's stance was not stored: {now}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    driver.assert_no_console_errors(&chair, "the chair").await;
+    chair.close().await.expect("close");
+}

@@ -7,6 +7,7 @@ import { h, bound, formatTime, statusBadge, stanceLabel } from "./dom.js";
 import { chart } from "./chart.js";
 import { drafts, reuse, wanted } from "./state.js";
 import { renderRoster } from "./roster.js";
+import { stanceForm } from "./section.js";
 
 export function renderDesk(app) {
   if (!app.chairs()) {
@@ -115,7 +116,7 @@ function sectionDesk(app, section) {
       ? h(
           "ul",
           { class: "adopt-list" },
-          live.map((p) => h("li", {}, adoptControl(app, section, p))),
+          live.map((p) => h("li", {}, adoptControl(app, section, p), app.member() ? ownStance(app, p) : null)),
         )
       : h("p", { class: "muted" }, "No proposal to adopt."),
   );
@@ -193,6 +194,19 @@ function adoptControl(app, section, proposal) {
       proposal.adoptable ? ` Consensus rule met: ${state}.` : ` Blocked until: ${blockers.join("; ")}.`,
     ),
   );
+}
+
+/** The chair's own stance on a proposal, folded away until opened (kept open across renders). */
+function ownStance(app, proposal) {
+  const key = `desk-stance-${proposal.id}`;
+  const details = h(
+    "details",
+    { class: "own-stance", open: drafts.get(key) === true },
+    h("summary", {}, `Your stance on ${proposal.label}`),
+    stanceForm(app, proposal, { offerSince: false }),
+  );
+  details.addEventListener("toggle", () => drafts.set(key, details.open));
+  return details;
 }
 
 /** The agreed sections, each of which the chair may reopen for a reason. */

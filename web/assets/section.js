@@ -376,7 +376,9 @@ function offsetIn(container, node, offset) {
   return total;
 }
 
-function stanceForm(app, proposal) {
+/** The signed-in participant's stance on a proposal, as a form (also on the chair's desk,
+ *  without the offer to compare: `offerSince` false). */
+export function stanceForm(app, proposal, { offerSince = true } = {}) {
   const me = app.state.me.participant;
   const mine = proposal.stances[me];
   const kindKey = `stance-${proposal.id}`;
@@ -443,7 +445,7 @@ function stanceForm(app, proposal) {
             )
           : null,
       ),
-      sinceMine(app, proposal)
+      offerSince && sinceMine(app, proposal)
         ? h(
             "button",
             {
