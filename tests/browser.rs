@@ -868,3 +868,59 @@ async fn the_chair_records_its_own_stance_from_the_desk() {
     driver.assert_no_console_errors(&chair, "the chair").await;
     chair.close().await.expect("close");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_convergence_chart_steps_through_dated_time_and_marks_a_reopening() {
+    let _turn = ONE_AT_A_TIME.lock().await;
+    let server = Server::start("browser-chart");
+    let driver = Driver::start().await;
+    let id = server.negotiation().await;
+    let reason = json!({"reason": "The budget line is missing."});
+    let path = format!("/api/negotiations/{id}/sections/2/reopen");
+    let (status, answer) = server.call(Some("HLCP"), Method::POST, &path, Some(reason)).await;
+    assert_eq!(status, StatusCode::OK, "{answer}");
+    let chair = driver.browser().await;
+    sign_in(&chair, &server, "HLCP").await;
+    go(&chair, &server, "/desk", "table.register").await;
+    let chart = Locator::Css("section[aria-labelledby=\"desk-2\"] svg.chart");
+    chair.wait().at_most(WAIT).for_element(chart.clone()).await.expect("§2's chart");
+    let scroll = "document.querySelector('section[aria-labelledby=\"desk-2\"] svg.chart').scrollIntoView()";
+    chair.execute(scroll, vec![]).await.expect("scroll to it");
+    screenshot(&chair, "desk-chart-reopened").await;
+    let read = "const svg = document.querySelector('section[aria-labelledby=\"desk-2\"] svg.chart'); return { \
+        lines: [...svg.querySelectorAll('polyline')].map((l) => l.getAttribute('points')), \
+        dates: [...svg.querySelectorAll('text.date')].map((t) => t.textContent), \
+        marks: [...svg.querySelectorAll('text.mark-label')].map((t) => t.textContent) };";
+    let found = chair.execute(read, vec![]).await.expect("read the chart");
+    let marks: Vec<&str> =
+        found["marks"].as_array().expect("marks").iter().map(|m| m.as_str().expect("text")).collect();
+    assert_eq!(marks.len(), 1, "one reopening marked: {found}");
+    assert!(marks[0].ends_with("reopened"), "{found}");
+    let dates: Vec<&str> =
+        found["dates"].as_array().expect("dates").iter().map(|d| d.as_str().expect("text")).collect();
+    assert!(dates.len() >= 2 && dates.len() <= 6, "a few dated ticks: {dates:?}");
+    // The fixture runs over days in November, and the reopening is today: ticks name days, like "12 Nov".
+    assert!(
+        dates.iter().all(|d| d.split(' ').count() == 2 && d.split(' ').next().expect("day").parse::<u32>().is_ok()),
+        "{dates:?}"
+    );
+    for line in found["lines"].as_array().expect("lines") {
+        let points: Vec<(f64, f64)> = line
+            .as_str()
+            .expect("points")
+            .split(' ')
+            .map(|p| {
+                let (x, y) = p.split_once(',').expect("x,y");
+                (x.parse().expect("x"), y.parse().expect("y"))
+            })
+            .collect();
+        assert!(points.len() >= 2, "{line}");
+        for pair in points.windows(2) {
+            let ((x0, y0), (x1, y1)) = (pair[0], pair[1]);
+            assert!(x0 == x1 || y0 == y1, "a step line moves across or up, never slanting: {pair:?} in {line}");
+            assert!(x1 >= x0, "time runs left to right: {line}");
+        }
+    }
+    driver.assert_no_console_errors(&chair, "the chair").await;
+    chair.close().await.expect("close");
+}

@@ -89,12 +89,14 @@ function registerRow(section, r) {
 
 function sectionDesk(app, section) {
   const live = section.proposals.filter((p) => !p.withdrawn);
-  const key = `${section.number}|${live.map((p) => p.text).join("\u0000")}|${section.outstanding.length}`;
+  const key = [section.number, ...live.map((p) => p.text), section.outstanding.length, section.reopenings.length].join(
+    "\u0000",
+  );
   const draftBox = h("div", { class: "text compromise" }, "Loading the compromise draft…");
   const chartBox = h("div", { class: "chart-box" }, "Loading the convergence history…");
   const id = app.state.view.id;
   const load = () => Promise.all([app.api.compromise(id, section.number), app.api.convergence(id, section.number)]);
-  fill(app, wanted("desk", key, load), draftBox, chartBox);
+  fill(app, section, wanted("desk", key, load), draftBox, chartBox);
   return h(
     "section",
     { class: "card desk-section", "aria-labelledby": `desk-${section.number}` },
@@ -122,8 +124,13 @@ function sectionDesk(app, section) {
   );
 }
 
+/** What the chart marks: each reopening of the section, with the adoption it undid. */
+function marks(section) {
+  return section.reopenings.map((r) => ({ at: r.at, label: `${r.label} reopened` }));
+}
+
 /** Shows the compromise draft and the chart once loaded (keyed by the section's texts and disagreements). */
-function fill(app, held, draftBox, chartBox) {
+function fill(app, section, held, draftBox, chartBox) {
   if (!held) return;
   if (held.error) {
     draftBox.textContent = held.error;
@@ -135,7 +142,8 @@ function fill(app, held, draftBox, chartBox) {
     ...bracketed(compromise.pieces),
     h("p", { class: "muted" }, `${compromise.brackets} bracketed disagreement(s).`),
   );
-  chartBox.replaceChildren(chart(points, app.state.view.participants.filter((p) => p.role !== "observer").length));
+  const members = app.state.view.participants.filter((p) => p.role !== "observer").length;
+  chartBox.replaceChildren(chart(points, members, marks(section)));
 }
 
 /** The draft from its pieces: each [bracket] marked, labels in bold, every text a text node. */
