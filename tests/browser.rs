@@ -883,7 +883,7 @@ async fn the_convergence_chart_steps_through_dated_time_and_marks_a_reopening() 
     sign_in(&chair, &server, "HLCP").await;
     go(&chair, &server, "/desk", "table.register").await;
     let chart = Locator::Css("section[aria-labelledby=\"desk-2\"] svg.chart");
-    chair.wait().at_most(WAIT).for_element(chart.clone()).await.expect("§2's chart");
+    chair.wait().at_most(WAIT).for_element(chart).await.expect("§2's chart");
     let scroll = "document.querySelector('section[aria-labelledby=\"desk-2\"] svg.chart').scrollIntoView()";
     chair.execute(scroll, vec![]).await.expect("scroll to it");
     screenshot(&chair, "desk-chart-reopened").await;
