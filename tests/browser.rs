@@ -924,3 +924,33 @@ async fn the_convergence_chart_steps_through_dated_time_and_marks_a_reopening() 
     driver.assert_no_console_errors(&chair, "the chair").await;
     chair.close().await.expect("close");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_overview_marks_what_others_changed_since_the_last_visit() {
+    let _turn = ONE_AT_A_TIME.lock().await;
+    let server = Server::start("browser-last-visit");
+    let driver = Driver::start().await;
+    let itu = driver.browser().await;
+    sign_in(&itu, &server, "ITU").await;
+    go(&itu, &server, "/", "ol.cards").await;
+    assert!(itu.find(Locator::Css(".since-visit")).await.is_err(), "a first visit has nothing to compare with");
+    itu.goto("about:blank").await.expect("leave");
+
+    let alt1 = id_of(&server.view().await, 4, "Alt 1");
+    let stance = json!({"stance": "object", "reason": "Too narrow."});
+    let path = format!("/api/proposals/{alt1}/stances/DESA");
+    let (status, _) = server.call(Some("DESA"), Method::PUT, &path, Some(stance)).await;
+    assert_eq!(status, StatusCode::OK);
+    let mine = json!({"stance": "support", "reason": ""});
+    let (status, _) =
+        server.call(Some("ITU"), Method::PUT, &format!("/api/proposals/{alt1}/stances/ITU"), Some(mine)).await;
+    assert_eq!(status, StatusCode::OK);
+
+    go(&itu, &server, "/", "ol.cards").await;
+    let news = wait_for_text(&itu, "a.section-card[href=\"#/section/4\"] .since-visit", "Since your last visit").await;
+    assert_eq!(news, "Since your last visit: 1 change(s) by DESA", "ITU's own stance is not news to ITU");
+    let marked = itu.find_all(Locator::Css(".since-visit")).await.expect("marks");
+    assert_eq!(marked.len(), 1, "only §4 changed");
+    driver.assert_no_console_errors(&itu, "ITU").await;
+    itu.close().await.expect("close");
+}

@@ -1182,3 +1182,28 @@ async fn only_the_secretariat_opens_negotiations_and_bad_drafts_change_nothing()
     // `status` names no negotiation: it answers only while the store holds one, the demo's.
     assert!(accord(&server.store, &["status"]).contains("Coordination Plan"), "nothing else was stored");
 }
+
+#[tokio::test]
+async fn history_since_a_time_lists_only_what_changed_after_it() {
+    let server = Server::start("history-since");
+    let id = server.negotiation().await;
+    let (status, all) = server.call(Some("ITU"), Method::GET, &format!("/api/negotiations/{id}/history"), None).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(all.as_array().expect("entries").len() > 50, "the fixture's history");
+    let before = humantime::format_rfc3339_millis(std::time::SystemTime::now()).to_string();
+    let alt1 = id_of(&server.view().await, 4, "Alt 1");
+    let stance = json!({"stance": "object", "reason": "Too narrow."});
+    let (status, _) =
+        server.call(Some("DESA"), Method::PUT, &format!("/api/proposals/{alt1}/stances/DESA"), Some(stance)).await;
+    assert_eq!(status, StatusCode::OK);
+    let path = format!("/api/negotiations/{id}/history?since={before}");
+    let (status, since) = server.call(Some("ITU"), Method::GET, &path, None).await;
+    assert_eq!(status, StatusCode::OK, "{since}");
+    let since = since.as_array().expect("entries");
+    assert_eq!(since.len(), 1, "only DESA's objection: {since:?}");
+    assert_eq!((since[0]["by"].as_str(), since[0]["section"].as_u64()), (Some("DESA"), Some(4)));
+    let (status, error) =
+        server.call(Some("ITU"), Method::GET, &format!("/api/negotiations/{id}/history?since=yesterday"), None).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(error["error"].as_str().expect("message").contains("write it like 2026-11-03T12:00:00Z"), "{error}");
+}

@@ -64,6 +64,7 @@ export const api = {
   redline: (id, section, from, to) =>
     call("GET", `/api/negotiations/${enc(id)}/sections/${section}/redline?from=${enc(from)}&to=${enc(to)}`),
   compromise: (id, section) => call("GET", `/api/negotiations/${enc(id)}/sections/${section}/compromise`),
+  historySince: (id, time) => call("GET", `/api/negotiations/${enc(id)}/history?since=${enc(time)}`),
   convergence: (id, section) => call("GET", `/api/negotiations/${enc(id)}/sections/${section}/convergence`),
   exportUrl: (id, format) => `/api/negotiations/${enc(id)}/export?format=${enc(format)}`,
 };

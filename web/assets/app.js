@@ -16,7 +16,7 @@ import { renderDesk } from "./desk.js";
 import { renderOpening } from "./opening.js";
 import { noticeOthers } from "./notices.js";
 import { editors } from "./editor.js";
-import { state, setView, applyPatch, loadWanted } from "./state.js";
+import { state, setView, applyPatch, loadWanted, startVisit } from "./state.js";
 
 const main = document.getElementById("main");
 
@@ -74,6 +74,7 @@ async function boot() {
   }
   // The secretariat takes part in no negotiation: it opens them.
   if (state.me.secretariat) return renderSecretariat();
+  startVisit(state.me.negotiation, state.me.participant);
   await loadView();
   connectLive();
   render();

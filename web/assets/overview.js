@@ -2,10 +2,11 @@
 // proposals, who still objects or reserves, and the consultation deadline.
 
 import { h, countdown, formatTime, statusBadge } from "./dom.js";
-import { reuse, state } from "./state.js";
+import { reuse, state, wanted } from "./state.js";
 
 export function renderOverview(app) {
   const view = app.state.view;
+  const since = sinceLastVisit(app);
   const agreed = view.sections.filter((s) => s.agreed_text !== null).length;
   return h(
     "div",
@@ -38,12 +39,39 @@ export function renderOverview(app) {
     h(
       "ol",
       { class: "cards", "aria-label": "Sections" },
-      view.sections.map((section) => reuse(`overview-${section.number}`, [section], () => h("li", {}, card(section)))),
+      view.sections.map((section) => {
+        const news = since.get(section.number) || "";
+        return reuse(`overview-${section.number}`, [section, news], () => h("li", {}, card(section, news)));
+      }),
     ),
   );
 }
 
-function card(section) {
+/** What others changed in each section since the participant's last visit, as a line per
+ *  section number (none before a first visit, or until the history arrives). */
+function sinceLastVisit(app) {
+  const last = app.state.lastVisit;
+  const lines = new Map();
+  if (!last) return lines;
+  const time = new Date(last).toISOString();
+  const held = wanted("since-visit", time, () => app.api.historySince(app.state.view.id, time));
+  if (!held || held.error) return lines;
+  const me = app.state.me.participant;
+  const bySection = new Map();
+  for (const entry of held.value) {
+    if (entry.section === null || entry.by === me) continue;
+    const seen = bySection.get(entry.section) || { count: 0, who: new Set() };
+    seen.count += 1;
+    if (entry.by) seen.who.add(entry.by);
+    bySection.set(entry.section, seen);
+  }
+  for (const [number, { count, who }] of bySection) {
+    lines.set(number, `Since your last visit: ${count} change(s)${who.size ? ` by ${[...who].join(", ")}` : ""}`);
+  }
+  return lines;
+}
+
+function card(section, news) {
   const live = section.proposals.filter((p) => !p.withdrawn);
   const objecting = section.outstanding.filter((o) => o.stance === "object");
   const reserving = section.outstanding.filter((o) => o.stance === "reserve");
@@ -76,6 +104,7 @@ function card(section) {
           ]
         : null,
     ),
+    news ? h("p", { class: "since-visit" }, news) : null,
     objecting.length ? h("p", { class: "objections" }, h("strong", {}, "Objecting: "), who(objecting)) : null,
     reserving.length ? h("p", { class: "reservations" }, h("strong", {}, "Reserving: "), who(reserving)) : null,
     section.adoption

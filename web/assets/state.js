@@ -33,6 +33,8 @@ export const state = {
   /** Announcements of others' changes waiting to be read out, and when the last one was. */
   notices: [],
   lastNotice: 0,
+  /** When the signed-in participant last opened this negotiation before now (ms; null: never). */
+  lastVisit: null,
 };
 
 /** Unsent form input, by key, kept across re-renders. */
@@ -64,7 +66,7 @@ class Bounded {
 }
 
 /** Fetched answers, `{ value }` or `{ error }`, by kind and key. */
-const caches = { redline: new Bounded(100), desk: new Bounded(30) };
+const caches = { redline: new Bounded(100), desk: new Bounded(30), "since-visit": new Bounded(2) };
 /** Loads a render asked for, not yet started, and those under way. */
 const wants = new Map();
 const loading = new Set();
@@ -108,6 +110,19 @@ export function reuse(key, from, build) {
   const node = build();
   built.set(key, { from, node });
   return node;
+}
+
+/** Starts a visit: remembers when the previous one was (`state.lastVisit`) and records this
+ *  one for next time, in the browser's storage (per negotiation and participant). */
+export function startVisit(negotiation, participant) {
+  const key = `accord-visit-${negotiation}-${participant}`;
+  try {
+    state.lastVisit = Number(localStorage.getItem(key)) || null;
+    localStorage.setItem(key, String(Date.now()));
+  } catch {
+    // Storage refused (a private window's settings): no "since your last visit".
+    state.lastVisit = null;
+  }
 }
 
 /** Holds a whole view: fetched (request `number`), or the socket's first message. */

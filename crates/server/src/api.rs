@@ -533,9 +533,11 @@ pub async fn convergence(
     Ok(Json(json!(points)))
 }
 
-/// `GET /api/negotiations/{id}/history?section=N`.
+/// `GET /api/negotiations/{id}/history?section=N&since=TIME`.
 #[utoipa::path(get, path = "/api/negotiations/{id}/history", tag = "reading",
-    params(("id" = String, Path), ("section" = Option<u32>, Query)), responses((status = 200, description = "Attributed changes, oldest first")))]
+    params(("id" = String, Path), ("section" = Option<u32>, Query),
+        ("since" = Option<String>, Query, description = "A time (RFC 3339): only the changes after it (what changed since one's last visit)")),
+    responses((status = 200, description = "Attributed changes, oldest first"), (status = 400, description = "Not a time")))]
 pub async fn history(
     State(state): State<AppState>,
     session: Session,
@@ -544,7 +546,11 @@ pub async fn history(
 ) -> Result<Json<Value>, ApiError> {
     let id = negotiation_id(&session, &id)?;
     let section = query.get("section").map(|s| section_number(s)).transpose()?;
-    let entries = state.read(id, |n| Ok(n.history(section)?))?;
+    let since = query.get("since").map(|since| time_of(since)).transpose()?;
+    let mut entries = state.read(id, |n| Ok(n.history(section)?))?;
+    if let Some(since) = since {
+        entries.retain(|entry| entry.at > since);
+    }
     Ok(Json(json!(entries)))
 }
 
