@@ -1207,3 +1207,65 @@ async fn history_since_a_time_lists_only_what_changed_after_it() {
     assert_eq!(status, StatusCode::BAD_REQUEST);
     assert!(error["error"].as_str().expect("message").contains("write it like 2026-11-03T12:00:00Z"), "{error}");
 }
+
+/// An export's bytes as `code` downloads them.
+async fn download(server: &Server, code: &str, query: &str) -> (StatusCode, Vec<u8>) {
+    let id = server.negotiation().await;
+    let url = format!("{}/api/negotiations/{id}/export?{query}", server.base);
+    let response = Client::new().get(url).bearer_auth(server.token(code)).send().await.expect("export");
+    (response.status(), response.bytes().await.expect("bytes").to_vec())
+}
+
+#[tokio::test]
+async fn exports_for_approval_and_since_the_circulated_version_as_the_command_line_makes_them() {
+    let server = Server::start("exports-approval");
+    let (status, refused) = download(&server, "UNESCO", "format=docx&for_approval=true").await;
+    assert_eq!(status, StatusCode::CONFLICT);
+    let refused = String::from_utf8(refused).expect("JSON");
+    assert!(
+        refused.contains("not ready for approval: 3 section(s) are not agreed") && refused.contains("§4"),
+        "{refused}"
+    );
+
+    let (status, circulated) = download(&server, "UNESCO", "format=docx").await;
+    assert_eq!(status, StatusCode::OK);
+    let version = accord_export::file_version(&circulated).expect("the export names its version").version;
+    let alt1 = id_of(&server.view().await, 4, "Alt 1");
+    let current = proposal(&server.view().await, 4, "Alt 1").clone();
+    let text = format!("{} Reviewed yearly.", current["text"].as_str().expect("text"));
+    let body = json!({"text": text, "base_heads": current["heads"]});
+    let (status, _) = server.call(Some("UNSEC"), Method::PUT, &format!("/api/proposals/{alt1}/text"), Some(body)).await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, since) = download(&server, "UNESCO", &format!("format=docx&against={version}")).await;
+    assert_eq!(status, StatusCode::OK);
+    let named = accord_export::file_version(&since).expect("a version");
+    assert_eq!(named.against.as_deref(), Some(version.as_str()), "the file says which version it tracks changes since");
+    let (status, _) = download(&server, "UNESCO", &format!("format=md&against={version}")).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+}
+
+#[tokio::test]
+async fn verify_in_the_server_tells_the_same_file_from_a_changed_one() {
+    use base64::Engine;
+    let server = Server::start("exports-verify");
+    let id = server.negotiation().await;
+    let (_, markdown) = download(&server, "WBG", "format=md").await;
+    let check =
+        |bytes: &[u8]| json!({"name": "draft.md", "base64": base64::engine::general_purpose::STANDARD.encode(bytes)});
+    let path = format!("/api/negotiations/{id}/verify");
+    let (status, same) = server.call(Some("WBG"), Method::POST, &path, Some(check(&markdown))).await;
+    assert_eq!((status, same["verdict"].as_str()), (StatusCode::OK, Some("same")), "{same}");
+    let text = String::from_utf8(markdown).expect("utf-8");
+    assert!(text.contains("strengthen the security"), "the fixture's topic 1");
+    let tampered = text.replacen("strengthen the security", "weaken the security", 1);
+    let (status, changed) = server.call(Some("WBG"), Method::POST, &path, Some(check(tampered.as_bytes()))).await;
+    assert_eq!((status, changed["verdict"].as_str()), (StatusCode::OK, Some("changed")), "{changed}");
+    assert_eq!(changed["differences"][0]["section"], 1, "{changed}");
+    assert!(
+        changed["differences"][0]["redline"].as_str().expect("redline").contains("[-strengthen-]{+weaken+}"),
+        "{changed}"
+    );
+    let (status, error) = server.call(Some("WBG"), Method::POST, &path, Some(check(b"just some text"))).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(error["error"].as_str().expect("message").contains("not an export of Accord"), "{error}");
+}

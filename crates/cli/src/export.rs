@@ -7,7 +7,7 @@ use std::fmt::Write as _;
 use std::io::{IsTerminal, Write as _};
 use std::path::{Path, PathBuf};
 
-use accord_core::{Negotiation, NegotiationView, SectionView, Version};
+use accord_core::{Negotiation, NegotiationView, Version};
 use accord_export::Format;
 use anyhow::{Context, Result, anyhow, bail};
 
@@ -104,19 +104,16 @@ impl Verified {
 /// Checks `file` against the export of the version it names: byte for
 /// byte, else what it says, section by section.
 pub fn verify(store: &LocalStore, wanted: Option<&str>, file: &Path) -> Result<Verified> {
-    let (bytes, named) = read_export(file)?;
-    let version: Version = named.version.parse()?;
+    let bytes = std::fs::read(file).with_context(|| format!("cannot read {}", file.display()))?;
     let negotiation = load(store, wanted)?.negotiation;
-    let then = negotiation
-        .at_version(&version)
-        .with_context(|| format!("{} names a version this store does not hold: sync it first", file.display()))?;
-    let since: Option<Version> = named.against.as_deref().map(str::parse).transpose()?;
-    let format = accord_export::sniff(&bytes);
-    let fresh = accord_export::export(&then, format, since.as_ref())?;
-    let view = then.view()?;
-    let sections: Vec<(u32, &str)> = view.sections.iter().map(|s| (s.number, s.title.as_str())).collect();
-    let (name, fingerprint) = (file.display(), version.fingerprint());
-    match accord_export::compare(&bytes, &fresh, format, &sections) {
+    let checked = accord_export::verify(&negotiation, &bytes).map_err(|error| match error {
+        accord_export::Unverifiable::NotAnExport => {
+            anyhow!("{} names no version: it is not an export of `accord export`", file.display())
+        }
+        other => anyhow!("{}: {other}", file.display()),
+    })?;
+    let (name, fingerprint) = (file.display(), checked.version.fingerprint());
+    match checked.verdict {
         accord_export::Verdict::SameBytes => {
             sayln!("{name} matches negotiation {} at fingerprint {fingerprint}", negotiation.id());
             Ok(Verified::Same)
@@ -132,8 +129,9 @@ pub fn verify(store: &LocalStore, wanted: Option<&str>, file: &Path) -> Result<V
             let mut message =
                 format!("{name} does NOT match the version it names ({fingerprint}): its text was changed");
             for difference in differences {
-                let place = match difference.section.and_then(|n| view.section(n)) {
-                    Some(section) => format!("section {} ({})", section.number, render::safe(&section.title)),
+                let title = difference.section.and_then(|n| checked.sections.iter().find(|(number, _)| *number == n));
+                let place = match title {
+                    Some((number, title)) => format!("section {number} ({})", render::safe(title)),
                     None => "the title, summary or footer".to_string(),
                 };
                 let _ = write!(
@@ -150,34 +148,6 @@ pub fn verify(store: &LocalStore, wanted: Option<&str>, file: &Path) -> Result<V
 
 /// Refuses, naming each unresolved section and who blocks it.
 fn check_all_agreed(view: &NegotiationView) -> Result<()> {
-    let unresolved: Vec<&SectionView> = view.sections.iter().filter(|s| s.agreed_text.is_none()).collect();
-    if unresolved.is_empty() {
-        return Ok(());
-    }
-    let mut message = format!("not ready for approval: {} section(s) are not agreed:", unresolved.len());
-    for section in unresolved {
-        let _ = write!(
-            message,
-            "\n  §{} {} ({}): {}",
-            section.number,
-            section.title,
-            section.status.as_str(),
-            blocking(section)
-        );
-    }
-    message.push_str("\nexport without --for-approval for the bracketed draft");
-    bail!(message)
-}
-
-fn blocking(section: &SectionView) -> String {
-    let live: Vec<String> = section
-        .live_proposals()
-        .map(|p| match p.blockers.as_slice() {
-            [] => format!("{} can be adopted now", p.label),
-            blockers => {
-                format!("{}: {}", p.label, blockers.iter().map(ToString::to_string).collect::<Vec<_>>().join("; "))
-            }
-        })
-        .collect();
-    if live.is_empty() { "no proposal yet".to_string() } else { live.join(" | ") }
+    accord_export::ready_for_approval(view)
+        .map_err(|not_ready| anyhow!("{not_ready}\nexport without --for-approval for the bracketed draft"))
 }

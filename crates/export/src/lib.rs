@@ -11,6 +11,7 @@
 //! file ([`clean`]).
 
 mod akn;
+mod approval;
 mod content;
 mod docx;
 mod draft;
@@ -20,6 +21,7 @@ mod markdown;
 mod record;
 
 pub use akn::akn;
+pub use approval::{Checked, NotReady, Unverifiable, ready_for_approval, verify};
 pub use content::{Difference, Verdict, blocks, compare};
 pub use docx::{AGAINST, VERSION_PROPERTY, docx};
 pub use file::{FileVersion, file_version, same_export, sniff};

@@ -10,9 +10,7 @@ use accord_core::automerge::ChangeHash;
 use accord_core::{DocumentId, NegotiationView, NewParticipant, NewProposal, ParticipantCode, ProposalId, StanceKind};
 use axum::Json;
 use axum::extract::{Path, Query, State};
-use axum::http::header::{
-    CONTENT_DISPOSITION, CONTENT_SECURITY_POLICY, CONTENT_TYPE, SET_COOKIE, X_CONTENT_TYPE_OPTIONS,
-};
+use axum::http::header::{CONTENT_TYPE, SET_COOKIE};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
@@ -488,7 +486,7 @@ pub async fn redline(
 }
 
 /// A time as RFC 3339 (`2026-11-03T12:00:00Z`).
-fn time_of(text: &str) -> Result<accord_core::Timestamp, ApiError> {
+pub(crate) fn time_of(text: &str) -> Result<accord_core::Timestamp, ApiError> {
     let time = humantime::parse_rfc3339_weak(text).map_err(|e| {
         ApiError::bad_request(format!("invalid time {text:?}: {e}; write it like 2026-11-03T12:00:00Z"))
     })?;
@@ -552,40 +550,6 @@ pub async fn history(
         entries.retain(|entry| entry.at > since);
     }
     Ok(Json(json!(entries)))
-}
-
-/// `GET /api/negotiations/{id}/export?format=md`.
-#[utoipa::path(get, path = "/api/negotiations/{id}/export", tag = "reading",
-    params(("id" = String, Path), ("format" = Option<String>, Query, description = "md, html, akn or docx")), responses((status = 200, description = "The agreed draft"), (status = 400, description = "Unknown format")))]
-pub async fn export(
-    State(state): State<AppState>,
-    session: Session,
-    Path(id): Path<String>,
-    Query(query): Query<HashMap<String, String>>,
-) -> Result<Response, ApiError> {
-    let id = negotiation_id(&session, &id)?;
-    let format: accord_export::Format =
-        query.get("format").map(String::as_str).unwrap_or("md").parse().map_err(ApiError::bad_request)?;
-    let bytes = state.read(id, |n| Ok(accord_export::export(n, format, None)?))?;
-    let content_type = match format {
-        accord_export::Format::Markdown => "text/markdown; charset=utf-8",
-        accord_export::Format::Html => "text/html; charset=utf-8",
-        accord_export::Format::Akn => "application/akn+xml; charset=utf-8",
-        accord_export::Format::Docx => "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-    };
-    let extension = match format {
-        accord_export::Format::Akn => "xml".to_string(),
-        other => other.to_string(),
-    };
-    let disposition = format!("attachment; filename=\"agreed-draft-{id}.{extension}\"");
-    let headers = [
-        (CONTENT_TYPE, HeaderValue::from_static(content_type)),
-        (CONTENT_DISPOSITION, HeaderValue::from_str(&disposition).map_err(|e| ApiError::internal(&e))?),
-        (X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")),
-        // An exported page runs nothing and fetches nothing: its style is inline.
-        (CONTENT_SECURITY_POLICY, HeaderValue::from_static("default-src 'none'; style-src 'unsafe-inline'")),
-    ];
-    Ok((headers, bytes).into_response())
 }
 
 /// `GET /api/health`: whether the server serves, and the sync endpoint's

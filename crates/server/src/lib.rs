@@ -22,6 +22,7 @@
 pub mod api;
 pub mod connection;
 pub mod error;
+pub mod exports;
 pub mod hub;
 mod json;
 pub mod live;
@@ -69,7 +70,11 @@ pub fn app(state: AppState) -> Router {
         .route("/negotiations/{id}/participants", post(api::add_participant))
         .route("/negotiations/{id}/participants/{code}/invite", post(api::invite).delete(api::revoke))
         .route("/negotiations/{id}/history", get(api::history))
-        .route("/negotiations/{id}/export", get(api::export))
+        .route("/negotiations/{id}/export", get(exports::export))
+        .route(
+            "/negotiations/{id}/verify",
+            post(exports::verify).layer(DefaultBodyLimit::max(opening::MAX_OPENING_BODY)),
+        )
         .route("/negotiations/{id}/live", get(live::live))
         .route("/proposals/{id}/text", put(api::edit_text))
         .route("/proposals/{id}/stances/{code}", put(api::stance))

@@ -4,7 +4,7 @@
 use axum::Json;
 use utoipa::OpenApi;
 
-use crate::{api, opening};
+use crate::{api, exports, opening};
 
 /// The OpenAPI document of the JSON API.
 #[derive(OpenApi)]
@@ -33,7 +33,8 @@ use crate::{api, opening};
         api::compromise,
         api::convergence,
         api::history,
-        api::export,
+        exports::export,
+        exports::verify,
         api::deadline,
         api::add_participant,
         api::invite,
@@ -43,6 +44,7 @@ use crate::{api, opening};
     ),
     components(schemas(
         opening::Opening,
+        exports::FileBody,
         opening::ChairBody,
         opening::DraftBody,
         api::SignIn,
