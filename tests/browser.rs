@@ -90,6 +90,15 @@ impl Driver {
         let errors = self.console_errors(browser).await;
         assert!(errors.is_empty(), "{who}'s browser logged errors: {errors:#?}");
     }
+
+    /// As [`Driver::assert_no_console_errors`], but for the answers the test expects to be
+    /// refusals (the browser logs every 4xx it is answered): those naming `expected`.
+    async fn assert_no_console_errors_but(&self, browser: &Client, who: &str, expected: &str) {
+        let errors = self.console_errors(browser).await;
+        let unexpected: Vec<&String> = errors.iter().filter(|e| !e.contains(expected)).collect();
+        assert!(unexpected.is_empty(), "{who}'s browser logged errors: {unexpected:#?}");
+        assert!(errors.len() > unexpected.len(), "the expected refusal ({expected}) was logged");
+    }
 }
 
 impl Drop for Driver {
@@ -953,4 +962,54 @@ async fn the_overview_marks_what_others_changed_since_the_last_visit() {
     assert_eq!(marked.len(), 1, "only §4 changed");
     driver.assert_no_console_errors(&itu, "ITU").await;
     itu.close().await.expect("close");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_overview_refuses_approval_with_blockers_and_verifies_a_tampered_file() {
+    let _turn = ONE_AT_A_TIME.lock().await;
+    let server = Server::start("browser-files");
+    let driver = Driver::start().await;
+    let chair = driver.browser().await;
+    sign_in(&chair, &server, "HLCP").await;
+    go(&chair, &server, "/", "section.files").await;
+    let word = Locator::XPath("//section[contains(@class,'files')]//button[normalize-space()='Word']");
+    chair.find(word).await.expect("Word for approval").click().await.expect("ask");
+    let refused = wait_for_text(&chair, ".approval-refused", "not ready for approval").await;
+    assert!(refused.contains("§4"), "names the open section: {refused}");
+
+    // A Markdown export whose topic 1 someone changed, and the export as it was made.
+    let id = server.negotiation().await;
+    let url = format!("{}/api/negotiations/{id}/export?format=md", server.base);
+    let exported = reqwest::Client::new().get(url).bearer_auth(server.token("HLCP")).send().await.expect("export");
+    let exported = exported.text().await.expect("text");
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("browser-files-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("dir");
+    let tampered = dir.join("tampered.md");
+    std::fs::write(&tampered, exported.replacen("strengthen the security", "weaken the security", 1)).expect("write");
+    let circulated = dir.join("circulated.md");
+    std::fs::write(&circulated, &exported).expect("write");
+
+    let verify = chair.find(Locator::Css("#verify-file")).await.expect("the verify field");
+    verify.send_keys(tampered.to_str().expect("path")).await.expect("choose");
+    let said = wait_for_text(&chair, ".verdict", "does NOT say what version").await;
+    assert!(said.contains("§1") && said.contains("[-strengthen-]{+weaken+}"), "{said}");
+
+    let since = chair.find(Locator::Css("#since-file")).await.expect("the since field");
+    since.send_keys(circulated.to_str().expect("path")).await.expect("choose");
+    let link = Locator::Css("a.since-link");
+    chair.wait().at_most(WAIT).for_element(link).await.expect("a link to the tracked changes");
+    let href = chair.find(link).await.expect("link").attr("href").await.expect("attr").expect("href");
+    let version = accord_export::file_version(exported.as_bytes()).expect("a version").version;
+    // As encodeURIComponent writes a version: its ':' and ';' escaped, the rest (ids, hex, '.') as is.
+    let expected = format!("against={}", version.replace(':', "%3A").replace(';', "%3B"));
+    assert!(href.contains("format=docx") && href.contains(&expected), "{href} should ask for changes since {version}");
+    driver
+        .assert_no_console_errors_but(
+            &chair,
+            "the chair",
+            "for_approval=true - Failed to load resource: the server responded with a status of 409",
+        )
+        .await;
+    chair.close().await.expect("close");
+    let _ = std::fs::remove_dir_all(dir);
 }

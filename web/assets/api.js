@@ -66,5 +66,13 @@ export const api = {
   compromise: (id, section) => call("GET", `/api/negotiations/${enc(id)}/sections/${section}/compromise`),
   historySince: (id, time) => call("GET", `/api/negotiations/${enc(id)}/history?since=${enc(time)}`),
   convergence: (id, section) => call("GET", `/api/negotiations/${enc(id)}/sections/${section}/convergence`),
-  exportUrl: (id, format) => `/api/negotiations/${enc(id)}/export?format=${enc(format)}`,
+  exportUrl: (id, format, extra = "") => `/api/negotiations/${enc(id)}/export?format=${enc(format)}${extra}`,
+  verify: (id, name, base64) => call("POST", `/api/negotiations/${enc(id)}/verify`, { name, base64 }),
+  /** An export's bytes, or the server's refusal as an ApiError (for approval, while sections are open). */
+  async exportFile(url) {
+    const response = await fetch(url, { credentials: "same-origin" });
+    if (response.ok) return response.blob();
+    const answer = await response.json().catch(() => ({}));
+    throw new ApiError(response.status, answer.error || `${response.status} ${response.statusText}`);
+  },
 };

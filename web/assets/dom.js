@@ -144,3 +144,11 @@ export function statusBadge(status) {
   const symbol = { agreed: "✓", ready: "●", converging: "↗", blocked: "✕", open: "○" }[status] || "○";
   return h("span", { class: `badge status-${status}` }, h("span", { "aria-hidden": "true" }, symbol), ` ${status}`);
 }
+
+/** A file's bytes in base64 (every write is JSON, files too). */
+export async function fileBase64(file) {
+  const bytes = new Uint8Array(await file.arrayBuffer());
+  let binary = "";
+  for (let i = 0; i < bytes.length; i += 0x8000) binary += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+  return btoa(binary);
+}

@@ -2,7 +2,7 @@
 // Markdown, naming its chair. The draft is read by the server (each Heading 1
 // a topic); the chair's sign-in link is shown once, to send on.
 
-import { h } from "./dom.js";
+import { h, fileBase64 } from "./dom.js";
 
 /** The screen, for `api` (the JSON API) and `me` (`{secretariat}`). */
 export function renderOpening(api, me) {
@@ -31,7 +31,7 @@ export function renderOpening(api, me) {
           const body = {
             title: title.value.trim(),
             chair: { code: code.value.trim(), name: name.value.trim() },
-            draft: { name: draft.name, base64: await base64(draft) },
+            draft: { name: draft.name, base64: await fileBase64(draft) },
           };
           const answer = await api.openNegotiation(body);
           form.reset(); // before the link is shown: it is a field of the form too
@@ -75,12 +75,4 @@ function opened(answer) {
     h("label", { for: "chair-link" }, `Send this sign-in link to the chair, ${answer.chair.code} (shown once):`),
     h("input", { id: "chair-link", type: "text", readonly: true, value: answer.chair.link, class: "invite-link" }),
   );
-}
-
-/** A file's bytes in base64 (every write is JSON). */
-async function base64(file) {
-  const bytes = new Uint8Array(await file.arrayBuffer());
-  let binary = "";
-  for (let i = 0; i < bytes.length; i += 0x8000) binary += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
-  return btoa(binary);
 }

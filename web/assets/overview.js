@@ -3,6 +3,7 @@
 
 import { h, countdown, formatTime, statusBadge } from "./dom.js";
 import { reuse, state, wanted } from "./state.js";
+import { renderFiles } from "./files.js";
 
 export function renderOverview(app) {
   const view = app.state.view;
@@ -44,6 +45,7 @@ export function renderOverview(app) {
         return reuse(`overview-${section.number}`, [section, news], () => h("li", {}, card(section, news)));
       }),
     ),
+    renderFiles(app),
   );
 }
 

@@ -35,6 +35,8 @@ export const state = {
   lastNotice: 0,
   /** When the signed-in participant last opened this negotiation before now (ms; null: never). */
   lastVisit: null,
+  /** What the overview's file tools last said: `{ approval, since, verify }`, each a message or a result. */
+  files: {},
 };
 
 /** Unsent form input, by key, kept across re-renders. */

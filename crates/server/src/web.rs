@@ -28,6 +28,7 @@ const ASSETS: &[(&str, &str, &str)] = &[
     ("chart.js", "text/javascript; charset=utf-8", include_str!("../../../web/assets/chart.js")),
     ("opening.js", "text/javascript; charset=utf-8", include_str!("../../../web/assets/opening.js")),
     ("notices.js", "text/javascript; charset=utf-8", include_str!("../../../web/assets/notices.js")),
+    ("files.js", "text/javascript; charset=utf-8", include_str!("../../../web/assets/files.js")),
     ("favicon.svg", "image/svg+xml", include_str!("../../../web/assets/favicon.svg")),
 ];
 
