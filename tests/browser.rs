@@ -1013,3 +1013,42 @@ async fn the_overview_refuses_approval_with_blockers_and_verifies_a_tampered_fil
     chair.close().await.expect("close");
     let _ = std::fs::remove_dir_all(dir);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_passage_is_commented_on_with_the_keyboard_alone() {
+    use fantoccini::key::Key;
+    let _turn = ONE_AT_A_TIME.lock().await;
+    let server = Server::start("browser-keyboard-comment");
+    let driver = Driver::start().await;
+    let alt1 = id_of(&server.view().await, 4, "Alt 1");
+    let text = proposal(&server.view().await, 4, "Alt 1")["text"].as_str().expect("text").to_string();
+    let words: String = text.split(' ').skip(2).take(4).collect::<Vec<_>>().join(" ");
+    assert_eq!(text.matches(&words).count(), 1, "the quoted words are in the text once: {words}");
+
+    // DESA reads Alt 1 (not its sponsor): it quotes the passage, writes, and presses Enter on the button.
+    let desa = driver.browser().await;
+    sign_in(&desa, &server, "DESA").await;
+    go(&desa, &server, "/section/4", "table.matrix").await;
+    let card = desa.find(Locator::Css(&format!("section.proposal[aria-labelledby=\"p-{alt1}\"]"))).await.expect("card");
+    card.find(Locator::Css("input.quote")).await.expect("quote").send_keys(&words).await.expect("quote the words");
+    let comment = card.find(Locator::Css("input[aria-label^=\"Comment on\"]")).await.expect("comment field");
+    comment.send_keys("Which requests count?").await.expect("write");
+    comment.send_keys(&format!("{}", Key::Tab)).await.expect("tab to the button");
+    let focused = desa.execute("return document.activeElement.textContent", vec![]).await.expect("focus");
+    assert_eq!(focused, json!("Comment"), "the keyboard reaches the button");
+    desa.active_element().await.expect("button").send_keys(&format!("{}", Key::Enter)).await.expect("press Enter");
+
+    let started = Instant::now();
+    let stored = loop {
+        let view = server.view().await;
+        let comments = proposal(&view, 4, "Alt 1")["comments"].as_array().expect("comments").clone();
+        if let Some(found) = comments.iter().find(|c| c["text"] == "Which requests count?") {
+            break found.clone();
+        }
+        assert!(started.elapsed() < WAIT, "the comment was not stored");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    assert_eq!(stored["quote"].as_str(), Some(words.as_str()), "on the quoted passage: {stored}");
+    driver.assert_no_console_errors(&desa, "DESA").await;
+    desa.close().await.expect("close");
+}

@@ -292,7 +292,13 @@ function comments(app, proposal, editable) {
   const input = bound("input", key, {
     type: "text",
     "aria-label": `Comment on the selected passage of ${proposal.label}`,
-    placeholder: "Select a passage, then write your comment",
+    placeholder: "Select or quote a passage, then write your comment",
+  });
+  const quote = bound("input", `quote-${proposal.id}`, {
+    type: "text",
+    class: "quote",
+    "aria-label": `The passage of ${proposal.label} you comment on (its words, if not selected in the text)`,
+    placeholder: "Passage: select it in the text, or type its words here",
   });
   const list = proposal.comments.map((c) =>
     h(
@@ -303,12 +309,13 @@ function comments(app, proposal, editable) {
     ),
   );
   const add = async () => {
-    const range = selectionIn(proposal.id, editable);
-    if (!range) return app.toast("Select the passage you comment on in the text first.", true);
+    const range = selectionIn(proposal.id, editable) || quoted(proposal.text, quote.value);
+    if (typeof range === "string") return app.toast(range, true);
     if (!input.value.trim()) return app.toast("Write the comment first.", true);
     try {
       await app.api.comment(proposal.id, range[0], range[1], input.value.trim());
       drafts.delete(key);
+      drafts.delete(`quote-${proposal.id}`);
       app.toast("Comment added");
       app.refresh(0);
     } catch (error) {
@@ -323,6 +330,7 @@ function comments(app, proposal, editable) {
       ? h(
           "div",
           { class: "comment-add" },
+          quote,
           input,
           h("button", { type: "button", onmousedown: rememberSelection, onclick: add }, "Comment"),
         )
@@ -330,8 +338,21 @@ function comments(app, proposal, editable) {
   );
 }
 
-/** The last selection made in a proposal's text (clicking the button may clear it). */
+/** Where the quoted words are in `text`, or why they cannot be placed (a message). */
+function quoted(text, words) {
+  const wanted = words.trim();
+  if (!wanted) return "Select the passage you comment on in the text, or type its words.";
+  const at = text.indexOf(wanted);
+  if (at < 0) return `“${wanted}” is not in the text: quote its words exactly.`;
+  if (text.indexOf(wanted, at + 1) >= 0) return `“${wanted}” is in the text more than once: quote more words.`;
+  return [at, at + wanted.length];
+}
+
+/** The last selection made in a proposal's text (clicking the button may clear it; moving
+ *  on with the keyboard keeps it): followed as it changes, whatever selected it. */
 let lastSelection = null;
+document.addEventListener("selectionchange", rememberSelection);
+document.addEventListener("select", rememberSelection, true);
 function rememberSelection() {
   const active = document.activeElement;
   if (active && active.tagName === "TEXTAREA" && active.selectionEnd > active.selectionStart) {
