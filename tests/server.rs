@@ -565,6 +565,32 @@ async fn a_token_opens_only_its_own_negotiation() {
             Some(json!({"label": "X", "text": "x"})),
             StatusCode::FORBIDDEN,
         ),
+        (
+            Method::GET,
+            format!("/api/negotiations/{hlcp}/history?since=2026-11-01T00:00:00Z"),
+            None,
+            StatusCode::FORBIDDEN,
+        ),
+        (
+            Method::GET,
+            format!("/api/negotiations/{hlcp}/export?format=md&for_approval=true"),
+            None,
+            StatusCode::FORBIDDEN,
+        ),
+        (
+            Method::POST,
+            format!("/api/negotiations/{hlcp}/verify"),
+            Some(json!({"name": "a.md", "base64": "eA=="})),
+            StatusCode::FORBIDDEN,
+        ),
+        (
+            Method::POST,
+            "/api/negotiations".to_string(),
+            Some(
+                json!({"title": "T", "chair": {"code": "BOSS", "name": "B"}, "draft": {"name": "a.md", "base64": "IyBB"}}),
+            ),
+            StatusCode::FORBIDDEN,
+        ),
     ];
     for (method, path, body, expected) in attempts {
         let response = as_boss(method.clone(), path.clone(), body).await.expect("sent");
