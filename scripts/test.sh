@@ -23,5 +23,9 @@ if ! command -v soffice >/dev/null || ! /usr/bin/python3 -c "import uno" 2>/dev/
     echo "the DOCX tests need LibreOffice and its Python bridge (apt-get install libreoffice-writer-nogui python3-uno)" >&2
     exit 1
 fi
+if ! command -v pdftotext >/dev/null || ! command -v pdftoppm >/dev/null; then
+    echo "the printed-DOCX test needs poppler's pdftotext and pdftoppm (apt-get install poppler-utils)" >&2
+    exit 1
+fi
 npm ci --prefix tests/js --no-audit --no-fund --loglevel=error
 cargo test --workspace

@@ -23,7 +23,9 @@ use accord_core::authorship::{AuthoredSegment, TrackedChanges};
 use accord_core::compromise::{Piece, PieceKind};
 use accord_core::redline::{SegmentKind, redline};
 use accord_core::{NegotiationView, ParticipantCode, ProposalView, Timestamp, Version};
-use docx_rs::{BreakType, Delete, Docx, Insert, Paragraph, Run, Style, StyleType};
+use docx_rs::{
+    AlignmentType, BreakType, Delete, Docx, Footer, Insert, PageNum, Paragraph, Run, RunFonts, Style, StyleType,
+};
 
 use crate::clean;
 use crate::draft::{self, Body, SectionDraft};
@@ -55,8 +57,7 @@ pub fn docx(view: &NegotiationView, version: &Version, changes: &TrackedChanges)
         Some(since) => format!("{version}{AGAINST}{since}"),
         None => version.to_string(),
     };
-    let mut doc = styled()
-        .custom_property(VERSION_PROPERTY, named)
+    let mut doc = title_block(styled().custom_property(VERSION_PROPERTY, named), view)
         .add_paragraph(plain(&view.title).style("Title"))
         .add_paragraph(plain(&summary(view, changes.since.as_ref())));
     for section in draft::sections(view) {
@@ -66,7 +67,8 @@ pub fn docx(view: &NegotiationView, version: &Version, changes: &TrackedChanges)
         "Fingerprint: {} (the exact document versions this draft was made from; check a copy with accord verify FILE).",
         version.fingerprint()
     );
-    doc = doc.add_paragraph(plain(&footer).size(16));
+    // Set small on the run itself: a paragraph's own size is only its mark's.
+    doc = doc.add_paragraph(Paragraph::new().add_run(text_run(&footer).size(FINE_PRINT)));
     let mut bytes = Cursor::new(Vec::new());
     doc.build().pack(&mut bytes).expect("packing a document in memory cannot fail");
     renumbered(&bytes.into_inner())
@@ -117,10 +119,46 @@ fn without_revision_numbers(part: &[u8]) -> Vec<u8> {
     out
 }
 
+/// Body text: 12 pt Times New Roman, as UN documents are set (LibreOffice
+/// substitutes the metric-compatible Liberation Serif where it is missing).
+const BODY_FONT: &str = "Times New Roman";
+const BODY_SIZE: usize = 24;
+/// The fingerprint line and the like: 8 pt (sizes are in half points).
+const FINE_PRINT: usize = 16;
+
+/// The block above the title, as on a UN draft: what the document is ("Draft"
+/// until every section is agreed, then "For approval"), its reference (the
+/// negotiation's id) and the date of the version shown, right-aligned.
+fn title_block(doc: Docx, view: &NegotiationView) -> Docx {
+    let stage = if draft::agreed_count(view) == view.sections.len() { "For approval" } else { "Draft" };
+    let mut doc = doc
+        .add_paragraph(Paragraph::new().align(AlignmentType::Right).add_run(text_run(stage).bold().size(28)))
+        .add_paragraph(Paragraph::new().align(AlignmentType::Right).add_run(text_run(&format!("Ref.: {}", view.id))));
+    if let Some(at) = version_date(view) {
+        let shown = format_time(at);
+        let day = shown.get(..10).unwrap_or(&shown);
+        doc = doc.add_paragraph(Paragraph::new().align(AlignmentType::Right).add_run(text_run(day)));
+    }
+    doc
+}
+
+/// The time of the latest change the view shows (a wording's, an adoption's or a reopening's).
+fn version_date(view: &NegotiationView) -> Option<Timestamp> {
+    let wordings = view.sections.iter().flat_map(|s| &s.proposals).map(|p| p.changed_at);
+    let adoptions = view.sections.iter().filter_map(|s| s.adoption.as_ref()).map(|a| a.at);
+    let reopenings = view.sections.iter().flat_map(|s| &s.reopenings).map(|r| r.at);
+    wordings.chain(adoptions).chain(reopenings).max()
+}
+
 fn styled() -> Docx {
+    let page_number =
+        Paragraph::new().align(AlignmentType::Center).add_run(text_run("Page ")).add_page_num(PageNum::new());
     Docx::new()
         .created_at("1970-01-01T00:00:00Z")
         .updated_at("1970-01-01T00:00:00Z")
+        .default_fonts(RunFonts::new().ascii(BODY_FONT).hi_ansi(BODY_FONT).cs(BODY_FONT).east_asia(BODY_FONT))
+        .default_size(BODY_SIZE)
+        .footer(Footer::new().add_paragraph(page_number))
         .add_style(Style::new("Title", StyleType::Paragraph).name("Title").size(40).bold())
         .add_style(Style::new("Heading1", StyleType::Paragraph).name("Heading 1").size(30).bold())
         .add_style(Style::new("Heading2", StyleType::Paragraph).name("Heading 2").size(24).bold())
