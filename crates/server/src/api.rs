@@ -346,6 +346,12 @@ pub async fn add_participant(
 /// How long a sign-in link made in the browser signs in: as `accord invite`'s default.
 const INVITE_VALID_FOR_MS: i64 = 30 * 24 * 3600 * 1000;
 
+/// When a sign-in link made at `at` in the browser expires (the chair's first
+/// link from the secretariat's upload, or a new link from the desk).
+pub(crate) fn invitation_expiry(at: accord_core::Timestamp) -> accord_core::Timestamp {
+    accord_core::Timestamp(at.0.saturating_add(INVITE_VALID_FOR_MS))
+}
+
 /// `POST /api/negotiations/{id}/participants/{code}/invite`: a new sign-in token for a
 /// participant and its link, valid 30 days (chair, convenors). The token is shown once.
 #[utoipa::path(post, path = "/api/negotiations/{id}/participants/{code}/invite", tag = "participants",
@@ -358,7 +364,7 @@ pub async fn invite(
     headers: HeaderMap,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
     let code = chaired_participant(&state, &session, &id, &code, "invite participants")?;
-    let expires = accord_core::Timestamp(crate::room::now().0.saturating_add(INVITE_VALID_FOR_MS));
+    let expires = invitation_expiry(crate::room::now());
     let grant = accord_store::Grant { negotiation: session.negotiation, participant: code };
     let token = state.issue(&grant, Some(expires))?;
     let link = format!("{}/#token={token}", origin_of(&headers));

@@ -21,9 +21,6 @@ use crate::state::AppState;
 /// The largest body of this route: the largest draft in base64 (4/3), and the rest.
 pub const MAX_OPENING_BODY: usize = accord_import::MAX_DRAFT_BYTES / 3 * 4 + 64 * 1024;
 
-/// How long the chair's first sign-in link is valid.
-const CHAIR_LINK_VALID_FOR_MS: i64 = 30 * 24 * 3600 * 1000;
-
 /// The body of `POST /api/negotiations`.
 #[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -72,7 +69,7 @@ pub async fn open(
     let mut negotiation = accord_import::open_negotiation(id, &body.title, chair, &draft, state.replica(), &by)?;
     state.store_new(&mut negotiation)?;
     tracing::info!(negotiation = %id, by = secretariat.name, sections = draft.sections.len(), "opened from a draft");
-    let expires = accord_core::Timestamp(by.at.0.saturating_add(CHAIR_LINK_VALID_FOR_MS));
+    let expires = crate::api::invitation_expiry(by.at);
     let grant = accord_store::Grant { negotiation: id, participant: by.by.clone() };
     let token = state.issue(&grant, Some(expires))?;
     let link = format!("{}/#token={token}", crate::api::origin_of(&headers));
