@@ -644,3 +644,43 @@ fn a_file_that_is_not_a_draft_is_refused_and_nothing_is_created() {
     assert!(said.contains("no top-level heading"), "{said}");
     assert!(store.fails(&["status"]).contains("accord init"), "no negotiation was created");
 }
+
+#[test]
+fn a_redline_in_json_says_which_hunks_are_substantive_and_which_editorial() {
+    let store = Store::with_fixture("substance");
+    let base = section(&store.status(), 1)["base_text"].as_str().expect("base").to_string();
+    assert!(base.contains("system will strengthen") && base.contains("Each organization"), "the fixture's topic 1");
+    let text = base.replacen("system will strengthen", "system shall strengthen", 1).replacen(
+        "Each organization",
+        "Each organisation",
+        1,
+    );
+    let file = store.text_file("alt.txt", &text);
+    let id = store
+        .ok(&["propose", "--section", "1", "--as", "ITU", "--label", "Alt 9", "--text-file", &file])
+        .trim()
+        .to_string();
+    let shown: Value =
+        serde_json::from_str(&store.ok(&["redline", "--section", "1", "--to", &id, "--json"])).expect("JSON");
+    let hunks: Vec<(String, String, String, String)> = shown["hunks"]
+        .as_array()
+        .expect("hunks")
+        .iter()
+        .map(|h| {
+            let field = |name: &str| h[name].as_str().expect("text").to_string();
+            (field("deleted"), field("inserted"), field("kind"), field("why"))
+        })
+        .collect();
+    assert_eq!(
+        hunks,
+        [
+            ("will".into(), "shall".into(), "substantive".into(), "changes a modal verb".into()),
+            (
+                "organization".into(),
+                "organisation".into(),
+                "editorial".into(),
+                "editorial: a spelling variant only".into()
+            ),
+        ]
+    );
+}

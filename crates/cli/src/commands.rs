@@ -254,7 +254,10 @@ fn show_redline(
         let proposal = view.proposal(&id).ok_or_else(|| anyhow!("unknown proposal {id}"))?;
         let redline = redline(&old, &proposal.text);
         if json {
-            sayln!("{}", serde_json::to_string_pretty(&redline)?);
+            let hunks = accord_core::substance::hunks(&redline.segments);
+            let shown =
+                serde_json::json!({ "segments": redline.segments, "similarity": redline.similarity, "hunks": hunks });
+            sayln!("{}", serde_json::to_string_pretty(&shown)?);
             continue;
         }
         sayln!("{}", render::safe(&format!("── {} → {} ({})", from_label, proposal.label, proposal.id)));

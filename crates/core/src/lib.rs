@@ -45,6 +45,7 @@ mod reads;
 pub mod redline;
 mod role;
 mod stance;
+pub mod substance;
 pub mod trend;
 mod version;
 pub mod view;

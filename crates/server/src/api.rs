@@ -488,7 +488,9 @@ pub async fn redline(
         "base" => section.base_text.as_str(),
         other => proposal_of(other)?.text.as_str(),
     };
-    Ok(Json(json!(accord_core::redline::redline(from, &to.text))))
+    let redline = accord_core::redline::redline(from, &to.text);
+    let hunks = accord_core::substance::hunks(&redline.segments);
+    Ok(Json(json!({ "segments": redline.segments, "similarity": redline.similarity, "hunks": hunks })))
 }
 
 /// A time as RFC 3339 (`2026-11-03T12:00:00Z`).
