@@ -1052,3 +1052,30 @@ async fn a_passage_is_commented_on_with_the_keyboard_alone() {
     driver.assert_no_console_errors(&desa, "DESA").await;
     desa.close().await.expect("close");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_desk_says_when_only_editorial_differences_remain() {
+    let _turn = ONE_AT_A_TIME.lock().await;
+    let server = Server::start("browser-editorial-only");
+    let driver = Driver::start().await;
+    let id = server.negotiation().await;
+    // §1 has one proposal; a second that only spells a word otherwise leaves an editorial difference.
+    let alt1 = proposal(&server.view().await, 1, "Alt 1")["text"].as_str().expect("text").to_string();
+    assert!(alt1.contains("organization"), "the fixture's Alt 1 of §1 has the word");
+    let body = json!({"label": "Alt 2", "text": alt1.replacen("organization", "organisation", 1), "rationale": ""});
+    let path = format!("/api/negotiations/{id}/sections/1/proposals");
+    let (status, answer) = server.call(Some("ITU"), Method::POST, &path, Some(body)).await;
+    assert_eq!(status, StatusCode::CREATED, "{answer}");
+    let (_, compromise) =
+        server.call(Some("HLCP"), Method::GET, &format!("/api/negotiations/{id}/sections/1/compromise"), None).await;
+    assert_eq!(compromise["against_leading"]["editorial_only"], true, "{compromise}");
+    let chair = driver.browser().await;
+    sign_in(&chair, &server, "HLCP").await;
+    go(&chair, &server, "/desk", "table.register").await;
+    let said = wait_for_text(&chair, "section[aria-labelledby=\"desk-1\"] .against-leading", "Editorial only").await;
+    assert!(said.contains("Alt 2: 0 substantive, 1 editorial change(s)"), "{said}");
+    let four = wait_for_text(&chair, "section[aria-labelledby=\"desk-4\"] .against-leading", "substantive").await;
+    assert!(!four.contains("Editorial only"), "topic 4's proposals differ in substance: {four}");
+    driver.assert_no_console_errors(&chair, "the chair").await;
+    chair.close().await.expect("close");
+}

@@ -141,9 +141,26 @@ function fill(app, section, held, draftBox, chartBox) {
   draftBox.replaceChildren(
     ...bracketed(compromise.pieces),
     h("p", { class: "muted" }, `${compromise.brackets} bracketed disagreement(s).`),
+    againstLeading(compromise.against_leading),
   );
   const members = app.state.view.participants.filter((p) => p.role !== "observer").length;
   chartBox.replaceChildren(chart(points, members, marks(section)));
+}
+
+/** How far the other proposals are from the leading one; "editorial only" when the chair may settle. */
+function againstLeading(apart) {
+  if (!apart) return null;
+  const others = apart.others.map(
+    (o) => `${o.label}: ${o.substantive} substantive, ${o.editorial} editorial change(s)`,
+  );
+  return h(
+    "div",
+    { class: "against-leading" },
+    apart.editorial_only
+      ? h("p", { class: "badge status-ready editorial-only" }, "✓ Editorial only: the chair may settle the wording")
+      : null,
+    h("p", { class: "muted" }, `Against ${apart.leading}, which most accept: ${others.join("; ")}.`),
+  );
 }
 
 /** The draft from its pieces: each [bracket] marked, labels in bold, every text a text node. */

@@ -288,3 +288,48 @@ fn named_bodies(text: &str) -> Vec<String> {
     }
     found
 }
+
+/// How far a section's other live proposals are from its leading one (the
+/// one most members accept; the earliest of those tied), hunk by hunk: when
+/// only editorial hunks remain, the chair may settle the wording.
+#[derive(Clone, PartialEq, Eq, Debug, Serialize)]
+pub struct AgainstLeading {
+    /// The leading proposal's label.
+    pub leading: String,
+    /// Every other live proposal, with its hunks against the leading one counted by kind.
+    pub others: Vec<Apart>,
+    /// Whether every hunk between the leading proposal and the others is editorial.
+    pub editorial_only: bool,
+}
+
+/// One proposal's differences from the leading one.
+#[derive(Clone, PartialEq, Eq, Debug, Serialize)]
+pub struct Apart {
+    /// Its label.
+    pub label: String,
+    /// Its substantive hunks.
+    pub substantive: usize,
+    /// Its editorial hunks.
+    pub editorial: usize,
+}
+
+/// The section's live proposals against the leading one (`None` with fewer than two).
+pub fn against_leading(section: &crate::view::SectionView) -> Option<AgainstLeading> {
+    let live: Vec<&crate::view::ProposalView> = section.live_proposals().collect();
+    let most = live.iter().map(|p| p.tally.accepting).max()?;
+    let leading = live.iter().find(|p| p.tally.accepting == most)?;
+    let others: Vec<Apart> = live
+        .iter()
+        .filter(|p| p.id != leading.id)
+        .map(|p| {
+            let found = hunks(&crate::redline::redline(&leading.text, &p.text).segments);
+            let editorial = found.iter().filter(|h| h.kind == ChangeKind::Editorial).count();
+            Apart { label: p.label.clone(), substantive: found.len() - editorial, editorial }
+        })
+        .collect();
+    if others.is_empty() {
+        return None;
+    }
+    let editorial_only = others.iter().all(|p| p.substantive == 0);
+    Some(AgainstLeading { leading: leading.label.clone(), others, editorial_only })
+}

@@ -504,7 +504,7 @@ pub(crate) fn time_of(text: &str) -> Result<accord_core::Timestamp, ApiError> {
 
 /// `GET /api/negotiations/{id}/sections/{number}/compromise`.
 #[utoipa::path(get, path = "/api/negotiations/{id}/sections/{number}/compromise", tag = "reading",
-    params(("id" = String, Path), ("number" = u32, Path)), responses((status = 200, description = "The compromise draft: text, parts (common text, or each wording with its labels and sponsors) and pieces to render it (common, open, label, wording, separator, close)")))]
+    params(("id" = String, Path), ("number" = u32, Path)), responses((status = 200, description = "The compromise draft: text, parts (common text, or each wording with its labels and sponsors), pieces to render it (common, open, label, wording, separator, close), and against_leading: the other live proposals' substantive and editorial hunks against the one most accept, and whether only editorial ones remain")))]
 pub async fn compromise(
     State(state): State<AppState>,
     session: Session,
@@ -516,6 +516,7 @@ pub async fn compromise(
     let pieces = compromise.pieces();
     let mut answer = json!(compromise);
     answer["pieces"] = json!(pieces);
+    answer["against_leading"] = json!(accord_core::substance::against_leading(section));
     Ok(Json(answer))
 }
 
