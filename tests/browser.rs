@@ -1074,8 +1074,25 @@ async fn the_desk_says_when_only_editorial_differences_remain() {
     go(&chair, &server, "/desk", "table.register").await;
     let said = wait_for_text(&chair, "section[aria-labelledby=\"desk-1\"] .against-leading", "Editorial only").await;
     assert!(said.contains("Alt 2: 0 substantive, 1 editorial change(s)"), "{said}");
+
     let four = wait_for_text(&chair, "section[aria-labelledby=\"desk-4\"] .against-leading", "substantive").await;
     assert!(!four.contains("Editorial only"), "topic 4's proposals differ in substance: {four}");
+    // On the section page, a redline marks substantive hunks only, with why.
+    let view = server.view().await;
+    let (alt1_id, alt2_id) = (id_of(&view, 1, "Alt 1"), id_of(&view, 1, "Alt 2"));
+    go(&chair, &server, "/section/1", "main h1").await;
+    let mode = format!("select[data-focus-key=\"mode-{alt2_id}\"]");
+    chair.find(Locator::Css(&mode)).await.expect("mode switch").select_by_value(&alt1_id).await.expect("redline");
+    chair.wait().at_most(WAIT).for_element(Locator::Css(".redline ins")).await.expect("the respelling shown");
+    assert!(chair.find(Locator::Css(".redline mark.substantive")).await.is_err(), "a respelling is not substantive");
+    go(&chair, &server, "/section/4", "table.matrix").await;
+    let alt2_of_4 = id_of(&view, 4, "Alt 2");
+    let mode = format!("select[data-focus-key=\"mode-{alt2_of_4}\"]");
+    chair.find(Locator::Css(&mode)).await.expect("mode switch").select_by_value("base").await.expect("redline");
+    let mark = Locator::Css(".redline mark.substantive");
+    chair.wait().at_most(WAIT).for_element(mark).await.expect("topic 4's Alt 2 changes the base text in substance");
+    let why = chair.find(mark).await.expect("mark").attr("title").await.expect("title").expect("a reason");
+    assert!(why.starts_with("changes") || why.starts_with("adds") || why.starts_with("names"), "{why}");
     driver.assert_no_console_errors(&chair, "the chair").await;
     chair.close().await.expect("close");
 }

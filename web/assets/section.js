@@ -266,12 +266,7 @@ function redline(app, section, proposal, mode) {
   const held = wanted("redline", key, load);
   if (!held) box.textContent = "Comparing…";
   else if (held.error) box.textContent = held.error;
-  else
-    box.replaceChildren(
-      ...held.value.segments.map((s) =>
-        s.kind === "insert" ? h("ins", {}, s.text) : s.kind === "delete" ? h("del", {}, s.text) : s.text,
-      ),
-    );
+  else box.replaceChildren(...classified(held.value.segments, held.value.hunks || []));
   return h(
     "div",
     {},
@@ -282,9 +277,42 @@ function redline(app, section, proposal, mode) {
       h("ins", {}, "inserted"),
       " ",
       h("del", {}, "deleted"),
-      ` — against ${other ? other.label : "the base text"}`,
+      ` — against ${other ? other.label : "the base text"}; `,
+      h("mark", { class: "substantive" }, "substantive"),
+      " changes are marked, editorial ones (punctuation, spelling, articles) are not",
     ),
   );
+}
+
+/** A redline's segments with each hunk (a run of changes between shared words) marked by
+ *  its kind: a substantive one in a mark saying why, for the eye and for screen readers. */
+function classified(segments, hunks) {
+  const out = [];
+  let run = [];
+  let index = 0;
+  const flush = () => {
+    if (!run.length) return;
+    const hunk = hunks[index++];
+    if (hunk && hunk.kind === "substantive")
+      out.push(
+        h(
+          "mark",
+          { class: "substantive", title: hunk.why },
+          run,
+          h("span", { class: "visually-hidden" }, ` (substantive: ${hunk.why})`),
+        ),
+      );
+    else out.push(...run);
+    run = [];
+  };
+  for (const s of segments) {
+    if (s.kind === "equal") {
+      flush();
+      out.push(s.text);
+    } else run.push(h(s.kind === "insert" ? "ins" : "del", {}, s.text));
+  }
+  flush();
+  return out;
 }
 
 function comments(app, proposal, editable) {
