@@ -1077,6 +1077,9 @@ async fn the_desk_says_when_only_editorial_differences_remain() {
 
     let four = wait_for_text(&chair, "section[aria-labelledby=\"desk-4\"] .against-leading", "substantive").await;
     assert!(!four.contains("Editorial only"), "topic 4's proposals differ in substance: {four}");
+    let bracket = Locator::Css("section[aria-labelledby=\"desk-4\"] mark.bracket.substantive");
+    let why = chair.find(bracket).await.expect("a substantive bracket in topic 4's draft").attr("title").await;
+    assert!(why.expect("title").is_some_and(|why| !why.is_empty()), "the bracket says why");
     // On the section page, a redline marks substantive hunks only, with why.
     let view = server.view().await;
     let (alt1_id, alt2_id) = (id_of(&view, 1, "Alt 1"), id_of(&view, 1, "Alt 2"));

@@ -1295,3 +1295,16 @@ async fn verify_in_the_server_tells_the_same_file_from_a_changed_one() {
     assert_eq!(status, StatusCode::BAD_REQUEST);
     assert!(error["error"].as_str().expect("message").contains("not an export of Accord"), "{error}");
 }
+
+#[tokio::test]
+async fn the_compromise_says_which_brackets_are_substantive() {
+    let server = Server::start("bracket-kinds");
+    let id = server.negotiation().await;
+    let (status, compromise) =
+        server.call(Some("HLCP"), Method::GET, &format!("/api/negotiations/{id}/sections/4/compromise"), None).await;
+    assert_eq!(status, StatusCode::OK);
+    let kinds = compromise["bracket_kinds"].as_array().expect("bracket kinds");
+    assert_eq!(kinds.len() as u64, compromise["brackets"].as_u64().expect("count"), "one kind per bracket");
+    assert!(kinds.iter().any(|k| k["kind"] == "substantive"), "topic 4's wordings differ in substance: {kinds:?}");
+    assert!(kinds.iter().all(|k| !k["why"].as_str().expect("why").is_empty()));
+}

@@ -139,7 +139,7 @@ function fill(app, section, held, draftBox, chartBox) {
   }
   const [compromise, points] = held.value;
   draftBox.replaceChildren(
-    ...bracketed(compromise.pieces),
+    ...bracketed(compromise.pieces, compromise.bracket_kinds || []),
     h("p", { class: "muted" }, `${compromise.brackets} bracketed disagreement(s).`),
     againstLeading(compromise.against_leading),
   );
@@ -163,14 +163,25 @@ function againstLeading(apart) {
   );
 }
 
-/** The draft from its pieces: each [bracket] marked, labels in bold, every text a text node. */
-function bracketed(pieces) {
+/** The draft from its pieces: each [bracket] marked (a substantive one saying why), labels in
+ *  bold, every text a text node. */
+function bracketed(pieces, kinds) {
   const out = [];
   let bracket = null;
+  let index = 0;
   for (const piece of pieces) {
-    if (piece.kind === "open") bracket = h("mark", { class: "bracket" }, piece.text);
-    else if (piece.kind === "close") {
+    if (piece.kind === "open") {
+      const kind = kinds[index++];
+      const substantive = kind && kind.kind === "substantive";
+      bracket = h(
+        "mark",
+        { class: `bracket${substantive ? " substantive" : " editorial"}`, title: kind ? kind.why : null },
+        piece.text,
+      );
+    } else if (piece.kind === "close") {
       bracket.append(piece.text);
+      if (kindAt(kinds, index - 1) === "substantive")
+        bracket.append(h("span", { class: "visually-hidden" }, ` (substantive: ${kinds[index - 1].why})`));
       out.push(bracket);
       bracket = null;
     } else if (piece.kind === "label") bracket.append(h("strong", {}, piece.text));
@@ -178,6 +189,10 @@ function bracketed(pieces) {
     else out.push(piece.text);
   }
   return out;
+}
+
+function kindAt(kinds, index) {
+  return kinds[index] ? kinds[index].kind : null;
 }
 
 function adoptControl(app, section, proposal) {

@@ -110,7 +110,9 @@ pub fn run(cli: Cli) -> Result<u8> {
             let view = load(&store, wanted)?.negotiation.view()?;
             let compromise = section_of(&view, section)?.compromise();
             if json {
-                sayln!("{}", serde_json::to_string_pretty(&compromise)?);
+                let mut shown = serde_json::to_value(&compromise)?;
+                shown["bracket_kinds"] = serde_json::to_value(accord_core::substance::bracket_kinds(&compromise))?;
+                sayln!("{}", serde_json::to_string_pretty(&shown)?);
             } else {
                 say!("{}", render::compromise(&compromise, use_color(ColorChoice::Auto)));
             }

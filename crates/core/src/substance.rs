@@ -333,3 +333,35 @@ pub fn against_leading(section: &crate::view::SectionView) -> Option<AgainstLead
     let editorial_only = others.iter().all(|p| p.substantive == 0);
     Some(AgainstLeading { leading: leading.label.clone(), others, editorial_only })
 }
+
+/// The kind of a compromise's bracket, and why: substantive when any two of its
+/// wordings differ in substance (the first such reason), else editorial.
+#[derive(Clone, PartialEq, Eq, Debug, Serialize)]
+pub struct BracketKind {
+    /// Editorial or substantive.
+    pub kind: ChangeKind,
+    /// Why.
+    pub why: String,
+}
+
+/// The kind of each bracket of `compromise`, in order.
+pub fn bracket_kinds(compromise: &crate::compromise::Compromise) -> Vec<BracketKind> {
+    use crate::compromise::CompromisePart;
+    let mut kinds = Vec::new();
+    for part in &compromise.parts {
+        let CompromisePart::Alternatives { alternatives } = part else { continue };
+        let mut found =
+            BracketKind { kind: ChangeKind::Editorial, why: "editorial: the wordings differ in form only".into() };
+        'pairs: for (i, a) in alternatives.iter().enumerate() {
+            for b in &alternatives[i + 1..] {
+                let (kind, why) = classify(&a.text, &b.text);
+                if kind == ChangeKind::Substantive {
+                    found = BracketKind { kind, why };
+                    break 'pairs;
+                }
+            }
+        }
+        kinds.push(found);
+    }
+    kinds
+}

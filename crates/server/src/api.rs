@@ -517,6 +517,7 @@ pub async fn compromise(
     let mut answer = json!(compromise);
     answer["pieces"] = json!(pieces);
     answer["against_leading"] = json!(accord_core::substance::against_leading(section));
+    answer["bracket_kinds"] = json!(accord_core::substance::bracket_kinds(&compromise));
     Ok(Json(answer))
 }
 
