@@ -684,3 +684,21 @@ fn a_redline_in_json_says_which_hunks_are_substantive_and_which_editorial() {
         ]
     );
 }
+
+#[test]
+fn a_package_keeps_its_adopted_sections_provisional_in_status_and_exports() {
+    let store = Store::with_fixture("package");
+    let said = store.ok(&["package", "--sections", "1,2", "--as", "HLCP"]);
+    assert!(said.contains("§1, §2 form one package"), "{said}");
+    let status = store.status();
+    assert_eq!(section(&status, 2)["provisional"], true, "§2 is adopted, §1 not yet");
+    assert_eq!(section(&status, 2)["package"], serde_json::json!([1, 2]));
+    let markdown = store.ok(&["export", "--format", "md"]);
+    assert!(
+        markdown.contains("Agreed provisionally, as part of a package with §1: nothing is agreed until everything is"),
+        "the export says so"
+    );
+    let refused = store.fails(&["package", "--sections", "2,4", "--as", "HLCP"]);
+    assert!(refused.contains("section 2 is already in a package with §1, 2"), "{refused}");
+    assert!(store.fails(&["package", "--sections", "3,4", "--as", "DESA"]).contains("DESA"), "a member may not");
+}

@@ -1308,3 +1308,29 @@ async fn the_compromise_says_which_brackets_are_substantive() {
     assert!(kinds.iter().any(|k| k["kind"] == "substantive"), "topic 4's wordings differ in substance: {kinds:?}");
     assert!(kinds.iter().all(|k| !k["why"].as_str().expect("why").is_empty()));
 }
+
+#[tokio::test]
+async fn only_chairs_make_packages_and_an_adopted_section_in_one_is_provisional() {
+    let server = Server::start("packages");
+    let id = server.negotiation().await;
+    let path = format!("/api/negotiations/{id}/packages");
+    let body = json!({"sections": [1, 2]});
+    for (who, expected) in [("DESA", StatusCode::FORBIDDEN), ("UNU", StatusCode::FORBIDDEN)] {
+        let (status, answer) = server.call(Some(who), Method::POST, &path, Some(body.clone())).await;
+        assert_eq!(status, expected, "{who}: {answer}");
+    }
+    let (status, answer) = server.call(Some("HLCP"), Method::POST, &path, Some(json!({"sections": [3]}))).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{answer}");
+    let (status, answer) = server.call(Some("HLCP"), Method::POST, &path, Some(json!({"sections": [1, 9]}))).await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "{answer}");
+    assert!(server.view().await["sections"][1]["package"].as_array().expect("package").is_empty(), "nothing yet");
+    let (status, answer) = server.call(Some("ITU"), Method::POST, &path, Some(body)).await;
+    assert_eq!(status, StatusCode::CREATED, "a convenor packages: {answer}");
+    let view = server.view().await;
+    assert_eq!(
+        (view["sections"][1]["provisional"].as_bool(), view["sections"][0]["provisional"].as_bool()),
+        (Some(true), Some(false))
+    );
+    let (status, answer) = server.call(Some("HLCP"), Method::POST, &path, Some(json!({"sections": [2, 4]}))).await;
+    assert_eq!(status, StatusCode::CONFLICT, "{answer}");
+}

@@ -273,6 +273,15 @@ pub enum Command {
         #[arg(long = "as")]
         actor: String,
     },
+    /// Put sections in one package: nothing in it is agreed until everything is (chair or convenor).
+    Package {
+        /// The sections, like 1,4.
+        #[arg(long, value_delimiter = ',', required = true)]
+        sections: Vec<u32>,
+        /// Who makes the package.
+        #[arg(long = "as")]
+        actor: String,
+    },
     /// Set the end of the consultation window (chair or convenor).
     Deadline {
         /// When it ends (RFC 3339, e.g. 2026-12-12T17:00:00Z).

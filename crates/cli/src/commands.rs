@@ -95,6 +95,11 @@ pub fn run(cli: Cli) -> Result<u8> {
             n.reopen(section, &reason, &attribution(&actor)?)?;
             Ok(format!("section {section} is open again"))
         }),
+        Command::Package { sections, actor } => write(&mut store, wanted, |n| {
+            n.package(&sections, &attribution(&actor)?)?;
+            let list = sections.iter().map(|s| format!("§{s}")).collect::<Vec<_>>().join(", ");
+            Ok(format!("{list} form one package: nothing in it is agreed until everything is"))
+        }),
         Command::Deadline { deadline, actor } => write(&mut store, wanted, |n| {
             n.set_deadline(parse_time(&deadline)?, &attribution(&actor)?)?;
             Ok(format!("the consultation closes at {deadline}"))

@@ -42,6 +42,17 @@ pub enum Error {
     /// Reopening a section that is not agreed.
     #[error("section {0} is not agreed: only an agreed section can be reopened")]
     NotAgreed(u32),
+    /// A package of fewer than two different sections.
+    #[error("a package needs at least two different sections, like --sections 1,4")]
+    PackageTooSmall,
+    /// A section that is already in another package.
+    #[error("section {section} is already in a package with §{with}: a section is in one package at most")]
+    AlreadyInPackage {
+        /// The section.
+        section: u32,
+        /// The sections of its package, as "1, 4".
+        with: String,
+    },
     /// Reopening without a reason.
     #[error("reopening an agreed section needs a reason: say why it is opened again")]
     ReopeningNeedsReason,

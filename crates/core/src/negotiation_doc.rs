@@ -5,7 +5,7 @@
 //! Layout: `{kind: "negotiation", title, deadline?, participants: {CODE: {name,
 //! role}}, sections: {"N": {number, title, lead, base_text: Text,
 //! agreed?: {text: Text, proposal, label, by, at, proposal_heads: [..]},
-//! reopenings?: {"AT-BY": {by, at, reason, label}}}}}`.
+//! reopenings?: {"AT-BY": {by, at, reason, label}}, package?: ["1", "4"]}}}`.
 //! Maps keyed by code and number keep concurrent additions from duplicating.
 
 use automerge::hydrate::{Map, Value};
@@ -41,6 +41,8 @@ pub(crate) struct SectionRecord {
     pub base_text: String,
     pub agreed: Option<Adoption>,
     pub reopenings: Vec<Reopening>,
+    /// The sections agreed together with this one (itself included; empty: none).
+    pub package: Vec<u32>,
 }
 
 /// An agreed section opened again: who, when, why, and the wording that had been adopted.
@@ -160,6 +162,13 @@ fn read_section(key: &str, entry: &Map, problems: &mut Vec<String>) -> Result<Se
             Vec::new()
         }
     };
+    let package = match fields::get_str_list(entry, "package") {
+        Ok(numbers) => numbers.iter().filter_map(|n| n.parse().ok()).collect(),
+        Err(error) => {
+            problems.push(format!("the package of section {key} left out: {error}"));
+            Vec::new()
+        }
+    };
     Ok(SectionRecord {
         number: key.parse().map_err(|_| fields::malformed(key, "not a section number"))?,
         title: fields::require_str(entry, "title")?,
@@ -167,6 +176,7 @@ fn read_section(key: &str, entry: &Map, problems: &mut Vec<String>) -> Result<Se
         base_text: fields::require_str(entry, "base_text")?,
         agreed,
         reopenings,
+        package,
     })
 }
 
@@ -260,6 +270,14 @@ pub(crate) fn reopen(tx: &mut Transaction<'_>, number: u32, reopening: &Reopenin
     tx.put(&record, "at", reopening.at.millis())?;
     tx.put(&record, "reason", reopening.reason.as_str())?;
     tx.put(&record, "label", reopening.label.as_str())?;
+    Ok(())
+}
+
+/// Puts section `number` in the package of `members` (itself among them).
+pub(crate) fn put_package(tx: &mut Transaction<'_>, number: u32, members: &[u32]) -> Result<(), Error> {
+    let entry = section_entry(tx, number)?;
+    let members: Vec<String> = members.iter().map(ToString::to_string).collect();
+    put_str_list(tx, &entry, "package", &members)?;
     Ok(())
 }
 

@@ -87,11 +87,50 @@ impl Negotiation {
         if reason.is_empty() {
             return Err(Error::ReopeningNeedsReason);
         }
-        let agreed = section(&record, number)?.agreed.as_ref().ok_or(Error::NotAgreed(number))?;
-        let reopening =
-            Reopening { by: by.by.clone(), at: by.at, reason: reason.to_string(), label: agreed.label.clone() };
+        let reopened = section(&record, number)?;
+        let agreed = reopened.agreed.as_ref().ok_or(Error::NotAgreed(number))?;
+        // Nothing is agreed until everything is: reopening one section reopens its package.
+        let mut reopenings = vec![(
+            number,
+            Reopening { by: by.by.clone(), at: by.at, reason: reason.to_string(), label: agreed.label.clone() },
+        )];
+        for member in reopened.package.iter().filter(|n| **n != number) {
+            if let Some(adopted) = section(&record, *member)?.agreed.as_ref() {
+                let why = format!("reopened with section {number}, as part of a package: {reason}");
+                let reopening = Reopening { by: by.by.clone(), at: by.at, reason: why, label: adopted.label.clone() };
+                reopenings.push((*member, reopening));
+            }
+        }
         let what = format!("reopened section {number} ({} had been adopted): {reason}", agreed.label);
-        self.write_negotiation(by, &what, Some(number), |tx| negotiation_doc::reopen(tx, number, &reopening))
+        self.write_negotiation(by, &what, Some(number), |tx| {
+            reopenings.iter().try_for_each(|(n, reopening)| negotiation_doc::reopen(tx, *n, reopening))
+        })
+    }
+
+    /// Puts sections in one package (chair or convenor): nothing in it is agreed until
+    /// everything is. An adopted section of an incomplete package is provisional, and
+    /// reopening one section reopens the others. A section is in one package at most.
+    pub fn package(&mut self, numbers: &[u32], by: &Attribution) -> Result<(), Error> {
+        let record = self.record()?;
+        authorization::check_chair(&record.participants, &by.by, "put sections in a package")?;
+        let mut members: Vec<u32> = numbers.to_vec();
+        members.sort_unstable();
+        members.dedup();
+        if members.len() < 2 {
+            return Err(Error::PackageTooSmall);
+        }
+        for number in &members {
+            let packaged = &section(&record, *number)?.package;
+            if !packaged.is_empty() {
+                let with = packaged.iter().map(ToString::to_string).collect::<Vec<_>>().join(", ");
+                return Err(Error::AlreadyInPackage { section: *number, with });
+            }
+        }
+        let list = members.iter().map(|n| format!("§{n}")).collect::<Vec<_>>().join(", ");
+        let what = format!("put sections {list} in one package");
+        self.write_negotiation(by, &what, None, |tx| {
+            members.iter().try_for_each(|n| negotiation_doc::put_package(tx, *n, &members))
+        })
     }
 
     /// Adopts a proposal as the section's agreed text (chair or convenor),

@@ -70,6 +70,11 @@ pub struct SectionView {
     pub adoption: Option<Adoption>,
     /// Each time the section was opened again after an adoption, oldest first.
     pub reopenings: Vec<Reopening>,
+    /// The sections agreed together with this one, itself included (empty: none).
+    pub package: Vec<u32>,
+    /// Adopted, but part of a package not every section of which is adopted:
+    /// nothing is agreed until everything is.
+    pub provisional: bool,
     /// How far apart the live proposals are (0 identical, 1 nothing in
     /// common); `None` with fewer than two live proposals.
     pub text_gap: Option<f64>,
@@ -154,7 +159,9 @@ pub(crate) fn build(negotiation: &Negotiation) -> Result<NegotiationView, Error>
     let participant_records = read_participants(negotiation, &record.participants, &mut unreadable);
     let proposals = proposal_views(negotiation, &record.participants, &participant_records, &mut unreadable, |_| true);
     let distances = negotiation.distances();
-    let sections = record.sections.into_iter().map(|s| section_view(s, &proposals, distances)).collect();
+    let mut sections: Vec<SectionView> =
+        record.sections.into_iter().map(|s| section_view(s, &proposals, distances)).collect();
+    mark_provisional(&mut sections);
     let mut participants = record.participants;
     participants.sort_by(|a, b| (a.role, &a.code).cmp(&(b.role, &b.code)));
     Ok(NegotiationView {
@@ -165,6 +172,14 @@ pub(crate) fn build(negotiation: &Negotiation) -> Result<NegotiationView, Error>
         sections,
         unreadable,
     })
+}
+
+/// Marks the adopted sections whose package is not all adopted as provisional.
+fn mark_provisional(sections: &mut [SectionView]) {
+    let adopted: Vec<u32> = sections.iter().filter(|s| s.adoption.is_some()).map(|s| s.number).collect();
+    for section in sections.iter_mut() {
+        section.provisional = section.adoption.is_some() && section.package.iter().any(|n| !adopted.contains(n));
+    }
 }
 
 /// The view after the documents `changed` changed, from the view `before` them. When only
@@ -196,6 +211,7 @@ pub(crate) fn rebuild(
             },
         }
     }
+    mark_provisional(&mut sections);
     Ok(NegotiationView { sections, ..without_sections(before) })
 }
 
@@ -373,6 +389,8 @@ fn section_view(section: SectionRecord, proposals: &[ProposalView], distances: &
         agreed_text: section.agreed.as_ref().map(|a| a.text.clone()),
         adoption: section.agreed,
         reopenings: section.reopenings,
+        package: section.package,
+        provisional: false,
         text_gap: convergence::text_gap(&texts, distances),
         outstanding,
         proposals,

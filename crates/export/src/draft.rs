@@ -56,7 +56,9 @@ pub(crate) fn sections(view: &NegotiationView) -> Vec<SectionDraft<'_>> {
 fn body<'v>(view: &'v NegotiationView, section: &'v SectionView) -> Body<'v> {
     if let (Some(text), Some(adoption)) = (&section.agreed_text, &section.adoption) {
         let adopted = section.proposals.iter().find(|p| p.id == adoption.proposal);
-        let record = ApprovalRecord::of_adoption(adoption, adopted, &view.participants).reopened(&section.reopenings);
+        let record = ApprovalRecord::of_adoption(adoption, adopted, &view.participants)
+            .reopened(&section.reopenings)
+            .in_package(section);
         return Body::Agreed { text, adopted, record };
     }
     let live: Vec<&ProposalView> = section.live_proposals().collect();

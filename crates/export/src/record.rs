@@ -24,6 +24,8 @@ pub struct ApprovalRecord {
     pub reopened: Vec<String>,
     /// "Adopted by HLCP on 2026-11-05 09:30 UTC (Alt 1)", once adopted.
     pub adoption: Option<String>,
+    /// "Agreed provisionally, as part of a package with §4 …", while its package is not all adopted.
+    pub provisional: Option<String>,
 }
 
 impl ApprovalRecord {
@@ -74,6 +76,19 @@ impl ApprovalRecord {
         self
     }
 
+    /// The record of a section in a package not all adopted: agreed provisionally only.
+    pub fn in_package(mut self, section: &accord_core::SectionView) -> ApprovalRecord {
+        if section.provisional {
+            let others: Vec<String> =
+                section.package.iter().filter(|n| **n != section.number).map(|n| format!("§{n}")).collect();
+            self.provisional = Some(format!(
+                "Agreed provisionally, as part of a package with {}: nothing is agreed until everything is",
+                others.join(", ")
+            ));
+        }
+        self
+    }
+
     /// The record as sentences, one a line, the same in every format.
     pub fn lines(&self) -> Vec<String> {
         let codes = |list: &[ParticipantCode]| list.iter().map(ToString::to_string).collect::<Vec<_>>().join(", ");
@@ -95,6 +110,7 @@ impl ApprovalRecord {
         }
         lines.extend(self.reopened.iter().cloned());
         lines.extend(self.adoption.clone());
+        lines.extend(self.provisional.clone());
         lines
     }
 }

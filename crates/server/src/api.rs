@@ -316,6 +316,31 @@ pub async fn deadline(
     Ok(Json(json!({ "deadline": at })))
 }
 
+/// The body of `POST …/packages`.
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PackageBody {
+    sections: Vec<u32>,
+}
+
+/// `POST /api/negotiations/{id}/packages {sections}`: puts sections in one package (chair,
+/// convenors): nothing in it is agreed until everything is.
+#[utoipa::path(post, path = "/api/negotiations/{id}/packages", tag = "negotiations", request_body = PackageBody,
+    params(("id" = String, Path)),
+    responses((status = 201, description = "`{sections}`"), (status = 400, description = "Fewer than two sections"),
+        (status = 403, description = "Not chair or convenor"), (status = 404, description = "No such section"),
+        (status = 409, description = "A section already in a package")))]
+pub async fn package(
+    State(state): State<AppState>,
+    session: Session,
+    Path(id): Path<String>,
+    JsonBody(body): JsonBody<PackageBody>,
+) -> Result<(StatusCode, Json<Value>), ApiError> {
+    negotiation_id(&session, &id)?;
+    state.write(&session, |n, by| n.package(&body.sections, by))?;
+    Ok((StatusCode::CREATED, Json(json!({ "sections": body.sections }))))
+}
+
 /// The body of a new participant.
 #[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]

@@ -93,6 +93,7 @@ impl From<CoreError> for ApiError {
             | CoreError::ConsensusNotReached { .. }
             | CoreError::AlreadyAgreed { .. }
             | CoreError::NotAgreed(_)
+            | CoreError::AlreadyInPackage { .. }
             | CoreError::Withdrawn(_)
             | CoreError::DocumentNotHeld(_) => StatusCode::CONFLICT,
             CoreError::TooLong { .. } => StatusCode::PAYLOAD_TOO_LARGE,
@@ -110,6 +111,7 @@ impl From<CoreError> for ApiError {
             | CoreError::ForbiddenCharacter { .. }
             | CoreError::ObjectionNeedsReason
             | CoreError::ReopeningNeedsReason
+            | CoreError::PackageTooSmall
             | CoreError::EmptyLabel
             | CoreError::EmptyText
             | CoreError::WrongSection { .. }

@@ -67,6 +67,7 @@ pub fn app(state: AppState) -> Router {
         .route("/negotiations/{id}/sections/{number}/compromise", get(api::compromise))
         .route("/negotiations/{id}/sections/{number}/convergence", get(api::convergence))
         .route("/negotiations/{id}/deadline", put(api::deadline))
+        .route("/negotiations/{id}/packages", post(api::package))
         .route("/negotiations/{id}/participants", post(api::add_participant))
         .route("/negotiations/{id}/participants/{code}/invite", post(api::invite).delete(api::revoke))
         .route("/negotiations/{id}/history", get(api::history))

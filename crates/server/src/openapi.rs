@@ -40,11 +40,13 @@ use crate::{api, exports, opening};
         api::invite,
         api::revoke,
         api::reopen,
+        api::package,
         opening::open
     ),
     components(schemas(
         opening::Opening,
         exports::FileBody,
+        api::PackageBody,
         opening::ChairBody,
         opening::DraftBody,
         api::SignIn,
