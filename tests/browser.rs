@@ -1099,3 +1099,22 @@ async fn the_desk_says_when_only_editorial_differences_remain() {
     driver.assert_no_console_errors(&chair, "the chair").await;
     chair.close().await.expect("close");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_chair_makes_a_package_on_the_desk_and_the_overview_shows_it_provisional() {
+    let _turn = ONE_AT_A_TIME.lock().await;
+    let server = Server::start("browser-package");
+    let driver = Driver::start().await;
+    let chair = driver.browser().await;
+    sign_in(&chair, &server, "HLCP").await;
+    go(&chair, &server, "/desk", "form.package-form").await;
+    chair.find(Locator::Css("#package-sections")).await.expect("field").send_keys("1, 2").await.expect("type");
+    chair.find(Locator::Css("form.package-form button")).await.expect("button").click().await.expect("make it");
+    wait_for_text(&chair, "section.packages ul", "§1 + §2").await;
+    assert_eq!(server.view().await["sections"][1]["provisional"], true, "stored: §2 is provisional");
+    go(&chair, &server, "/", "ol.cards").await;
+    let said = wait_for_text(&chair, "a.section-card[href=\"#/section/2\"] .package", "in a package with §1").await;
+    assert!(said.starts_with("Agreed provisionally"), "{said}");
+    driver.assert_no_console_errors(&chair, "the chair").await;
+    chair.close().await.expect("close");
+}

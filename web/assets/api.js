@@ -55,6 +55,7 @@ export const api = {
   comment: (proposal, start, end, text) =>
     call("POST", `/api/proposals/${enc(proposal)}/comments`, { start, end, text }),
   reopen: (id, section, reason) => call("POST", `/api/negotiations/${enc(id)}/sections/${section}/reopen`, { reason }),
+  package: (id, sections) => call("POST", `/api/negotiations/${enc(id)}/packages`, { sections }),
   setDeadline: (id, deadline) => call("PUT", `/api/negotiations/${enc(id)}/deadline`, { deadline }),
   addParticipant: (id, body) => call("POST", `/api/negotiations/${enc(id)}/participants`, body),
   invite: (id, code) => call("POST", `/api/negotiations/${enc(id)}/participants/${enc(code)}/invite`),

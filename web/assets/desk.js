@@ -32,7 +32,64 @@ export function renderDesk(app) {
     register(view),
     open.map((section) => sectionDesk(app, section)),
     agreedSections(app, view),
+    packages(app, view),
     renderRoster(app),
+  );
+}
+
+/** The packages (nothing in one is agreed until everything is), and a form to make one. */
+function packages(app, view) {
+  const made = [...new Set(view.sections.filter((s) => s.package.length).map((s) => s.package.join(",")))];
+  const sections = bound("input", "package-sections", {
+    id: "package-sections",
+    type: "text",
+    required: true,
+    placeholder: "1, 4",
+  });
+  return h(
+    "section",
+    { class: "card packages", "aria-labelledby": "packages" },
+    h("h2", { id: "packages" }, "Packages"),
+    made.length
+      ? h(
+          "ul",
+          {},
+          made.map((numbers) =>
+            h(
+              "li",
+              {},
+              numbers
+                .split(",")
+                .map((n) => `§${n}`)
+                .join(" + "),
+            ),
+          ),
+        )
+      : h("p", { class: "muted" }, "No package: each section is agreed on its own."),
+    h(
+      "form",
+      {
+        class: "package-form",
+        onsubmit: async (event) => {
+          event.preventDefault();
+          const numbers = sections.value
+            .split(/[\s,]+/)
+            .filter(Boolean)
+            .map(Number);
+          try {
+            await app.api.package(view.id, numbers);
+            drafts.delete("package-sections");
+            app.toast(`${numbers.map((n) => `§${n}`).join(" + ")}: one package`);
+          } catch (error) {
+            app.toast(error.message, true);
+          }
+        },
+      },
+      h("label", { for: "package-sections" }, "Sections agreed only together "),
+      sections,
+      " ",
+      h("button", { type: "submit" }, "Make a package"),
+    ),
   );
 }
 

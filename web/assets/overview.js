@@ -107,6 +107,17 @@ function card(section, news) {
         : null,
     ),
     news ? h("p", { class: "since-visit" }, news) : null,
+    section.package.length
+      ? h(
+          "p",
+          { class: "package" },
+          section.provisional ? "Agreed provisionally: " : "",
+          `in a package with ${section.package
+            .filter((n) => n !== section.number)
+            .map((n) => `§${n}`)
+            .join(", ")}`,
+        )
+      : null,
     objecting.length ? h("p", { class: "objections" }, h("strong", {}, "Objecting: "), who(objecting)) : null,
     reserving.length ? h("p", { class: "reservations" }, h("strong", {}, "Reserving: "), who(reserving)) : null,
     section.adoption
