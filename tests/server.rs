@@ -1334,3 +1334,18 @@ async fn only_chairs_make_packages_and_an_adopted_section_in_one_is_provisional(
     let (status, answer) = server.call(Some("HLCP"), Method::POST, &path, Some(json!({"sections": [2, 4]}))).await;
     assert_eq!(status, StatusCode::CONFLICT, "{answer}");
 }
+
+#[tokio::test]
+async fn the_secretariats_tokens_can_be_revoked() {
+    let server = Server::start("secretariat-revoke");
+    let (status, _) = server.call(Some(support::SECRETARIAT), Method::GET, "/api/me", None).await;
+    assert_eq!(status, StatusCode::OK, "the demo's secretariat signs in");
+    let said = accord(&server.store, &["revoke", "--secretariat", "--name", "Secretariat"]);
+    assert_eq!(said, "revoked 1 secretariat token(s) of Secretariat: they open no more negotiations");
+    let (status, _) = server.call(Some(support::SECRETARIAT), Method::GET, "/api/me", None).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED, "no longer");
+    let body =
+        json!({"title": "T", "chair": {"code": "C", "name": "C"}, "draft": {"name": "a.md", "base64": "IyBBCgp4Cg=="}});
+    let (status, _) = server.call(Some(support::SECRETARIAT), Method::POST, "/api/negotiations", Some(body)).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+}

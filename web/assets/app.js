@@ -203,7 +203,7 @@ function onLive(message) {
       break;
     case "changed":
       // `by` is null for a change another process stored (a command on the server's store).
-      if (message.by !== state.me.participant) state.othersChanged = true;
+      if (message.by !== state.me.participant) for (const id of message.documents || []) state.othersChanged.add(id);
       for (const proposal of message.proposals || []) {
         const editor = editors.get(proposal.id);
         if (editor) editor.remote(proposal.text, proposal.heads, message.seq);
@@ -212,8 +212,8 @@ function onLive(message) {
     case "patch":
       // What the changes since the version held do to the view (sent after a pause).
       if (applyPatch(message.patch, message.seq)) {
-        if (state.othersChanged) noticeOthers(message.patch);
-        state.othersChanged = false;
+        if (state.othersChanged.size) noticeOthers(message.patch, state.othersChanged, render);
+        state.othersChanged = new Set();
         render();
       } else scheduleRefresh();
       break;

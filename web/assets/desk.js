@@ -146,9 +146,15 @@ function registerRow(section, r) {
 
 function sectionDesk(app, section) {
   const live = section.proposals.filter((p) => !p.withdrawn);
-  const key = [section.number, ...live.map((p) => p.text), section.outstanding.length, section.reopenings.length].join(
-    "\u0000",
-  );
+  // The leading proposal (against_leading) turns on who accepts what.
+  const accepting = live.map((p) => p.tally.accepting);
+  const key = [
+    section.number,
+    ...live.map((p) => p.text),
+    ...accepting,
+    section.outstanding.length,
+    section.reopenings.length,
+  ].join("\u0000");
   const draftBox = h("div", { class: "text compromise" }, "Loading the compromise draft…");
   const chartBox = h("div", { class: "chart-box" }, "Loading the convergence history…");
   const id = app.state.view.id;

@@ -42,7 +42,8 @@ export function renderOverview(app) {
       { class: "cards", "aria-label": "Sections" },
       view.sections.map((section) => {
         const news = since.get(section.number) || "";
-        return reuse(`overview-${section.number}`, [section, news], () => h("li", {}, card(section, news)));
+        const recent = state.recent.has(`s${section.number}`);
+        return reuse(`overview-${section.number}`, [section, news, recent], () => h("li", {}, card(section, news)));
       }),
     ),
     renderFiles(app),

@@ -26,8 +26,8 @@ export const state = {
   /** A proposal to bring into view once it is shown (one just proposed). */
   scrollTo: null,
   socket: null,
-  /** Whether someone else changed the negotiation since the last patch (so it is announced). */
-  othersChanged: false,
+  /** The documents others changed since the last patch (what of it is announced). */
+  othersChanged: new Set(),
   /** What others just changed (proposal ids, "s" + section number): shown highlighted for a moment. */
   recent: new Set(),
   /** Announcements of others' changes waiting to be read out, and when the last one was. */

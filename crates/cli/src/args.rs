@@ -82,8 +82,14 @@ pub enum Command {
     /// Revoke every sign-in token of a participant (its browser sessions end at once).
     Revoke {
         /// The participant.
-        #[arg(long = "as")]
-        actor: String,
+        #[arg(long = "as", required_unless_present = "secretariat")]
+        actor: Option<String>,
+        /// The secretariat's tokens instead: those issued to --name, or all of them.
+        #[arg(long, conflicts_with = "actor")]
+        secretariat: bool,
+        /// With --secretariat: whose tokens (the name they were issued to).
+        #[arg(long, requires = "secretariat")]
+        name: Option<String>,
     },
     /// Show sections, proposals, the stance matrix and outstanding disagreements.
     Status {

@@ -40,7 +40,9 @@ pub fn run(cli: Cli) -> Result<u8> {
             crate::serve::invite_secretariat(&store, name.as_deref().unwrap_or("Secretariat"), &valid_for)
         }
         Command::Invite { .. } => bail!("say who the token is for: --as CODE, or --secretariat"),
-        Command::Revoke { actor } => crate::serve::revoke(&store, wanted, &actor),
+        Command::Revoke { actor: Some(actor), secretariat: false, .. } => crate::serve::revoke(&store, wanted, &actor),
+        Command::Revoke { secretariat: true, name, .. } => crate::serve::revoke_secretariat(&store, name.as_deref()),
+        Command::Revoke { .. } => bail!("say whose tokens end: --as CODE, or --secretariat [--name NAME]"),
         Command::Status { json, at } => status(&store, wanted, json, at.as_deref()),
         Command::AddParticipant { actor, code, name, role } => write(&mut store, wanted, |n| {
             let new = NewParticipant { code: code.parse()?, name, role: role.parse()? };

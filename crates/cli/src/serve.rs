@@ -134,6 +134,14 @@ pub fn revoke(store: &LocalStore, wanted: Option<&str>, code: &str) -> Result<()
     Ok(())
 }
 
+/// Ends the secretariat's tokens: those issued to `name`, or all of them.
+pub fn revoke_secretariat(store: &LocalStore, name: Option<&str>) -> Result<()> {
+    let count = store.inner().revoke_secretariat(name)?;
+    let whose = name.map(|name| format!(" of {name}")).unwrap_or_default();
+    sayln!("revoked {count} secretariat token(s){whose}: they open no more negotiations");
+    Ok(())
+}
+
 /// Loads the HLCP fixture unless the store has it, then issues a token to
 /// every participant of it.
 fn demo_invitations(store: &mut LocalStore) -> Result<Vec<(ParticipantCode, Role, String)>> {

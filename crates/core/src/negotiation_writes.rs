@@ -101,10 +101,12 @@ impl Negotiation {
                 reopenings.push((*member, reopening));
             }
         }
-        let what = format!("reopened section {number} ({} had been adopted): {reason}", agreed.label);
-        self.write_negotiation(by, &what, Some(number), |tx| {
-            reopenings.iter().try_for_each(|(n, reopening)| negotiation_doc::reopen(tx, *n, reopening))
-        })
+        // One change per section, so each section's history holds its own reopening.
+        for (n, reopening) in &reopenings {
+            let what = format!("reopened section {n} ({} had been adopted): {}", reopening.label, reopening.reason);
+            self.write_negotiation(by, &what, Some(*n), |tx| negotiation_doc::reopen(tx, *n, reopening))?;
+        }
+        Ok(())
     }
 
     /// Puts sections in one package (chair or convenor): nothing in it is agreed until

@@ -223,8 +223,10 @@ fn normal_words(text: &str) -> Vec<String> {
 /// One spelling of a word: British -ise/-isation as -ize/-ization, and [`SPELLINGS`].
 fn spelling(word: &str) -> String {
     for (british, american) in SPELLINGS {
-        if let Some(rest) = word.strip_prefix(british) {
-            return format!("{american}{rest}");
+        // Each pair to its shorter form, from the longer (one may begin the other: fulfil, fulfill).
+        let (long, short) = if british.len() >= american.len() { (british, american) } else { (american, british) };
+        if let Some(rest) = word.strip_prefix(long) {
+            return format!("{short}{rest}");
         }
     }
     for (from, to) in [("isation", "ization"), ("ise", "ize"), ("ised", "ized"), ("ises", "izes"), ("ising", "izing")] {

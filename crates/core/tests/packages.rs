@@ -39,6 +39,11 @@ fn a_package_of_three_is_provisional_until_all_are_adopted_and_reopens_together(
     assert_eq!(view.sections[2].reopenings.last().expect("§3's").reason, "The budget line is missing.");
     let history = n.history(Some(3)).expect("history");
     assert!(history.iter().any(|e| e.what.starts_with("reopened section 3")), "the reopening is in history");
+    let with = n.history(Some(1)).expect("history");
+    assert!(
+        with.iter().any(|e| e.what.starts_with("reopened section 1")),
+        "and in the history of each section it reopened"
+    );
 }
 
 #[test]

@@ -187,7 +187,11 @@ fn entity(name: &str) -> Option<String> {
 fn docx_blocks(bytes: &[u8]) -> Option<Vec<String>> {
     let mut archive = zip::ZipArchive::new(Cursor::new(bytes)).ok()?;
     let mut xml = String::new();
-    archive.by_name("word/document.xml").ok()?.read_to_string(&mut xml).ok()?;
+    let part = archive.by_name("word/document.xml").ok()?;
+    part.take(crate::file::MAX_PART_BYTES + 1).read_to_string(&mut xml).ok()?;
+    if xml.len() as u64 > crate::file::MAX_PART_BYTES {
+        return None;
+    }
     let mut reader = Reader::from_str(&xml);
     let mut blocks = Vec::new();
     let mut runs: Vec<(Mark, String)> = Vec::new();

@@ -62,11 +62,16 @@ fn zip_part(bytes: &[u8], name: &str) -> Option<Vec<u8>> {
     read_part(&mut zip::ZipArchive::new(Cursor::new(bytes)).ok()?, name)
 }
 
+/// The most of one part of a file that is read: an export's parts are far
+/// smaller, and a file that unpacks to more (a zip bomb, whatever sizes it
+/// declares) reads as something else than an export.
+pub(crate) const MAX_PART_BYTES: u64 = 16 << 20;
+
 fn read_part(archive: &mut zip::ZipArchive<Cursor<&[u8]>>, name: &str) -> Option<Vec<u8>> {
-    let mut part = archive.by_name(name).ok()?;
+    let part = archive.by_name(name).ok()?;
     let mut bytes = Vec::new();
-    part.read_to_end(&mut bytes).ok()?;
-    Some(bytes)
+    part.take(MAX_PART_BYTES + 1).read_to_end(&mut bytes).ok()?;
+    (bytes.len() as u64 <= MAX_PART_BYTES).then_some(bytes)
 }
 
 /// The value of a custom document property (`docProps/custom.xml`); values

@@ -16,24 +16,21 @@ use docx_rs::{
 use crate::numbering::Numbers;
 use crate::{Draft, sections};
 
-/// The most a Word document may unpack to, as its archive declares: the
-/// reader unpacks every part in memory, so a small file that unpacks to
-/// gigabytes (a zip bomb) is refused before it is read.
+/// The most a Word document may unpack to: the reader unpacks every part in
+/// memory, so a small file that unpacks to gigabytes (a zip bomb) is refused
+/// before it is read, whatever sizes it declares.
 pub const MAX_UNPACKED_BYTES: usize = 64 << 20;
 
 /// Why a Word document was not read.
 pub(crate) enum Unread {
-    /// It unpacks to this many bytes, more than [`MAX_UNPACKED_BYTES`].
+    /// It unpacks to at least this many bytes, more than [`MAX_UNPACKED_BYTES`].
     TooLarge(usize),
     /// What the reader said.
     Broken(String),
 }
 
 pub(crate) fn read(bytes: &[u8]) -> Result<Draft, Unread> {
-    let unpacked = unpacked_size(bytes).map_err(Unread::Broken)?;
-    if unpacked > MAX_UNPACKED_BYTES {
-        return Err(Unread::TooLarge(unpacked));
-    }
+    unpacked_size(bytes)?;
     let docx = docx_rs::read_docx(bytes).map_err(|error| Unread::Broken(error.to_string()))?;
     let styles = ParagraphStyles::of(&docx.styles);
     let mut numbers = Numbers::new(&docx.numberings);
@@ -50,13 +47,22 @@ pub(crate) fn read(bytes: &[u8]) -> Result<Draft, Unread> {
     Ok(sections(paragraphs))
 }
 
-/// The sum of the sizes the archive declares for its parts.
-fn unpacked_size(bytes: &[u8]) -> Result<usize, String> {
-    let mut archive = zip::ZipArchive::new(std::io::Cursor::new(bytes)).map_err(|error| error.to_string())?;
+/// How many bytes the archive's parts unpack to, counted by unpacking them
+/// (the sizes an archive declares are the sender's word, not a bound), up to
+/// just over [`MAX_UNPACKED_BYTES`]. A part that does not unpack (a broken
+/// stream, a wrong checksum) is an error here rather than in the reader.
+fn unpacked_size(bytes: &[u8]) -> Result<usize, Unread> {
+    let broken = |error: &dyn std::fmt::Display| Unread::Broken(error.to_string());
+    let mut archive = zip::ZipArchive::new(std::io::Cursor::new(bytes)).map_err(|e| broken(&e))?;
     let mut total = 0usize;
     for index in 0..archive.len() {
-        let size = archive.by_index_raw(index).map_err(|error| error.to_string())?.size();
-        total = total.saturating_add(usize::try_from(size).unwrap_or(usize::MAX));
+        let room = (MAX_UNPACKED_BYTES - total) as u64 + 1;
+        let part = archive.by_index(index).map_err(|e| broken(&e))?;
+        let read = std::io::copy(&mut std::io::Read::take(part, room), &mut std::io::sink()).map_err(|e| broken(&e))?;
+        total += usize::try_from(read).unwrap_or(usize::MAX);
+        if total > MAX_UNPACKED_BYTES {
+            return Err(Unread::TooLarge(total));
+        }
     }
     Ok(total)
 }

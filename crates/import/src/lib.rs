@@ -64,7 +64,7 @@ pub enum ImportError {
         name: String,
         /// Its size.
         size: u64,
-        /// ", unpacked", when the size is that of its unpacked parts.
+        /// " or more, unpacked", when the size is that of its unpacked parts.
         unpacked: &'static str,
         /// The most it may be.
         limit: u64,
@@ -96,7 +96,9 @@ pub fn read_draft(name: &str, bytes: &[u8]) -> Result<Draft, ImportError> {
     let draft = if lower.ends_with(".docx") || bytes.starts_with(b"PK\x03\x04") {
         match docx::read(bytes) {
             Ok(draft) => draft,
-            Err(docx::Unread::TooLarge(size)) => return Err(too_large(size, ", unpacked", docx::MAX_UNPACKED_BYTES)),
+            Err(docx::Unread::TooLarge(size)) => {
+                return Err(too_large(size, " or more, unpacked", docx::MAX_UNPACKED_BYTES));
+            }
             Err(docx::Unread::Broken(reason)) => {
                 return Err(ImportError::UnreadableDocx { name: name.to_string(), reason });
             }

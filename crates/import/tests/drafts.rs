@@ -128,3 +128,29 @@ fn the_negotiation_opened_from_a_draft_has_its_sections_led_by_the_chair() {
     assert_eq!(sections, [(1, TITLES[0], "HLCP"), (2, TITLES[1], "HLCP"), (3, TITLES[2], "HLCP")]);
     assert!(view.sections[2].base_text.starts_with("Support will be provided within existing resources:\n• capacity"));
 }
+
+/// A zip whose `word/document.xml` holds `size` zeros, its declared sizes rewritten to 1 KB.
+fn lying_zip(size: usize) -> Vec<u8> {
+    use std::io::Write;
+    let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    zip.start_file("word/document.xml", zip::write::SimpleFileOptions::default()).expect("entry");
+    zip.write_all(&vec![0u8; size]).expect("write");
+    let mut bytes = zip.finish().expect("zip").into_inner();
+    let declared = 1024u32.to_le_bytes();
+    // The local header's uncompressed size (offset 22) and the central directory's (offset 24).
+    assert_eq!(&bytes[..4], b"PK\x03\x04");
+    bytes[22..26].copy_from_slice(&declared);
+    let central = bytes.windows(4).position(|w| w == b"PK\x01\x02").expect("central directory");
+    bytes[central + 24..central + 28].copy_from_slice(&declared);
+    bytes
+}
+
+#[test]
+fn a_word_document_lying_about_its_sizes_is_refused_without_being_unpacked_whole() {
+    let bomb = lying_zip(accord_import::MAX_UNPACKED_BYTES + (1 << 20));
+    assert!(bomb.len() < 1 << 20, "a small file: {} bytes", bomb.len());
+    let error = read_draft("plan.docx", &bomb).expect_err("refused, not unpacked into memory");
+    let said = error.to_string();
+    // Counted while unpacking: the declared 1 KB would have let it through to the reader.
+    assert!(said.contains("too large to be a draft") && said.contains("or more, unpacked"), "{said}");
+}

@@ -61,7 +61,9 @@ pub async fn open(
     let bytes = base64::engine::general_purpose::STANDARD
         .decode(body.draft.base64.as_bytes())
         .map_err(|_| ApiError::bad_request("draft.base64 is not base64: send the file's bytes in standard base64"))?;
-    let draft = accord_import::read_draft(&body.draft.name, &bytes).map_err(import_error)?;
+    // Reading a Word document is CPU work: the async worker hands its other tasks over meanwhile.
+    let draft = tokio::task::block_in_place(|| accord_import::read_draft(&body.draft.name, &bytes));
+    let draft = draft.map_err(import_error)?;
     let code = body.chair.code.parse()?;
     let chair = NewParticipant { code, name: body.chair.name, role: Role::Chair };
     let by = accord_core::Attribution::new(chair.code.clone(), crate::room::now());

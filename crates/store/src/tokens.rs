@@ -101,6 +101,14 @@ impl Store {
         }))
     }
 
+    /// Revokes the secretariat's tokens issued to `name`, or all of them; how many there were.
+    pub fn revoke_secretariat(&self, name: Option<&str>) -> Result<usize, StoreError> {
+        Ok(match name {
+            Some(name) => self.conn.execute("DELETE FROM secretariat_tokens WHERE name = ?1", params![name])?,
+            None => self.conn.execute("DELETE FROM secretariat_tokens", [])?,
+        })
+    }
+
     /// Revokes every token of `participant` in `negotiation`; how many there were.
     pub fn revoke(&self, negotiation: DocumentId, participant: &ParticipantCode) -> Result<usize, StoreError> {
         Ok(self.conn.execute(
