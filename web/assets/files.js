@@ -30,7 +30,7 @@ export function renderFiles(app) {
       ]),
     ),
     files.approval ? h("p", { class: "error approval-refused", role: "alert" }, files.approval) : null,
-    fileField(app, "since-file", "Tracked changes since the circulated draft: choose the circulated file", (file) =>
+    fileField("since-file", "Tracked changes since the circulated draft: choose the circulated file", (file) =>
       sinceCirculated(app, file),
     ),
     files.since ? sinceLink(app, files.since) : null,
@@ -39,7 +39,7 @@ export function renderFiles(app) {
   );
 }
 
-function fileField(app, id, label, chosen) {
+function fileField(id, label, chosen) {
   const input = h("input", { id, type: "file", onchange: () => input.files[0] && chosen(input.files[0]) });
   return h("p", {}, h("label", { for: id }, `${label} `), input);
 }
@@ -100,12 +100,7 @@ function dropZone(app) {
         if (file) check(file);
       },
     },
-    fileField(
-      app,
-      "verify-file",
-      "Verify a file (or drop it here): does it say what the version it names says?",
-      check,
-    ),
+    fileField("verify-file", "Verify a file (or drop it here): does it say what the version it names says?", check),
   );
   return zone;
 }

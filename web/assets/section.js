@@ -338,9 +338,7 @@ function comments(app, proposal, editable) {
   );
   const add = async () => {
     // Words typed as the passage win over a selection made earlier (perhaps only to copy).
-    const range = quote.value.trim()
-      ? quoted(proposal.text, quote.value)
-      : selectionIn(proposal.id, editable) || quoted(proposal.text, "");
+    const range = (!quote.value.trim() && selectionIn(proposal.id, editable)) || quoted(proposal.text, quote.value);
     if (typeof range === "string") return app.toast(range, true);
     if (!input.value.trim()) return app.toast("Write the comment first.", true);
     try {

@@ -5,7 +5,7 @@
 //! so `accord verify` can tell a file saved again by another program from
 //! one whose text was changed, and say which section changed.
 
-use std::io::{Cursor, Read};
+use std::io::Cursor;
 
 use accord_core::redline::redline;
 use quick_xml::Reader;
@@ -186,12 +186,7 @@ fn entity(name: &str) -> Option<String> {
 /// of one kind, author and date joined (however a program split them).
 fn docx_blocks(bytes: &[u8]) -> Option<Vec<String>> {
     let mut archive = zip::ZipArchive::new(Cursor::new(bytes)).ok()?;
-    let mut xml = String::new();
-    let part = archive.by_name("word/document.xml").ok()?;
-    part.take(crate::file::MAX_PART_BYTES + 1).read_to_string(&mut xml).ok()?;
-    if xml.len() as u64 > crate::file::MAX_PART_BYTES {
-        return None;
-    }
+    let xml = String::from_utf8(crate::file::read_part(&mut archive, "word/document.xml")?).ok()?;
     let mut reader = Reader::from_str(&xml);
     let mut blocks = Vec::new();
     let mut runs: Vec<(Mark, String)> = Vec::new();

@@ -65,9 +65,10 @@ fn zip_part(bytes: &[u8], name: &str) -> Option<Vec<u8>> {
 /// The most of one part of a file that is read: an export's parts are far
 /// smaller, and a file that unpacks to more (a zip bomb, whatever sizes it
 /// declares) reads as something else than an export.
-pub(crate) const MAX_PART_BYTES: u64 = 16 << 20;
+const MAX_PART_BYTES: u64 = 16 << 20;
 
-fn read_part(archive: &mut zip::ZipArchive<Cursor<&[u8]>>, name: &str) -> Option<Vec<u8>> {
+/// A part of a zip, up to [`MAX_PART_BYTES`] (`None` past it, or when missing).
+pub(crate) fn read_part(archive: &mut zip::ZipArchive<Cursor<&[u8]>>, name: &str) -> Option<Vec<u8>> {
     let part = archive.by_name(name).ok()?;
     let mut bytes = Vec::new();
     part.take(MAX_PART_BYTES + 1).read_to_end(&mut bytes).ok()?;

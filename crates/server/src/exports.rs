@@ -14,13 +14,11 @@ use axum::extract::{Path, Query, State};
 use axum::http::header::{CONTENT_DISPOSITION, CONTENT_SECURITY_POLICY, CONTENT_TYPE, X_CONTENT_TYPE_OPTIONS};
 use axum::http::{HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
-use base64::Engine;
-use serde::Deserialize;
 use serde_json::{Value, json};
 
 use crate::api::{negotiation_id, time_of};
 use crate::error::ApiError;
-use crate::json::JsonBody;
+use crate::json::{FileBody, JsonBody};
 use crate::session::Session;
 use crate::state::AppState;
 
@@ -87,14 +85,6 @@ fn version_at(negotiation: &Negotiation, against: &str) -> Result<Version, ApiEr
     Ok(negotiation.as_of(at)?.version())
 }
 
-/// The body of `POST …/verify`: the file's name and its bytes in base64.
-#[derive(Deserialize, utoipa::ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct FileBody {
-    name: String,
-    base64: String,
-}
-
 /// `POST /api/negotiations/{id}/verify {name, base64}`: whether an exported file says what the
 /// version it names says.
 #[utoipa::path(post, path = "/api/negotiations/{id}/verify", request_body = FileBody, tag = "reading",
@@ -108,9 +98,7 @@ pub async fn verify(
     JsonBody(body): JsonBody<FileBody>,
 ) -> Result<Json<Value>, ApiError> {
     let id = negotiation_id(&session, &id)?;
-    let bytes = base64::engine::general_purpose::STANDARD
-        .decode(body.base64.as_bytes())
-        .map_err(|_| ApiError::bad_request("base64 is not base64: send the file's bytes in standard base64"))?;
+    let bytes = body.bytes("base64")?;
     let checked = state.read(id, |n| {
         accord_export::verify(n, &bytes).map_err(|error| match error {
             accord_export::Unverifiable::NotAnExport => {

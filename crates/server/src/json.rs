@@ -1,11 +1,14 @@
 //! `JsonBody<T>`: a JSON request body whose every failure (wrong content
 //! type, too large, not UTF-8, not JSON, wrong shape) is an [`ApiError`]
-//! with a message that says what to send instead.
+//! with a message that says what to send instead; and [`FileBody`], a file
+//! inside one (every write is JSON, uploads too).
 
 use axum::body::Bytes;
 use axum::extract::{FromRequest, Request};
 use axum::http::StatusCode;
 use axum::http::header::CONTENT_TYPE;
+use base64::Engine;
+use serde::Deserialize;
 use serde::de::DeserializeOwned;
 
 use crate::error::ApiError;
@@ -38,5 +41,23 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for JsonBody<T> {
         serde_json::from_slice(&bytes)
             .map(JsonBody)
             .map_err(|e| ApiError::bad_request(format!("invalid JSON body: {e}")))
+    }
+}
+
+/// A file in a JSON body: its name (the extension says its format) and its bytes in base64.
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct FileBody {
+    /// The file's name.
+    pub name: String,
+    base64: String,
+}
+
+impl FileBody {
+    /// The file's bytes; `field` names where it was sent, for the error.
+    pub fn bytes(&self, field: &str) -> Result<Vec<u8>, ApiError> {
+        base64::engine::general_purpose::STANDARD.decode(self.base64.as_bytes()).map_err(|_| {
+            ApiError::bad_request(format!("{field} is not base64: send the file's bytes in standard base64"))
+        })
     }
 }

@@ -4,7 +4,7 @@
 use axum::Json;
 use utoipa::OpenApi;
 
-use crate::{api, exports, opening};
+use crate::{api, exports, json, opening};
 
 /// The OpenAPI document of the JSON API.
 #[derive(OpenApi)]
@@ -45,10 +45,9 @@ use crate::{api, exports, opening};
     ),
     components(schemas(
         opening::Opening,
-        exports::FileBody,
+        json::FileBody,
         api::PackageBody,
         opening::ChairBody,
-        opening::DraftBody,
         api::SignIn,
         api::ProposalBody,
         api::TextBody,

@@ -9,12 +9,11 @@ use accord_core::{NewParticipant, Role};
 use axum::Json;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
-use base64::Engine;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
 use crate::error::ApiError;
-use crate::json::JsonBody;
+use crate::json::{FileBody, JsonBody};
 use crate::session::Secretariat;
 use crate::state::AppState;
 
@@ -27,7 +26,7 @@ pub const MAX_OPENING_BODY: usize = accord_import::MAX_DRAFT_BYTES / 3 * 4 + 64 
 pub struct Opening {
     title: String,
     chair: ChairBody,
-    draft: DraftBody,
+    draft: FileBody,
 }
 
 /// Who chairs the new negotiation.
@@ -36,14 +35,6 @@ pub struct Opening {
 pub struct ChairBody {
     code: String,
     name: String,
-}
-
-/// The draft file: its name (the extension says its format) and its bytes in base64.
-#[derive(Deserialize, utoipa::ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct DraftBody {
-    name: String,
-    base64: String,
 }
 
 /// `POST /api/negotiations {title, chair: {code, name}, draft: {name, base64}}`: opens a
@@ -58,9 +49,7 @@ pub async fn open(
     headers: HeaderMap,
     JsonBody(body): JsonBody<Opening>,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
-    let bytes = base64::engine::general_purpose::STANDARD
-        .decode(body.draft.base64.as_bytes())
-        .map_err(|_| ApiError::bad_request("draft.base64 is not base64: send the file's bytes in standard base64"))?;
+    let bytes = body.draft.bytes("draft.base64")?;
     // Reading a Word document is CPU work: the async worker hands its other tasks over meanwhile.
     let draft = tokio::task::block_in_place(|| accord_import::read_draft(&body.draft.name, &bytes));
     let draft = draft.map_err(import_error)?;
