@@ -3,8 +3,9 @@
 //! A proposal can be adopted when it is live (not withdrawn), no member
 //! objects to it, and every member (chair, convenors and members; not observers)
 //! either sponsors it or holds a `support` or `can-live-with` given on its
-//! current text. A `reserve` blocks until it is lifted; a stance given on an
-//! earlier text is stale and must be renewed. Whatever blocks is returned as
+//! current text. A `reserve` blocks until it is lifted, unless it is ad
+//! referendum (accepted subject to confirmation: see [`crate::procedure`]); a
+//! stance given on an earlier text is stale and must be renewed. Whatever blocks is returned as
 //! a [`Blocker`] that says who and why, for the chair and for error messages.
 //! The rule reads stances only: the read model is built from it, not the
 //! other way round.
@@ -106,6 +107,10 @@ fn blocker_of(participant: &Participant, stances: &Stances) -> Option<Blocker> {
     let (reason, stale) = (stance.reason.clone(), stance.stale);
     match stance.stance {
         StanceKind::Object => Some(Blocker::Objects { participant: code, reason, stale }),
+        StanceKind::Reserve if stance.accepts_ad_ref() => None,
+        StanceKind::Reserve if stance.ad_ref_until.is_some() => {
+            Some(Blocker::Stale { participant: code, stance: stance.stance })
+        }
         StanceKind::Reserve => Some(Blocker::Reserves { participant: code, reason, stale }),
         kind if stale => Some(Blocker::Stale { participant: code, stance: kind }),
         _ => None,
@@ -139,8 +144,14 @@ mod tests {
         stances
             .iter()
             .map(|(code, stance, stale)| {
-                let view =
-                    StanceView { stance: *stance, reason: "because".into(), stale: *stale, at: None, sponsor: false };
+                let view = StanceView {
+                    stance: *stance,
+                    reason: "because".into(),
+                    stale: *stale,
+                    at: None,
+                    sponsor: false,
+                    ad_ref_until: None,
+                };
                 (code.parse().expect("valid code"), view)
             })
             .collect()

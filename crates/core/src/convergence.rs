@@ -13,6 +13,9 @@ use crate::{Participant, ParticipantCode, ProposalId, StanceKind, Stances, Times
 pub enum SectionStatus {
     /// A proposal was adopted as its agreed text.
     Agreed,
+    /// A proposal was adopted, subject to confirmation by some members' headquarters.
+    #[serde(rename = "agreed-ad-ref")]
+    AgreedAdRef,
     /// A live proposal meets the consensus rule and awaits adoption.
     Ready,
     /// A live proposal is held up only by missing or stale stances.
@@ -28,6 +31,7 @@ impl SectionStatus {
     pub fn as_str(self) -> &'static str {
         match self {
             SectionStatus::Agreed => "agreed",
+            SectionStatus::AgreedAdRef => "agreed-ad-ref",
             SectionStatus::Ready => "ready",
             SectionStatus::Converging => "converging",
             SectionStatus::Blocked => "blocked",
@@ -66,6 +70,8 @@ pub struct Outstanding {
     pub since: Option<Timestamp>,
     /// Whether it was given on an earlier text.
     pub stale: bool,
+    /// For a reservation ad referendum: until when headquarters may confirm or object.
+    pub ad_ref_until: Option<Timestamp>,
 }
 
 /// Where one live proposal stands, as the section's status needs it.
@@ -133,6 +139,7 @@ pub fn outstanding(proposal: ProposalId, label: &str, stances: &Stances) -> Vec<
             reason: stance.reason.clone(),
             since: stance.at,
             stale: stance.stale,
+            ad_ref_until: stance.ad_ref_until,
         })
         .collect()
 }

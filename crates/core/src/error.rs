@@ -53,6 +53,28 @@ pub enum Error {
         /// The sections of its package, as "1, 4".
         with: String,
     },
+    /// An ad referendum stance that is not a reservation.
+    #[error("only a reservation can be ad referendum: take the stance reserve with a date (--ad-ref-until)")]
+    AdRefIsAReservation,
+    /// A procedure's time that is not after the moment it is set.
+    #[error("the {0} must be later than now")]
+    NotInFuture(&'static str),
+    /// Silence asked for a proposal someone objects to.
+    #[error("{label} cannot be put under silence: {who} objects to it; silence is for a text no one objects to")]
+    SilenceObjected {
+        /// The proposal's label.
+        label: String,
+        /// Who objects.
+        who: ParticipantCode,
+    },
+    /// A second silence procedure in a section whose silence is still running.
+    #[error("section {section} is already under silence ({label}): wait until it ends or is broken")]
+    AlreadyUnderSilence {
+        /// The section.
+        section: u32,
+        /// The label of the proposal under silence.
+        label: String,
+    },
     /// Reopening without a reason.
     #[error("reopening an agreed section needs a reason: say why it is opened again")]
     ReopeningNeedsReason,

@@ -380,6 +380,9 @@ fn check_participant_changes(before: &ParticipantRecord, after: &ParticipantReco
         if stance.kind == StanceKind::Object && stance.reason.trim().is_empty() {
             return Err(Error::ObjectionNeedsReason.to_string());
         }
+        if stance.ad_ref_until.is_some() && stance.kind != StanceKind::Reserve {
+            return Err(Error::AdRefIsAReservation.to_string());
+        }
     }
     for comment in after.comments.iter().filter(|c| !before.comments.contains(c)) {
         if comment.text.trim().is_empty() {

@@ -222,16 +222,30 @@ impl Negotiation {
         }
     }
 
-    /// The composed read model: everything the CLI, server and exporters show.
+    /// The composed read model as the documents record it: no procedure's time is counted
+    /// as passed until its outcome is recorded ([`Negotiation::settle`]). What exports show,
+    /// so a file depends only on the version it names.
     pub fn view(&self) -> Result<NegotiationView, Error> {
-        view::build(self)
+        view::build(self, Timestamp(i64::MIN))
     }
 
-    /// The view after the documents `changed` changed, from `before`, the view just before
-    /// them: the same as [`Negotiation::view`], built again only where those documents
-    /// reach (the sections of the proposals that changed, when nothing else did).
-    pub fn view_after(&self, before: &NegotiationView, changed: &[DocumentId]) -> Result<NegotiationView, Error> {
-        view::rebuild(self, before, changed)
+    /// The composed read model evaluated at `now`: what the CLI and server show. A silence
+    /// or an acceptance ad referendum whose time passed by `now` reads as ended, recorded
+    /// or not (invariant 13).
+    pub fn view_at(&self, now: Timestamp) -> Result<NegotiationView, Error> {
+        view::build(self, now)
+    }
+
+    /// The view at `now` after the documents `changed` changed, from `before`, the view
+    /// just before them: the same as [`Negotiation::view_at`], built again only where those
+    /// documents reach (the sections of the proposals that changed, when nothing else did).
+    pub fn view_after(
+        &self,
+        now: Timestamp,
+        before: &NegotiationView,
+        changed: &[DocumentId],
+    ) -> Result<NegotiationView, Error> {
+        view::rebuild(self, now, before, changed)
     }
 
     /// Whether `who` chairs this negotiation (chair or convenor), for actions

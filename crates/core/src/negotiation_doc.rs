@@ -4,9 +4,13 @@
 //!
 //! Layout: `{kind: "negotiation", title, deadline?, participants: {CODE: {name,
 //! role}}, sections: {"N": {number, title, lead, base_text: Text,
-//! agreed?: {text: Text, proposal, label, by, at, proposal_heads: [..]},
-//! reopenings?: {"AT-BY": {by, at, reason, label}}, package?: ["1", "4"]}}}`.
+//! agreed?: {text: Text, proposal, label, by, at, proposal_heads: [..], by_silence?,
+//! ad_ref?: {CODE: {until, reason}}, settled?: {CODE: {at, lapsed}}},
+//! reopenings?: {"AT-BY": {by, at, reason, label}}, package?: ["1", "4"],
+//! silence?: {proposal, label, by, at, until, text_sha}}}}`.
 //! Maps keyed by code and number keep concurrent additions from duplicating.
+
+use std::collections::BTreeMap;
 
 use automerge::hydrate::{Map, Value};
 use automerge::transaction::{Transactable, Transaction};
@@ -43,6 +47,46 @@ pub(crate) struct SectionRecord {
     pub reopenings: Vec<Reopening>,
     /// The sections agreed together with this one (itself included; empty: none).
     pub package: Vec<u32>,
+    pub silence: Option<Silence>,
+}
+
+/// A proposal put under silence: adopted at `until` unless a member objects before then
+/// or its text changes.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Silence {
+    /// The proposal under silence.
+    pub proposal: ProposalId,
+    /// Its label then.
+    pub label: String,
+    /// Who put it under silence (chair or convenor): the adoption is recorded in its name.
+    pub by: ParticipantCode,
+    /// When.
+    pub at: Timestamp,
+    /// When silence ends.
+    pub until: Timestamp,
+    /// SHA-256 of the text put under silence: an edit voids the procedure.
+    #[serde(skip)]
+    pub text_sha: String,
+}
+
+/// A member that accepted ad referendum: its headquarters may confirm or object until `until`.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct AdRef {
+    /// Who.
+    pub participant: ParticipantCode,
+    /// Until when.
+    pub until: Timestamp,
+    /// What it said.
+    pub reason: String,
+}
+
+/// How an acceptance ad referendum ended, recorded once its time passed.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+pub struct Settled {
+    /// When it was confirmed (or the time, when it lapsed into confirmation).
+    pub at: Timestamp,
+    /// Taken as confirmed because the time passed without an objection.
+    pub lapsed: bool,
 }
 
 /// An agreed section opened again: who, when, why, and the wording that had been adopted.
@@ -73,6 +117,12 @@ pub struct Adoption {
     pub at: Timestamp,
     /// The proposal's heads (hex change hashes) at adoption: the exact version agreed.
     pub proposal_heads: Vec<String>,
+    /// Adopted by silence procedure: no member objected before the silence ended (`at`).
+    pub by_silence: bool,
+    /// The members that accepted ad referendum, whose headquarters may confirm or object.
+    pub ad_ref: Vec<AdRef>,
+    /// The outcomes of those acceptances, recorded once their time passed, by participant.
+    pub settled: BTreeMap<ParticipantCode, Settled>,
 }
 
 /// The negotiation document's fields.
@@ -169,6 +219,13 @@ fn read_section(key: &str, entry: &Map, problems: &mut Vec<String>) -> Result<Se
             Vec::new()
         }
     };
+    let silence = match fields::get_map(entry, "silence").and_then(|silence| silence.map(read_silence).transpose()) {
+        Ok(silence) => silence,
+        Err(error) => {
+            problems.push(format!("the silence procedure of section {key} left out: {error}"));
+            None
+        }
+    };
     Ok(SectionRecord {
         number: key.parse().map_err(|_| fields::malformed(key, "not a section number"))?,
         title: fields::require_str(entry, "title")?,
@@ -177,6 +234,18 @@ fn read_section(key: &str, entry: &Map, problems: &mut Vec<String>) -> Result<Se
         agreed,
         reopenings,
         package,
+        silence,
+    })
+}
+
+fn read_silence(silence: &Map) -> Result<Silence, Error> {
+    Ok(Silence {
+        proposal: fields::require_str(silence, "proposal")?.parse()?,
+        label: fields::require_str(silence, "label")?,
+        by: fields::require_str(silence, "by")?.parse()?,
+        at: Timestamp(fields::get_int(silence, "at")?.unwrap_or_default()),
+        until: Timestamp(fields::get_int(silence, "until")?.unwrap_or_default()),
+        text_sha: fields::require_str(silence, "text_sha")?,
     })
 }
 
@@ -197,7 +266,29 @@ fn read_adoption(agreed: &Map) -> Result<Adoption, Error> {
         by: fields::require_str(agreed, "by")?.parse()?,
         at: Timestamp(fields::get_int(agreed, "at")?.unwrap_or_default()),
         proposal_heads: fields::get_str_list(agreed, "proposal_heads")?,
+        by_silence: fields::get_bool(agreed, "by_silence")?,
+        ad_ref: fields::map_entries(agreed, "ad_ref")?
+            .into_iter()
+            .map(|(code, entry)| read_ad_ref(code, entry))
+            .collect::<Result<_, _>>()?,
+        settled: fields::map_entries(agreed, "settled")?
+            .into_iter()
+            .map(|(code, entry)| read_settled(code, entry))
+            .collect::<Result<_, _>>()?,
     })
+}
+
+fn read_ad_ref(code: &str, entry: &Map) -> Result<AdRef, Error> {
+    Ok(AdRef {
+        participant: code.parse()?,
+        until: Timestamp(fields::get_int(entry, "until")?.unwrap_or_default()),
+        reason: fields::get_str(entry, "reason")?.unwrap_or_default(),
+    })
+}
+
+fn read_settled(code: &str, entry: &Map) -> Result<(ParticipantCode, Settled), Error> {
+    let at = Timestamp(fields::get_int(entry, "at")?.unwrap_or_default());
+    Ok((code.parse()?, Settled { at, lapsed: fields::get_bool(entry, "lapsed")? }))
 }
 
 /// Writes the skeleton of a new negotiation document.
@@ -253,6 +344,58 @@ pub(crate) fn put_adoption(tx: &mut Transaction<'_>, number: u32, adoption: &Ado
     tx.put(&agreed, "by", adoption.by.as_str())?;
     tx.put(&agreed, "at", adoption.at.millis())?;
     put_str_list(tx, &agreed, "proposal_heads", &adoption.proposal_heads)?;
+    if adoption.by_silence {
+        tx.put(&agreed, "by_silence", true)?;
+    }
+    if !adoption.ad_ref.is_empty() {
+        let all = tx.put_object(&agreed, "ad_ref", ObjType::Map)?;
+        for ad_ref in &adoption.ad_ref {
+            let entry = tx.put_object(&all, ad_ref.participant.as_str(), ObjType::Map)?;
+            tx.put(&entry, "until", ad_ref.until.millis())?;
+            tx.put(&entry, "reason", ad_ref.reason.as_str())?;
+        }
+    }
+    Ok(())
+}
+
+/// Records how a member's acceptance ad referendum of the section's adoption ended.
+pub(crate) fn put_settled(
+    tx: &mut Transaction<'_>,
+    number: u32,
+    who: &ParticipantCode,
+    settled: Settled,
+) -> Result<(), Error> {
+    let entry = section_entry(tx, number)?;
+    let agreed = require_obj(tx, &entry, "agreed", ObjType::Map)?;
+    let all = match get_obj(tx, &agreed, "settled", ObjType::Map)? {
+        Some(all) => all,
+        None => tx.put_object(&agreed, "settled", ObjType::Map)?,
+    };
+    let record = tx.put_object(&all, who.as_str(), ObjType::Map)?;
+    tx.put(&record, "at", settled.at.millis())?;
+    tx.put(&record, "lapsed", settled.lapsed)?;
+    Ok(())
+}
+
+/// Puts a proposal of section `number` under silence, replacing any earlier procedure.
+pub(crate) fn put_silence(tx: &mut Transaction<'_>, number: u32, silence: &Silence) -> Result<(), Error> {
+    let entry = section_entry(tx, number)?;
+    let record = tx.put_object(&entry, "silence", ObjType::Map)?;
+    tx.put(&record, "proposal", silence.proposal.to_string())?;
+    tx.put(&record, "label", silence.label.as_str())?;
+    tx.put(&record, "by", silence.by.as_str())?;
+    tx.put(&record, "at", silence.at.millis())?;
+    tx.put(&record, "until", silence.until.millis())?;
+    tx.put(&record, "text_sha", silence.text_sha.as_str())?;
+    Ok(())
+}
+
+/// Ends section `number`'s silence procedure (adopted otherwise, or reopened).
+pub(crate) fn delete_silence(tx: &mut Transaction<'_>, number: u32) -> Result<(), Error> {
+    let entry = section_entry(tx, number)?;
+    if get_obj(tx, &entry, "silence", ObjType::Map)?.is_some() {
+        tx.delete(&entry, "silence")?;
+    }
     Ok(())
 }
 
@@ -260,6 +403,7 @@ pub(crate) fn put_adoption(tx: &mut Transaction<'_>, number: u32, adoption: &Ado
 pub(crate) fn reopen(tx: &mut Transaction<'_>, number: u32, reopening: &Reopening) -> Result<(), Error> {
     let entry = section_entry(tx, number)?;
     tx.delete(&entry, "agreed")?;
+    delete_silence(tx, number)?;
     let all = match get_obj(tx, &entry, "reopenings", ObjType::Map)? {
         Some(all) => all,
         None => tx.put_object(&entry, "reopenings", ObjType::Map)?,

@@ -6,7 +6,7 @@ use crate::authorization;
 use crate::characters::{self, MAX_PROPOSAL_TEXT_BYTES, MAX_SHORT_TEXT_BYTES};
 use crate::consensus;
 use crate::negotiation::section;
-use crate::negotiation_doc::{self, Adoption, Participant, Reopening};
+use crate::negotiation_doc::{self, AdRef, Adoption, Participant, Reopening};
 use crate::participant_doc;
 use crate::{Attribution, Error, Negotiation, NewParticipant, ParticipantCode, ProposalId, Timestamp};
 
@@ -136,14 +136,17 @@ impl Negotiation {
     }
 
     /// Adopts a proposal as the section's agreed text (chair or convenor),
-    /// if the consensus rule allows; otherwise says who blocks and why.
+    /// if the consensus rule allows; otherwise says who blocks and why. Members that
+    /// accepted it ad referendum are recorded: the adoption waits for their confirmation.
+    /// Ends the section's silence procedure, if one runs.
     pub fn adopt(&mut self, number: u32, id: &ProposalId, by: &Attribution) -> Result<(), Error> {
-        let record = self.record()?;
-        authorization::check_chair(&record.participants, &by.by, "adopt a proposal")?;
-        if let Some(agreed) = &section(&record, number)?.agreed {
+        let participants = self.participants()?;
+        authorization::check_chair(&participants, &by.by, "adopt a proposal")?;
+        let view = self.view_at(by.at)?;
+        let section = view.section(number).ok_or(Error::UnknownSection(number))?;
+        if let Some(agreed) = &section.adoption {
             return Err(Error::AlreadyAgreed { section: number, label: agreed.label.clone() });
         }
-        let view = self.view()?;
         let proposal = view.proposal(id).ok_or(Error::UnknownProposal(*id))?;
         if proposal.section != number {
             return Err(Error::WrongSection {
@@ -156,6 +159,16 @@ impl Negotiation {
         if !blockers.is_empty() {
             return Err(Error::ConsensusNotReached { label: proposal.label.clone(), blockers });
         }
+        let members = |code: &ParticipantCode| participants.iter().any(|p| &p.code == code && p.role.is_member());
+        let ad_ref = proposal
+            .stances
+            .iter()
+            .filter(|(code, stance)| stance.accepts_ad_ref() && members(code))
+            .filter_map(|(code, stance)| {
+                let until = stance.ad_ref_until?;
+                Some(AdRef { participant: code.clone(), until, reason: stance.reason.clone() })
+            })
+            .collect();
         let adoption = Adoption {
             text: proposal.text.clone(),
             proposal: *id,
@@ -163,8 +176,14 @@ impl Negotiation {
             by: by.by.clone(),
             at: by.at,
             proposal_heads: proposal.heads.clone(),
+            by_silence: false,
+            ad_ref,
+            settled: Default::default(),
         };
         let what = format!("adopted {} as the agreed text of section {number}", proposal.label);
-        self.write_negotiation(by, &what, Some(number), |tx| negotiation_doc::put_adoption(tx, number, &adoption))
+        self.write_negotiation(by, &what, Some(number), |tx| {
+            negotiation_doc::put_adoption(tx, number, &adoption)?;
+            negotiation_doc::delete_silence(tx, number)
+        })
     }
 }

@@ -3,7 +3,7 @@
 //!
 //! Layout (flat, so that two replicas of one participant may both create
 //! the document and still merge without losing entries):
-//! `{"stance:PROPOSAL_ID": {stance, reason, at, heads: [..], text_sha},
+//! `{"stance:PROPOSAL_ID": {stance, reason, at, heads: [..], text_sha, ad_ref_until?},
 //!   "sponsor:PROPOSAL_ID": section,
 //!   "comment:ID": {proposal, first, last (cursors), text, at}}`.
 //! The document's id derives from the negotiation's id and the participant's
@@ -39,6 +39,8 @@ pub struct StanceRecord {
     pub heads: Vec<String>,
     /// SHA-256 of the proposal text it was given on.
     pub text_sha: String,
+    /// A reservation ad referendum: until when headquarters may confirm or object.
+    pub ad_ref_until: Option<Timestamp>,
 }
 
 /// A participant document's fields.
@@ -85,6 +87,7 @@ fn read_stance(entry: &Map) -> Result<StanceRecord, Error> {
         at: Timestamp(fields::get_int(entry, "at")?.unwrap_or_default()),
         heads: fields::get_str_list(entry, "heads")?,
         text_sha: fields::get_str(entry, "text_sha")?.unwrap_or_default(),
+        ad_ref_until: fields::get_int(entry, "ad_ref_until")?.map(Timestamp),
     })
 }
 
@@ -118,6 +121,9 @@ pub(crate) fn put_stance(tx: &mut Transaction<'_>, proposal: &ProposalId, stance
     tx.put(&entry, "at", stance.at.millis())?;
     put_str_list(tx, &entry, "heads", &stance.heads)?;
     tx.put(&entry, "text_sha", stance.text_sha.as_str())?;
+    if let Some(until) = stance.ad_ref_until {
+        tx.put(&entry, "ad_ref_until", until.millis())?;
+    }
     Ok(())
 }
 

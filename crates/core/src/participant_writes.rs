@@ -6,7 +6,7 @@ use crate::characters::{self, MAX_SHORT_TEXT_BYTES};
 use crate::document::text_fingerprint;
 use crate::participant_doc::{self, StanceRecord};
 use crate::proposal_doc;
-use crate::{Attribution, Error, Negotiation, ProposalId, StanceKind};
+use crate::{Attribution, Error, Negotiation, ProposalId, StanceKind, Timestamp};
 
 impl Negotiation {
     /// Joins a proposal as sponsor: `by` must have been named a sponsor by
@@ -29,6 +29,33 @@ impl Negotiation {
         reason: &str,
         by: &Attribution,
     ) -> Result<(), Error> {
+        self.put_stance(id, kind, reason, None, by)
+    }
+
+    /// Records `by`'s acceptance of the proposal's current version ad referendum: a
+    /// reservation that lets it be adopted, subject to confirmation by `by`'s headquarters
+    /// until `until` (see [`crate::procedure`]).
+    pub fn record_ad_ref(
+        &mut self,
+        id: &ProposalId,
+        until: Timestamp,
+        reason: &str,
+        by: &Attribution,
+    ) -> Result<(), Error> {
+        if until <= by.at {
+            return Err(Error::NotInFuture("date of an acceptance ad referendum"));
+        }
+        self.put_stance(id, StanceKind::Reserve, reason, Some(until), by)
+    }
+
+    fn put_stance(
+        &mut self,
+        id: &ProposalId,
+        kind: StanceKind,
+        reason: &str,
+        ad_ref_until: Option<Timestamp>,
+        by: &Attribution,
+    ) -> Result<(), Error> {
         authorization::check_member(&self.participants()?, &by.by)?;
         let reason = reason.trim();
         characters::check_within("reason", reason, MAX_SHORT_TEXT_BYTES)?;
@@ -45,8 +72,12 @@ impl Negotiation {
             at: by.at,
             heads: self.proposal_heads(id)?.iter().map(ToString::to_string).collect(),
             text_sha: text_fingerprint(&proposal.text),
+            ad_ref_until,
         };
-        let what = format!("recorded {kind} on {}", proposal.label);
+        let what = match ad_ref_until {
+            Some(_) => format!("accepted {} ad referendum", proposal.label),
+            None => format!("recorded {kind} on {}", proposal.label),
+        };
         self.write_own(by, &what, Some(proposal.section), |tx| participant_doc::put_stance(tx, id, &stance))
     }
 

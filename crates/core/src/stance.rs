@@ -72,6 +72,17 @@ pub struct StanceView {
     pub at: Option<Timestamp>,
     /// Whether this participant sponsors the proposal and confirmed it.
     pub sponsor: bool,
+    /// For a reservation ad referendum: until when its headquarters may confirm or object.
+    /// Such a reservation accepts subject to confirmation, so it does not block adoption.
+    pub ad_ref_until: Option<Timestamp>,
+}
+
+impl StanceView {
+    /// Whether this is a reservation ad referendum on the current text, which lets the
+    /// proposal be adopted "agreed ad referendum", subject to confirmation.
+    pub fn accepts_ad_ref(&self) -> bool {
+        self.stance == StanceKind::Reserve && self.ad_ref_until.is_some() && !self.stale
+    }
 }
 
 /// The stances on one proposal, by participant.

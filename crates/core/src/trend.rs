@@ -33,7 +33,7 @@ pub fn history(negotiation: &Negotiation, section: u32, limit: usize) -> Result<
     for at in spread(&times, limit) {
         // A change stamped before the negotiation opened (a skewed clock) has no view to show.
         let Ok(then) = negotiation.as_of(at) else { continue };
-        let view = then.view()?;
+        let view = then.view_at(at)?;
         let Some(then) = view.section(section) else { continue };
         let live: Vec<&ProposalView> = then.live_proposals().collect();
         points.push(ConvergencePoint {

@@ -2,9 +2,10 @@
 //! everything derived that the CLI, server and exporters show (staleness,
 //! tallies, blockers, status, outstanding disagreements, text gap).
 //!
-//! It is a pure function of the documents' contents, so every replica
-//! holding the same changes computes the same view (invariant 5). Its JSON
-//! form is the contract of `accord status --json` and of the server's API.
+//! It is a pure function of the documents' contents and the time it is evaluated at (which
+//! procedures' times have passed, see [`crate::procedure`]), so every replica holding the
+//! same changes computes the same view at one time (invariants 5 and 13). Its JSON form is
+//! the contract of `accord status --json` and of the server's API.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
@@ -18,6 +19,7 @@ use crate::distances::Distances;
 use crate::document::text_fingerprint;
 use crate::negotiation_doc::{Adoption, Reopening, SectionRecord};
 use crate::participant_doc::ParticipantRecord;
+use crate::procedure::{self, Confirmation, SilenceView};
 use crate::proposal_doc::{self, ProposalRecord};
 use crate::{
     DocumentId, Error, Negotiation, Participant, ParticipantCode, ProposalId, StanceKind, StanceView, Stances,
@@ -75,6 +77,10 @@ pub struct SectionView {
     /// Adopted, but part of a package not every section of which is adopted:
     /// nothing is agreed until everything is.
     pub provisional: bool,
+    /// The section's silence procedure, running or ended (until adopted otherwise or reopened).
+    pub silence: Option<SilenceView>,
+    /// The acceptances ad referendum its adoption waits for or had (empty: none).
+    pub confirmations: Vec<Confirmation>,
     /// How far apart the live proposals are (0 identical, 1 nothing in
     /// common); `None` with fewer than two live proposals.
     pub text_gap: Option<f64>,
@@ -122,6 +128,15 @@ pub struct ProposalView {
 }
 
 impl NegotiationView {
+    /// The earliest time after the view's own at which a procedure ends by itself (a
+    /// silence, an acceptance ad referendum): the view changes then without any change.
+    pub fn next_due(&self) -> Option<Timestamp> {
+        procedure::next_due(
+            self.sections.iter().filter_map(|s| s.silence.as_ref()),
+            self.sections.iter().flat_map(|s| &s.confirmations),
+        )
+    }
+
     /// The section with this number.
     pub fn section(&self, number: u32) -> Option<&SectionView> {
         self.sections.iter().find(|s| s.number == number)
@@ -142,14 +157,19 @@ impl ProposalView {
 }
 
 impl SectionView {
+    /// The members whose headquarters must still confirm its adoption.
+    pub fn pending_confirmations(&self) -> impl Iterator<Item = &Confirmation> {
+        self.confirmations.iter().filter(|c| c.pending())
+    }
+
     /// The proposals not withdrawn.
     pub fn live_proposals(&self) -> impl Iterator<Item = &ProposalView> {
         self.proposals.iter().filter(|p| !p.withdrawn)
     }
 }
 
-/// Builds the view of a negotiation from its documents.
-pub(crate) fn build(negotiation: &Negotiation) -> Result<NegotiationView, Error> {
+/// Builds the view of a negotiation from its documents, evaluated at `now`.
+pub(crate) fn build(negotiation: &Negotiation, now: Timestamp) -> Result<NegotiationView, Error> {
     let record = negotiation.record()?;
     let mut unreadable: Vec<UnreadableDocument> = record
         .problems
@@ -160,7 +180,7 @@ pub(crate) fn build(negotiation: &Negotiation) -> Result<NegotiationView, Error>
     let proposals = proposal_views(negotiation, &record.participants, &participant_records, &mut unreadable, |_| true);
     let distances = negotiation.distances();
     let mut sections: Vec<SectionView> =
-        record.sections.into_iter().map(|s| section_view(s, &proposals, distances)).collect();
+        record.sections.into_iter().map(|s| section_view(s, &proposals, distances, now)).collect();
     mark_provisional(&mut sections);
     let mut participants = record.participants;
     participants.sort_by(|a, b| (a.role, &a.code).cmp(&(b.role, &b.code)));
@@ -185,14 +205,18 @@ fn mark_provisional(sections: &mut [SectionView]) {
 /// The view after the documents `changed` changed, from the view `before` them. When only
 /// proposal documents changed, the negotiation's and the participants' records are as
 /// before, and so is every section none of those proposals belongs to: only the sections
-/// they belong to are built again, the others are kept. Otherwise the whole view is built.
-/// Equal to [`build`] either way (property-tested).
+/// they belong to are built again, the others are kept. Otherwise (or when a procedure of
+/// `before` ended by `now`) the whole view is built. Equal to [`build`] either way
+/// (property-tested).
 pub(crate) fn rebuild(
     negotiation: &Negotiation,
+    now: Timestamp,
     before: &NegotiationView,
     changed: &[DocumentId],
 ) -> Result<NegotiationView, Error> {
-    let Some(touched) = touched_sections(negotiation, before, changed) else { return build(negotiation) };
+    let ended = before.next_due().is_some_and(|due| due <= now);
+    let touched = if ended { None } else { touched_sections(negotiation, before, changed) };
+    let Some(touched) = touched else { return build(negotiation, now) };
     let record = negotiation.record()?;
     // What cannot be read is as before: only readable proposals changed (see touched_sections).
     let mut unreadable = Vec::new();
@@ -204,10 +228,10 @@ pub(crate) fn rebuild(
     let mut sections = Vec::with_capacity(record.sections.len());
     for section in record.sections {
         match touched.contains(&section.number) {
-            true => sections.push(section_view(section, &proposals, distances)),
+            true => sections.push(section_view(section, &proposals, distances, now)),
             false => match before.section(section.number) {
                 Some(kept) => sections.push(kept.clone()),
-                None => return build(negotiation),
+                None => return build(negotiation, now),
             },
         }
     }
@@ -343,10 +367,16 @@ fn proposal_view(
                 stale: !sponsor && s.text_sha != fingerprint,
                 at: Some(s.at),
                 sponsor,
+                ad_ref_until: s.ad_ref_until.filter(|_| s.kind == StanceKind::Reserve),
             },
-            None if sponsor => {
-                StanceView { stance: StanceKind::Support, reason: String::new(), stale: false, at: None, sponsor }
-            }
+            None if sponsor => StanceView {
+                stance: StanceKind::Support,
+                reason: String::new(),
+                stale: false,
+                at: None,
+                sponsor,
+                ad_ref_until: None,
+            },
             None => continue,
         };
         stances.insert(participant.code.clone(), stance);
@@ -374,25 +404,69 @@ fn proposal_view(
     view
 }
 
-fn section_view(section: SectionRecord, proposals: &[ProposalView], distances: &Distances) -> SectionView {
+fn section_view(
+    section: SectionRecord,
+    proposals: &[ProposalView],
+    distances: &Distances,
+    now: Timestamp,
+) -> SectionView {
     let proposals: Vec<ProposalView> = proposals.iter().filter(|p| p.section == section.number).cloned().collect();
     let live: Vec<&ProposalView> = proposals.iter().filter(|p| !p.withdrawn).collect();
     let standings: Vec<Standing> = live.iter().map(|p| Standing { tally: p.tally, adoptable: p.adoptable }).collect();
     let texts: Vec<&str> = live.iter().map(|p| p.text.as_str()).collect();
     let outstanding = live.iter().flat_map(|p| convergence::outstanding(p.id, &p.label, &p.stances)).collect();
+    let agreement = agreement(&section, &proposals, now);
+    let status = match &agreement.adoption {
+        Some(_) if agreement.confirmations.iter().any(Confirmation::pending) => SectionStatus::AgreedAdRef,
+        Some(_) => SectionStatus::Agreed,
+        None => convergence::status(false, &standings),
+    };
     SectionView {
         number: section.number,
         title: section.title,
         lead: section.lead,
-        status: convergence::status(section.agreed.is_some(), &standings),
+        status,
         base_text: section.base_text,
-        agreed_text: section.agreed.as_ref().map(|a| a.text.clone()),
-        adoption: section.agreed,
-        reopenings: section.reopenings,
+        agreed_text: agreement.adoption.as_ref().map(|a| a.text.clone()),
+        adoption: agreement.adoption,
+        reopenings: agreement.reopenings,
         package: section.package,
         provisional: false,
+        silence: agreement.silence,
+        confirmations: agreement.confirmations,
         text_gap: convergence::text_gap(&texts, distances),
         outstanding,
         proposals,
     }
+}
+
+/// What a section's adoption is at `now`, procedures evaluated.
+struct Agreement {
+    adoption: Option<Adoption>,
+    reopenings: Vec<Reopening>,
+    silence: Option<SilenceView>,
+    confirmations: Vec<Confirmation>,
+}
+
+/// The recorded adoption, or the one a silence that held makes; voided (and read as
+/// reopened) by an objection before a confirmation ad referendum was due.
+fn agreement(section: &SectionRecord, proposals: &[ProposalView], now: Timestamp) -> Agreement {
+    let find = |id| proposals.iter().find(|p| p.id == id);
+    let mut adoption = section.agreed.clone();
+    let mut reopenings = section.reopenings.clone();
+    let silence = section.silence.as_ref().map(|s| procedure::silence(s, adoption.as_ref(), find(s.proposal), now));
+    if let (None, Some(held)) = (&adoption, silence.as_ref().filter(|s| s.held)) {
+        adoption = find(held.procedure.proposal).map(|p| procedure::adoption_by_silence(&held.procedure, p));
+    }
+    let stances = |a: &Adoption| find(a.proposal).map(|p| p.stances.clone()).unwrap_or_default();
+    if let Some(breach) = adoption.as_ref().and_then(|a| procedure::voiding(a, &stances(a))) {
+        let voided = adoption.take().expect("an adoption voided");
+        reopenings.push(procedure::reopening_by(&voided, &breach));
+        reopenings.sort_by(|a, b| (a.at, &a.by).cmp(&(b.at, &b.by)));
+    }
+    let confirmations = adoption.as_ref().map(|a| procedure::confirmations(a, &stances(a), now)).unwrap_or_default();
+    if let Some(adoption) = adoption.as_mut() {
+        procedure::settle_due(adoption, &confirmations, now);
+    }
+    Agreement { adoption, reopenings, silence, confirmations }
 }

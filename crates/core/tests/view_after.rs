@@ -1,8 +1,10 @@
 //! Property: the view built again after some documents changed
 //! (`Negotiation::view_after`, which keeps the sections no changed proposal
 //! belongs to) is the view built from scratch (`Negotiation::view`), after
-//! any sequence of text edits, stances, withdrawals, comments and merges
-//! from another replica, on the HLCP fixture.
+//! any sequence of text edits, stances, withdrawals, comments, merges
+//! from another replica and the procedures with time (acceptances ad referendum,
+//! adoptions waiting for them, silence), evaluated at a clock that moves on, on the
+//! HLCP fixture.
 
 use accord_core::{Attribution, Negotiation, ParticipantCode, ProposalView, StanceKind, Timestamp, fixture};
 use proptest::prelude::*;
@@ -19,6 +21,12 @@ enum Op {
     Withdraw { pick: usize },
     /// A member comments on the first word of the `pick`th live proposal.
     Comment { pick: usize, member: usize },
+    /// A member accepts the `pick`th live proposal ad referendum, for `steps` steps.
+    AdRef { pick: usize, member: usize, steps: usize },
+    /// The chair adopts the `pick`th live proposal (when the rule allows).
+    Adopt { pick: usize },
+    /// The chair puts the `pick`th live proposal under silence for `steps` steps.
+    Silence { pick: usize, steps: usize },
 }
 
 fn op() -> impl Strategy<Value = Op> {
@@ -28,11 +36,18 @@ fn op() -> impl Strategy<Value = Op> {
         2 => (0..20usize, 0..20usize, 0..4usize).prop_map(|(pick, member, kind)| Op::Stance { pick, member, kind }),
         1 => (0..20usize).prop_map(|pick| Op::Withdraw { pick }),
         1 => (0..20usize, 0..20usize).prop_map(|(pick, member)| Op::Comment { pick, member }),
+        2 => (0..20usize, 0..20usize, 1..4usize).prop_map(|(pick, member, steps)| Op::AdRef { pick, member, steps }),
+        1 => (0..20usize).prop_map(|pick| Op::Adopt { pick }),
+        1 => (0..20usize, 1..4usize).prop_map(|(pick, steps)| Op::Silence { pick, steps }),
     ]
 }
 
+fn time(step: usize) -> Timestamp {
+    Timestamp(1_900_000_000_000 + step as i64 * 1000)
+}
+
 fn by(who: &ParticipantCode, step: usize) -> Attribution {
-    Attribution::new(who.clone(), Timestamp(1_900_000_000_000 + step as i64 * 1000))
+    Attribution::new(who.clone(), time(step))
 }
 
 /// The `pick`th proposal (mod their number) that is live, in a section still open.
@@ -52,8 +67,10 @@ fn apply(n: &mut Negotiation, op: &Op, step: usize) {
     let Some(proposal) = live(
         n,
         match op {
-            Op::Edit { pick } | Op::EditElsewhere { pick } | Op::Withdraw { pick } => *pick,
-            Op::Stance { pick, .. } | Op::Comment { pick, .. } => *pick,
+            Op::Edit { pick } | Op::EditElsewhere { pick } | Op::Withdraw { pick } | Op::Adopt { pick } => *pick,
+            Op::Stance { pick, .. } | Op::Comment { pick, .. } | Op::AdRef { pick, .. } | Op::Silence { pick, .. } => {
+                *pick
+            }
         },
     ) else {
         return;
@@ -79,6 +96,14 @@ fn apply(n: &mut Negotiation, op: &Op, step: usize) {
             let who = &members[member % members.len()];
             n.comment(&proposal.id, &format!("c{step}"), 0, end, "why this word", &by(who, step))
         }
+        Op::AdRef { member, steps, .. } => {
+            let who = &members[member % members.len()];
+            n.record_ad_ref(&proposal.id, time(step + steps), "headquarters", &by(who, step))
+        }
+        Op::Adopt { .. } => n.adopt(proposal.section, &proposal.id, &by(&members[0], step)),
+        Op::Silence { steps, .. } => {
+            n.silence(proposal.section, &proposal.id, time(step + steps), &by(&members[0], step))
+        }
     };
 }
 
@@ -89,12 +114,12 @@ proptest! {
     fn the_view_built_again_where_documents_changed_is_the_view_built_whole(ops in prop::collection::vec(op(), 1..12)) {
         let mut n = fixture::load("hlcp-cybersecurity").expect("fixture");
         n.take_dirty();
-        let mut before = n.view().expect("view");
+        let mut before = n.view_at(time(0)).expect("view");
         for (step, op) in ops.iter().enumerate() {
             apply(&mut n, op, step);
             let changed = n.take_dirty();
-            let after = n.view_after(&before, &changed).expect("view after");
-            let whole = n.clone_without_memo().view().expect("whole view");
+            let after = n.view_after(time(step), &before, &changed).expect("view after");
+            let whole = n.clone_without_memo().view_at(time(step)).expect("whole view");
             prop_assert_eq!(&after, &whole, "after {:?} (changed {:?})", op, changed);
             before = after;
         }
