@@ -178,6 +178,10 @@ pub enum Command {
         /// Why (required for object).
         #[arg(long, default_value = "")]
         reason: String,
+        /// With reserve: accept ad referendum, headquarters confirming by this time (RFC 3339).
+        /// It does not block adoption; an objection before then voids it.
+        #[arg(long, value_name = "TIME")]
+        ad_ref_until: Option<String>,
     },
     /// Join a proposal as co-sponsor, once its proposer has named you with --cosponsor.
     Cosponsor {
@@ -285,6 +289,22 @@ pub enum Command {
         #[arg(long, value_delimiter = ',', required = true)]
         sections: Vec<u32>,
         /// Who makes the package.
+        #[arg(long = "as")]
+        actor: String,
+    },
+    /// Put a proposal under silence (chair or convenor): adopted at TIME unless a member
+    /// objects before then; an edit of its text voids the procedure.
+    Silence {
+        /// The section.
+        #[arg(long)]
+        section: u32,
+        /// The proposal (id or unique prefix).
+        #[arg(long)]
+        proposal: String,
+        /// When silence ends (RFC 3339, e.g. 2026-12-12T17:00:00Z).
+        #[arg(long, value_name = "TIME")]
+        until: String,
+        /// Who puts it under silence.
         #[arg(long = "as")]
         actor: String,
     },

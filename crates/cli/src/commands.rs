@@ -66,11 +66,27 @@ pub fn run(cli: Cli) -> Result<u8> {
             n.edit_proposal(&id, &read_text(&text_file)?, &attribution(&actor)?)?;
             Ok(format!("edited {}", label_of(n, &id)?))
         }),
-        Command::Stance { proposal, actor, stance, reason } => write(&mut store, wanted, |n| {
+        Command::Stance { proposal, actor, stance, reason, ad_ref_until: None } => write(&mut store, wanted, |n| {
             let id = resolve_proposal(&n.view()?, &proposal)?;
             let kind = stance_kind(stance);
             n.record_stance(&id, kind, &reason, &attribution(&actor)?)?;
             Ok(format!("{actor}: {kind} on {}", label_of(n, &id)?))
+        }),
+        Command::Stance { proposal, actor, stance, reason, ad_ref_until: Some(until) } => {
+            write(&mut store, wanted, |n| {
+                if stance_kind(stance) != StanceKind::Reserve {
+                    return Err(accord_core::Error::AdRefIsAReservation.into());
+                }
+                let id = resolve_proposal(&n.view()?, &proposal)?;
+                n.record_ad_ref(&id, parse_time(&until)?, &reason, &attribution(&actor)?)?;
+                Ok(format!("{actor}: accepts {} ad referendum, confirming by {until}", label_of(n, &id)?))
+            })
+        }
+        Command::Silence { section, proposal, until, actor } => write(&mut store, wanted, |n| {
+            let id = resolve_proposal(&n.view()?, &proposal)?;
+            n.silence(section, &id, parse_time(&until)?, &attribution(&actor)?)?;
+            let label = label_of(n, &id)?;
+            Ok(format!("{label} is under silence until {until}: adopted then unless a member objects before"))
         }),
         Command::Cosponsor { proposal, actor } => write(&mut store, wanted, |n| {
             let id = resolve_proposal(&n.view()?, &proposal)?;
@@ -150,6 +166,7 @@ pub fn run(cli: Cli) -> Result<u8> {
             Ok(())
         }
         Command::Export { format, output, for_approval, against } => {
+            settle(&mut store, wanted)?;
             let request = crate::export::ExportRequest { format, output, for_approval, against };
             crate::export::export(&store, wanted, &request)
         }
@@ -223,10 +240,12 @@ fn read_draft_file(path: &Path) -> Result<Vec<u8>> {
 
 fn status(store: &LocalStore, wanted: Option<&str>, json: bool, at: Option<&str>) -> Result<()> {
     let mut negotiation = load(store, wanted)?.negotiation;
+    let mut time = now()?;
     if let Some(at) = at {
-        negotiation = negotiation.as_of(parse_time(at)?)?;
+        time = parse_time(at)?;
+        negotiation = negotiation.as_of(time)?;
     }
-    let view = negotiation.view()?;
+    let view = negotiation.view_at(time)?;
     if json {
         sayln!("{}", serde_json::to_string_pretty(&view)?);
     } else {
@@ -307,9 +326,22 @@ fn write(
     change: impl FnOnce(&mut Negotiation) -> Result<String>,
 ) -> Result<()> {
     let mut loaded = load(store, wanted)?;
+    // What procedures came to by now is recorded first, and an objection's voiding after.
+    let now = now()?;
+    loaded.negotiation.settle(now)?;
     let report = change(&mut loaded.negotiation)?;
+    loaded.negotiation.settle(now)?;
     store.save(&mut loaded)?;
     sayln!("{}", render::safe(&report));
+    Ok(())
+}
+
+/// Records what procedures came to by now (see `Negotiation::settle`), if anything.
+fn settle(store: &mut LocalStore, wanted: Option<&str>) -> Result<()> {
+    let mut loaded = load(store, wanted)?;
+    if !loaded.negotiation.settle(now()?)?.is_empty() {
+        store.save(&mut loaded)?;
+    }
     Ok(())
 }
 

@@ -48,9 +48,11 @@ fn section_status(out: &mut String, view: &NegotiationView, section: &SectionVie
         gap
     );
     if let Some(adoption) = &section.adoption {
-        let _ =
-            writeln!(out, "   agreed: {} adopted by {} on {}", adoption.label, adoption.by, format_time(adoption.at));
+        let how = if adoption.by_silence { " by silence procedure" } else { "" };
+        let (label, by, at) = (&adoption.label, &adoption.by, format_time(adoption.at));
+        let _ = writeln!(out, "   agreed: {label} adopted{how} by {by} on {at}");
     }
+    procedures(out, section);
     for proposal in &section.proposals {
         proposal_line(out, proposal);
     }
@@ -58,11 +60,42 @@ fn section_status(out: &mut String, view: &NegotiationView, section: &SectionVie
         stance_matrix(out, view, section);
     }
     for item in &section.outstanding {
-        let verb = if item.stance == StanceKind::Object { "objects to" } else { "reserves on" };
+        let verb = match (item.stance, item.ad_ref_until) {
+            (StanceKind::Object, _) => "objects to".to_string(),
+            (_, Some(until)) => format!("accepts ad referendum (confirming by {})", format_time(until)),
+            _ => "reserves on".to_string(),
+        };
         let stale = if item.stale { " (on an earlier text)" } else { "" };
         let _ = writeln!(out, "   ! {} {} {}{}: {}", item.participant, verb, item.label, stale, item.reason);
     }
     out.push('\n');
+}
+
+/// The section's silence procedure and the confirmations its adoption waits for.
+fn procedures(out: &mut String, section: &SectionView) {
+    if let Some(silence) = &section.silence {
+        let (label, until) = (&silence.procedure.label, format_time(silence.procedure.until));
+        let state = match (&silence.broken_by, silence.voided, silence.held) {
+            (Some(breach), _, _) => {
+                format!("broken by {} on {}: {}", breach.participant, format_time(breach.at), breach.reason)
+            }
+            (None, true, _) => "void: its text changed or it was withdrawn".to_string(),
+            (None, false, true) => "held: adopted".to_string(),
+            (None, false, false) => "running: adopted then unless a member objects".to_string(),
+        };
+        let _ = writeln!(out, "   silence: {label} until {until}, {state}");
+    }
+    for confirmation in &section.confirmations {
+        let (who, until) = (&confirmation.participant, format_time(confirmation.until));
+        let state = match confirmation.confirmed_at {
+            None => format!("must confirm by {until} (ad referendum)"),
+            Some(at) if confirmation.lapsed => {
+                format!("taken as confirmed on {}: no objection by then", format_time(at))
+            }
+            Some(at) => format!("confirmed on {}", format_time(at)),
+        };
+        let _ = writeln!(out, "   ad ref: {who} {state}");
+    }
 }
 
 fn proposal_line(out: &mut String, proposal: &ProposalView) {

@@ -143,8 +143,8 @@ impl Negotiation {
         let participants = self.participants()?;
         authorization::check_chair(&participants, &by.by, "adopt a proposal")?;
         let view = self.view_at(by.at)?;
-        let section = view.section(number).ok_or(Error::UnknownSection(number))?;
-        if let Some(agreed) = &section.adoption {
+        let evaluated = view.section(number).ok_or(Error::UnknownSection(number))?;
+        if let Some(agreed) = &evaluated.adoption {
             return Err(Error::AlreadyAgreed { section: number, label: agreed.label.clone() });
         }
         let proposal = view.proposal(id).ok_or(Error::UnknownProposal(*id))?;

@@ -77,6 +77,26 @@ impl Negotiation {
         Ok(recorded)
     }
 
+    /// The times at which a procedure the documents record may end by itself (a silence
+    /// not ended in an adoption, an acceptance ad referendum not settled), earliest first:
+    /// when [`Negotiation::settle`] may have something to record. Read from the negotiation
+    /// document alone, so cheap enough to ask after every write.
+    pub fn procedure_times(&self) -> Result<Vec<Timestamp>, Error> {
+        let record = self.record()?;
+        let mut times = Vec::new();
+        for section in &record.sections {
+            match &section.agreed {
+                None => times.extend(section.silence.as_ref().map(|s| s.until)),
+                Some(agreed) => {
+                    let unsettled = agreed.ad_ref.iter().filter(|a| !agreed.settled.contains_key(&a.participant));
+                    times.extend(unsettled.map(|a| a.until));
+                }
+            }
+        }
+        times.sort_unstable();
+        Ok(times)
+    }
+
     fn record_silence_adoption(&mut self, section: &SectionView) -> Result<String, Error> {
         let adoption = section.adoption.clone().expect("a section adopted by silence");
         let by = Attribution::new(adoption.by.clone(), adoption.at);

@@ -5,7 +5,8 @@
 
 use accord_core::convergence::SectionStatus;
 use accord_core::{
-    Attribution, Error, Negotiation, NegotiationView, ParticipantCode, ProposalId, StanceKind, Timestamp, fixture,
+    Attribution, DocumentId, Error, Negotiation, NegotiationView, NewProposal, ParticipantCode, ProposalId, StanceKind,
+    Timestamp, fixture,
 };
 
 const START: i64 = 1_900_000_000_000;
@@ -186,6 +187,7 @@ fn an_objection_before_the_date_voids_the_adoption_and_one_after_it_does_not() {
     );
     n.settle(at(200)).expect("settled");
     assert_eq!(n.view().expect("view").sections[4], view.sections[4], "recorded as read");
+    assert!(n.procedure_times().expect("times").is_empty(), "nothing left to end by itself");
 
     let (mut n, alt) = adopted_ad_ref();
     n.record_stance(&alt, StanceKind::Object, "Too late.", &by("UNSEC", 100)).expect("objection");
@@ -208,4 +210,36 @@ fn an_acceptance_ad_referendum_needs_a_future_date_and_a_current_text() {
         blockers.iter().any(|b| b.to_string().starts_with("UNSEC said reserve on an earlier text")),
         "{blockers:?}"
     );
+}
+
+#[test]
+fn a_voiding_once_recorded_stays_when_another_proposal_is_adopted() {
+    let (mut n, alt) = adopted_ad_ref();
+    assert_eq!(n.procedure_times().expect("times"), [at(100)]);
+    n.record_stance(&alt, StanceKind::Object, "HLCM did not endorse.", &by("UNSEC", 20)).expect("objection");
+    assert_eq!(n.settle(at(21)).expect("settled").len(), 1, "the voiding is recorded at once");
+    let text = "Organizations will coordinate their response to incidents.";
+    let new = NewProposal {
+        id: ProposalId(DocumentId::derive("procedures", "alt2")),
+        section: 5,
+        label: "Alt 2".into(),
+        text: text.into(),
+        rationale: String::new(),
+        cosponsors: Vec::new(),
+    };
+    let alt2 = n.propose(new, &by("UNSEC", 22)).expect("proposed");
+    let members: Vec<ParticipantCode> =
+        n.view().expect("view").participants.iter().filter(|p| p.role.is_member()).map(|p| p.code.clone()).collect();
+    for member in members.iter().filter(|m| m.as_str() != "UNSEC") {
+        n.record_stance(&alt2, StanceKind::Support, "", &by(member.as_str(), 23)).expect("support");
+    }
+    n.adopt(5, &alt2, &by("HLCP", 40)).expect("Alt 2 adopted");
+    let section = &n.view().expect("view").sections[4];
+    assert_eq!(
+        (section.status, section.adoption.as_ref().expect("adopted").label.as_str()),
+        (SectionStatus::Agreed, "Alt 2")
+    );
+    let reopening = section.reopenings.last().expect("the voiding stays");
+    assert!(reopening.reason.starts_with("UNSEC objected before confirming"), "{}", reopening.reason);
+    assert!(section.confirmations.is_empty(), "Alt 2 was accepted outright");
 }

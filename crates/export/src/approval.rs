@@ -31,13 +31,20 @@ pub fn ready_for_approval(view: &NegotiationView) -> Result<(), NotReady> {
     let sections: Vec<String> = view
         .sections
         .iter()
-        .filter(|s| s.agreed_text.is_none())
+        .filter(|s| s.agreed_text.is_none() || s.pending_confirmations().next().is_some())
         .map(|s| format!("§{} {} ({}): {}", s.number, s.title, s.status.as_str(), blocking(s)))
         .collect();
     if sections.is_empty() { Ok(()) } else { Err(NotReady { sections }) }
 }
 
 fn blocking(section: &SectionView) -> String {
+    let pending: Vec<String> = section
+        .pending_confirmations()
+        .map(|c| format!("{} must confirm by {}", c.participant, crate::record::format_time(c.until)))
+        .collect();
+    if !pending.is_empty() {
+        return format!("agreed ad referendum: {}", pending.join("; "));
+    }
     let live: Vec<String> = section
         .live_proposals()
         .map(|p| match p.blockers.as_slice() {

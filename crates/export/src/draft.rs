@@ -58,6 +58,7 @@ fn body<'v>(view: &'v NegotiationView, section: &'v SectionView) -> Body<'v> {
         let adopted = section.proposals.iter().find(|p| p.id == adoption.proposal);
         let record = ApprovalRecord::of_adoption(adoption, adopted, &view.participants)
             .reopened(&section.reopenings)
+            .with_procedures(section)
             .in_package(section);
         return Body::Agreed { text, adopted, record };
     }

@@ -16,6 +16,8 @@ pub struct ApprovalRecord {
     pub accepted_earlier: Vec<ParticipantCode>,
     /// Reservations: who, why, and whether on an earlier text.
     pub reserved: Vec<(ParticipantCode, String, bool)>,
+    /// Acceptances ad referendum: who, why, and by when headquarters confirm.
+    pub ad_ref: Vec<(ParticipantCode, String, Timestamp)>,
     /// Objections: who, why, and whether on an earlier text.
     pub objected: Vec<(ParticipantCode, String, bool)>,
     /// Members with no stance on it.
@@ -26,6 +28,8 @@ pub struct ApprovalRecord {
     pub adoption: Option<String>,
     /// "Agreed provisionally, as part of a package with §4 …", while its package is not all adopted.
     pub provisional: Option<String>,
+    /// How each acceptance ad referendum of the adoption stands: pending, confirmed, lapsed.
+    pub confirmations: Vec<String>,
 }
 
 impl ApprovalRecord {
@@ -40,7 +44,10 @@ impl ApprovalRecord {
                 Some(s) => match s.stance {
                     StanceKind::Support | StanceKind::CanLiveWith if s.stale => record.accepted_earlier.push(code),
                     StanceKind::Support | StanceKind::CanLiveWith => record.accepted.push(code),
-                    StanceKind::Reserve => record.reserved.push((code, one_line(&s.reason), s.stale)),
+                    StanceKind::Reserve => match s.ad_ref_until.filter(|_| !s.stale) {
+                        Some(until) => record.ad_ref.push((code, one_line(&s.reason), until)),
+                        None => record.reserved.push((code, one_line(&s.reason), s.stale)),
+                    },
                     StanceKind::Object => record.objected.push((code, one_line(&s.reason), s.stale)),
                 },
             }
@@ -76,6 +83,37 @@ impl ApprovalRecord {
         self
     }
 
+    /// The record with the section's procedures: an adoption by silence says so, and each
+    /// acceptance ad referendum says whether it is confirmed.
+    pub fn with_procedures(mut self, section: &accord_core::SectionView) -> ApprovalRecord {
+        if let (Some(adoption), Some(silence)) = (section.adoption.as_ref().filter(|a| a.by_silence), &section.silence)
+        {
+            let (label, by, at) = (one_line(&adoption.label), &silence.procedure.by, format_time(silence.procedure.at));
+            self.adoption = Some(format!(
+                "Adopted by silence procedure on {} ({label}): put under silence by {by} on {at}, no member objected before its end",
+                format_time(adoption.at)
+            ));
+        }
+        self.confirmations = section
+            .confirmations
+            .iter()
+            .map(|c| {
+                let (who, until) = (&c.participant, format_time(c.until));
+                match c.confirmed_at {
+                    None => format!("Agreed ad referendum: {who} must confirm by {until}"),
+                    Some(at) if c.lapsed => {
+                        format!(
+                            "{who}'s acceptance ad referendum taken as confirmed on {}: no objection by then",
+                            format_time(at)
+                        )
+                    }
+                    Some(at) => format!("{who} confirmed its acceptance ad referendum on {}", format_time(at)),
+                }
+            })
+            .collect();
+        self
+    }
+
     /// The record of a section in a package not all adopted: agreed provisionally only.
     pub fn in_package(mut self, section: &accord_core::SectionView) -> ApprovalRecord {
         if section.provisional {
@@ -102,6 +140,10 @@ impl ApprovalRecord {
             let reason = if reason.is_empty() { "(no reason given)" } else { reason };
             lines.push(format!("Reserved by {who}{}: {reason}", earlier(stale)));
         }
+        for (who, reason, until) in &self.ad_ref {
+            let reason = if reason.is_empty() { String::new() } else { format!(": {reason}") };
+            lines.push(format!("Accepted ad referendum by {who}, confirming by {}{reason}", format_time(*until)));
+        }
         for (who, reason, stale) in &self.objected {
             lines.push(format!("Objected by {who}{}: {reason}", earlier(stale)));
         }
@@ -110,6 +152,7 @@ impl ApprovalRecord {
         }
         lines.extend(self.reopened.iter().cloned());
         lines.extend(self.adoption.clone());
+        lines.extend(self.confirmations.iter().cloned());
         lines.extend(self.provisional.clone());
         lines
     }

@@ -191,9 +191,12 @@ pub struct StanceBody {
     stance: String,
     #[serde(default)]
     reason: String,
+    /// With `reserve`: accepted ad referendum, headquarters confirming by this time (RFC 3339).
+    #[serde(default)]
+    ad_ref_until: Option<String>,
 }
 
-/// `PUT /api/proposals/{id}/stances/{code} {stance, reason}`: only one's own stance.
+/// `PUT /api/proposals/{id}/stances/{code} {stance, reason, ad_ref_until?}`: only one's own stance.
 #[utoipa::path(put, path = "/api/proposals/{id}/stances/{code}", tag = "stances", request_body = StanceBody,
     params(("id" = String, Path), ("code" = String, Path, description = "Must be your own code")),
     responses((status = 200, description = "Recorded"), (status = 400, description = "Objection without reason"), (status = 403, description = "Someone else's stance, or an observer")))]
@@ -211,8 +214,13 @@ pub async fn stance(
         )));
     }
     let kind: StanceKind = body.stance.parse()?;
-    state.write(&session, |n, by| n.record_stance(&proposal, kind, &body.reason, by))?;
-    Ok(Json(json!({ "stance": kind, "reason": body.reason.trim() })))
+    let until = body.ad_ref_until.as_deref().map(time_of).transpose()?;
+    match until {
+        Some(_) if kind != StanceKind::Reserve => return Err(accord_core::Error::AdRefIsAReservation.into()),
+        Some(until) => state.write(&session, |n, by| n.record_ad_ref(&proposal, until, &body.reason, by))?,
+        None => state.write(&session, |n, by| n.record_stance(&proposal, kind, &body.reason, by))?,
+    }
+    Ok(Json(json!({ "stance": kind, "reason": body.reason.trim(), "ad_ref_until": until })))
 }
 
 /// `POST /api/proposals/{id}/cosponsor`: joins a proposal one was named a co-sponsor of.
@@ -314,6 +322,34 @@ pub async fn deadline(
     let at = time_of(&body.deadline)?;
     state.write(&session, |n, by| n.set_deadline(at, by))?;
     Ok(Json(json!({ "deadline": at })))
+}
+
+/// The body of `POST …/sections/{number}/silence`.
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SilenceBody {
+    /// The proposal put under silence.
+    proposal: String,
+    /// When silence ends (RFC 3339): adopted then unless a member objects before.
+    until: String,
+}
+
+/// `POST /api/negotiations/{id}/sections/{number}/silence {proposal, until}`: the silence procedure.
+#[utoipa::path(post, path = "/api/negotiations/{id}/sections/{number}/silence", tag = "negotiations", request_body = SilenceBody,
+    params(("id" = String, Path), ("number" = u32, Path)),
+    responses((status = 201, description = "`{proposal, until}`: under silence"), (status = 400, description = "Not a time, or not later than now"), (status = 403, description = "Not chair or convenor"), (status = 409, description = "Agreed, already under silence, objected to or withdrawn")))]
+pub async fn silence(
+    State(state): State<AppState>,
+    session: Session,
+    Path((id, number)): Path<(String, String)>,
+    JsonBody(body): JsonBody<SilenceBody>,
+) -> Result<(StatusCode, Json<Value>), ApiError> {
+    negotiation_id(&session, &id)?;
+    let number = section_number(&number)?;
+    let proposal: ProposalId = body.proposal.parse()?;
+    let until = time_of(&body.until)?;
+    state.write(&session, |n, by| n.silence(number, &proposal, until, by))?;
+    Ok((StatusCode::CREATED, Json(json!({ "proposal": proposal, "until": until }))))
 }
 
 /// The body of `POST …/packages`.

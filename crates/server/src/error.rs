@@ -94,6 +94,8 @@ impl From<CoreError> for ApiError {
             | CoreError::AlreadyAgreed { .. }
             | CoreError::NotAgreed(_)
             | CoreError::AlreadyInPackage { .. }
+            | CoreError::SilenceObjected { .. }
+            | CoreError::AlreadyUnderSilence { .. }
             | CoreError::Withdrawn(_)
             | CoreError::DocumentNotHeld(_) => StatusCode::CONFLICT,
             CoreError::TooLong { .. } => StatusCode::PAYLOAD_TOO_LARGE,
@@ -112,6 +114,8 @@ impl From<CoreError> for ApiError {
             | CoreError::ObjectionNeedsReason
             | CoreError::ReopeningNeedsReason
             | CoreError::PackageTooSmall
+            | CoreError::AdRefIsAReservation
+            | CoreError::NotInFuture(_)
             | CoreError::EmptyLabel
             | CoreError::EmptyText
             | CoreError::WrongSection { .. }

@@ -63,6 +63,7 @@ pub fn app(state: AppState) -> Router {
         .route("/negotiations/{id}/sections/{number}/proposals", post(api::propose))
         .route("/negotiations/{id}/sections/{number}/adopt", post(api::adopt))
         .route("/negotiations/{id}/sections/{number}/reopen", post(api::reopen))
+        .route("/negotiations/{id}/sections/{number}/silence", post(api::silence))
         .route("/negotiations/{id}/sections/{number}/redline", get(api::redline))
         .route("/negotiations/{id}/sections/{number}/compromise", get(api::compromise))
         .route("/negotiations/{id}/sections/{number}/convergence", get(api::convergence))

@@ -41,12 +41,14 @@ use crate::{api, exports, json, opening};
         api::revoke,
         api::reopen,
         api::package,
+        api::silence,
         opening::open
     ),
     components(schemas(
         opening::Opening,
         json::FileBody,
         api::PackageBody,
+        api::SilenceBody,
         opening::ChairBody,
         api::SignIn,
         api::ProposalBody,

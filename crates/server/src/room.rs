@@ -58,6 +58,10 @@ pub struct Room {
     pending: BTreeSet<DocumentId>,
     /// Whether a patch is already due (see [`Room::patch_wanted`]).
     patch_due: bool,
+    /// The time up to which procedures' outcomes are recorded (see [`Room::settle`]).
+    settled_through: Timestamp,
+    /// The time a settling is scheduled for, if one is.
+    settle_at: Option<Timestamp>,
     loaded: Option<Loaded>,
 }
 
@@ -80,7 +84,23 @@ impl Room {
         let (live, _) = broadcast::channel(LIVE_BACKLOG);
         let (seq, present) = (watch::Sender::new(0), BTreeMap::new());
         let (patched, pending, patch_due) = (None, BTreeSet::new(), false);
-        Room { id, store, replica, events, views_built, present, live, seq, patched, pending, patch_due, loaded: None }
+        let (settled_through, settle_at, loaded) = (Timestamp(i64::MIN), None, None);
+        Room {
+            id,
+            store,
+            replica,
+            events,
+            views_built,
+            present,
+            live,
+            seq,
+            patched,
+            pending,
+            patch_due,
+            settled_through,
+            settle_at,
+            loaded,
+        }
     }
 
     /// The negotiation's view at its current version: built at most once per
@@ -124,8 +144,45 @@ impl Room {
     ) -> Result<T, ApiError> {
         let by = Attribution::new(who.clone(), now());
         let value = write(&mut self.bring_in()?.negotiation, &by)?;
-        self.store_and_announce(who)?;
+        let stored = self.store_and_announce(Some(who))?;
+        self.settle_after(&stored)?;
         Ok(value)
+    }
+
+    /// Records what procedures came to by now (a silence that held, an acceptance ad
+    /// referendum confirmed or lapsed, an adoption voided), as changes stored and announced
+    /// like any other; called when a procedure's time comes and when the room opens.
+    pub fn settle(&mut self) -> Result<(), ApiError> {
+        let now = now();
+        self.settle_at = self.settle_at.filter(|at| *at > now);
+        let loaded = self.bring_in()?;
+        let recorded = loaded.negotiation.settle(now)?;
+        self.settled_through = now;
+        if !recorded.is_empty() {
+            tracing::info!(negotiation = %self.id, ?recorded, "procedures settled");
+            self.store_and_announce(None)?;
+        }
+        Ok(())
+    }
+
+    /// The time the next settling should run at, once per time (the caller schedules
+    /// [`Room::settle`]): the next time a procedure recorded in the documents may end.
+    pub fn settle_wanted(&mut self) -> Option<Timestamp> {
+        let times = self.loaded.as_ref()?.negotiation.procedure_times().ok()?;
+        let next = times.into_iter().find(|time| *time > self.settled_through)?;
+        let wanted = self.settle_at.is_none_or(|at| next < at);
+        wanted.then(|| *self.settle_at.insert(next))
+    }
+
+    /// After a change to stances (a participant's document), an objection may have voided
+    /// an adoption agreed ad referendum: record it at once, while one may be pending.
+    fn settle_after(&mut self, stored: &[DocumentId]) -> Result<(), ApiError> {
+        let Some(loaded) = self.loaded.as_ref() else { return Ok(()) };
+        let n = &loaded.negotiation;
+        let stances_changed = stored.iter().any(|id| {
+            matches!(n.document_role(id), Ok(Some(accord_core::authorization::DocumentRole::Participant(_))))
+        });
+        if stances_changed && !n.procedure_times()?.is_empty() { self.settle() } else { Ok(()) }
     }
 
     /// Offers changes `peer` made to `document` on its own replica (sync):
@@ -139,7 +196,8 @@ impl Room {
     ) -> Result<Admission, ApiError> {
         let admission = self.bring_in()?.negotiation.admit(document, peer, changes)?;
         if !admission.accepted.is_empty() {
-            self.store_and_announce(peer)?;
+            let stored = self.store_and_announce(Some(peer))?;
+            self.settle_after(&stored)?;
         }
         Ok(admission)
     }
@@ -223,18 +281,20 @@ impl Room {
             }
             let (negotiation, persisted) = self.store.load(self.id, &self.replica)?;
             self.loaded = Some(Loaded { negotiation, persisted, view: None });
+            self.settle()?;
         }
         Ok(self.loaded.as_mut().expect("loaded above"))
     }
 
     /// Stores what a write changed in memory, then announces it; if it cannot
     /// be stored, memory is dropped so that only what the store holds is served.
-    fn store_and_announce(&mut self, who: &ParticipantCode) -> Result<(), ApiError> {
-        let Some(loaded) = self.loaded.as_mut() else { return Ok(()) };
+    /// Returns the documents stored.
+    fn store_and_announce(&mut self, who: Option<&ParticipantCode>) -> Result<Vec<DocumentId>, ApiError> {
+        let Some(loaded) = self.loaded.as_mut() else { return Ok(Vec::new()) };
         match self.store.save(&mut loaded.negotiation, &mut loaded.persisted) {
             Ok(saved) => {
-                self.changed(Some(who), &saved);
-                Ok(())
+                self.changed(who, &saved);
+                Ok(saved)
             }
             Err(error) => {
                 self.loaded = None;
@@ -253,8 +313,8 @@ impl Room {
             return Ok(view.clone());
         }
         let view = match after {
-            Some((before, changed)) => ServedView::build_after(&loaded.negotiation, before, changed)?,
-            None => ServedView::build(&loaded.negotiation)?,
+            Some((before, changed)) => ServedView::build_after(&loaded.negotiation, now(), before, changed)?,
+            None => ServedView::build(&loaded.negotiation, now())?,
         };
         self.views_built.fetch_add(1, Ordering::Relaxed);
         loaded.view = Some(view.clone());

@@ -15,7 +15,7 @@ use std::io::Write;
 use std::sync::{Arc, OnceLock};
 
 use accord_core::view::SectionView;
-use accord_core::{DocumentId, Negotiation, NegotiationView};
+use accord_core::{DocumentId, Negotiation, NegotiationView, Timestamp};
 use axum::body::Bytes;
 use flate2::Compression;
 use flate2::write::GzEncoder;
@@ -37,26 +37,29 @@ pub struct ServedView {
 }
 
 impl ServedView {
-    /// Builds the view of `negotiation`. The tag is taken from the heads of
-    /// every document and this server's version: the view is a function of
-    /// the documents, so the tag names it without serializing it, and it
-    /// stays right across reloads and restarts. The JSON is made when first asked for.
-    pub fn build(negotiation: &Negotiation) -> Result<ServedView, ApiError> {
-        Self::tagged(negotiation, negotiation.view()?)
+    /// Builds the view of `negotiation` at `now`. The tag is taken from the heads of
+    /// every document, the next time a procedure ends and this server's version: the view
+    /// is a function of the documents and of which procedures' times have passed (those
+    /// before the next one), so the tag names it without serializing it, and it stays
+    /// right across reloads and restarts. The JSON is made when first asked for.
+    pub fn build(negotiation: &Negotiation, now: Timestamp) -> Result<ServedView, ApiError> {
+        Self::tagged(negotiation, negotiation.view_at(now)?)
     }
 
     /// The view after the documents `changed` changed, from `before`, the version just
     /// before them: built again only where they reach (see `Negotiation::view_after`).
     pub fn build_after(
         negotiation: &Negotiation,
+        now: Timestamp,
         before: &ServedView,
         changed: &[DocumentId],
     ) -> Result<ServedView, ApiError> {
-        Self::tagged(negotiation, negotiation.view_after(&before.view, changed)?)
+        Self::tagged(negotiation, negotiation.view_after(now, &before.view, changed)?)
     }
 
     fn tagged(negotiation: &Negotiation, view: NegotiationView) -> Result<ServedView, ApiError> {
         let mut digest = Sha256::new().chain_update(env!("CARGO_PKG_VERSION"));
+        digest.update(view.next_due().map_or(i64::MIN, Timestamp::millis).to_be_bytes());
         for (id, doc) in negotiation.documents() {
             digest.update(id.as_bytes());
             for head in doc.get_heads() {

@@ -162,6 +162,9 @@ impl AppState {
             if held.patch_wanted() {
                 schedule_patch(room.clone());
             }
+            if let Some(at) = held.settle_wanted() {
+                schedule_settle(room.clone(), at);
+            }
             result
         })
     }
@@ -176,6 +179,28 @@ fn schedule_patch(room: Arc<Mutex<Room>>) {
     tokio::spawn(async move {
         tokio::time::sleep(PATCH_AFTER).await;
         let _ = tokio::task::spawn_blocking(move || lock_room(&room).send_patch()).await;
+    });
+}
+
+/// Records what the room's procedures came to once time `at` comes, off any request.
+fn schedule_settle(room: Arc<Mutex<Room>>, at: accord_core::Timestamp) {
+    let wait = u64::try_from(at.millis().saturating_sub(crate::room::now().millis())).unwrap_or(0);
+    tokio::spawn(async move {
+        tokio::time::sleep(std::time::Duration::from_millis(wait)).await;
+        let _ = tokio::task::spawn_blocking(move || {
+            let mut held = lock_room(&room);
+            if let Err(error) = held.settle() {
+                tracing::error!(error = error.message(), "could not record what a procedure came to");
+            }
+            if held.patch_wanted() {
+                schedule_patch(room.clone());
+            }
+            // Another procedure may end later: schedule it from here, since no request may come.
+            if let Some(next) = held.settle_wanted() {
+                schedule_settle(room.clone(), next);
+            }
+        })
+        .await;
     });
 }
 
