@@ -25,11 +25,16 @@ impl Store {
     }
 
     fn run(&self, args: &[&str]) -> Output {
+        self.run_at("2026-11-08T10:00:00Z", args)
+    }
+
+    /// Runs a command with the clock at `now` (RFC 3339).
+    fn run_at(&self, now: &str, args: &[&str]) -> Output {
         Command::new(env!("CARGO_BIN_EXE_accord"))
             .arg("--store")
             .arg(self.0.join("data"))
             .args(args)
-            .env("ACCORD_NOW", "2026-11-08T10:00:00Z")
+            .env("ACCORD_NOW", now)
             .env_remove("ACCORD_STORE")
             .env_remove("ACCORD_NEGOTIATION")
             .output()
@@ -42,6 +47,19 @@ impl Store {
         let stderr = String::from_utf8_lossy(&output.stderr);
         assert!(output.status.success(), "accord {args:?} failed: {stderr}");
         String::from_utf8(output.stdout).expect("utf-8 output")
+    }
+
+    /// Runs a command that must succeed with the clock at `now`; returns its standard output.
+    fn ok_at(&self, now: &str, args: &[&str]) -> String {
+        let output = self.run_at(now, args);
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(output.status.success(), "accord {args:?} at {now} failed: {stderr}");
+        String::from_utf8(output.stdout).expect("utf-8 output")
+    }
+
+    /// The status as JSON with the clock at `now`.
+    fn status_at(&self, now: &str) -> Value {
+        serde_json::from_str(&self.ok_at(now, &["status", "--json"])).expect("status --json is JSON")
     }
 
     /// Runs a command that must fail; returns its error message.
@@ -701,4 +719,91 @@ fn a_package_keeps_its_adopted_sections_provisional_in_status_and_exports() {
     let refused = store.fails(&["package", "--sections", "2,4", "--as", "HLCP"]);
     assert!(refused.contains("section 2 is already in a package with §1, 2"), "{refused}");
     assert!(store.fails(&["package", "--sections", "3,4", "--as", "DESA"]).contains("DESA"), "a member may not");
+}
+
+#[test]
+fn a_proposal_under_silence_is_agreed_when_silence_ends_and_exports_say_how() {
+    let store = Store::with_fixture("silence");
+    let alt1 = proposal_id(&store.status(), 1, "Alt 1");
+    let said = store.ok(&[
+        "silence",
+        "--section",
+        "1",
+        "--proposal",
+        &alt1,
+        "--until",
+        "2026-11-08T12:00:00Z",
+        "--as",
+        "HLCP",
+    ]);
+    assert!(said.contains("Alt 1 is under silence until 2026-11-08T12:00:00Z"), "{said}");
+    let before = store.status_at("2026-11-08T11:59:59Z");
+    assert_eq!(section(&before, 1)["status"], "ready", "not agreed a second before the end");
+    assert_eq!(section(&before, 1)["silence"]["until"], 1_794_139_200_000u64, "2026-11-08T12:00:00Z");
+    let shown = store.ok_at("2026-11-08T11:59:59Z", &["status"]);
+    assert!(shown.contains("silence: Alt 1 until 2026-11-08 12:00 UTC, running"), "{shown}");
+    let after = store.status_at("2026-11-08T12:00:00Z");
+    assert_eq!(section(&after, 1)["status"], "agreed");
+    assert_eq!(section(&after, 1)["adoption"]["by_silence"], true);
+    let markdown = store.ok_at("2026-11-08T12:01:00Z", &["export", "--format", "md"]);
+    assert!(
+        markdown.contains("Adopted by silence procedure on 2026-11-08 12:00 UTC (Alt 1): put under silence by HLCP on 2026-11-08 10:00 UTC"),
+        "{markdown}"
+    );
+    let history = store.ok_at("2026-11-08T12:01:00Z", &["history", "--section", "1"]);
+    assert!(history.contains("by silence procedure"), "the export recorded the adoption: {history}");
+    let refused = store.fails(&[
+        "silence",
+        "--section",
+        "4",
+        "--proposal",
+        &proposal_id(&before, 4, "Alt 1"),
+        "--until",
+        "2026-11-09T00:00:00Z",
+        "--as",
+        "HLCP",
+    ]);
+    assert!(refused.contains("DESA objects"), "{refused}");
+}
+
+#[test]
+fn an_acceptance_ad_referendum_lets_the_chair_adopt_and_blocks_approval_until_confirmed() {
+    let store = Store::with_fixture("ad-ref");
+    let alt1 = proposal_id(&store.status(), 5, "Alt 1");
+    let wrong = store.fails(&[
+        "stance",
+        "--proposal",
+        &alt1,
+        "--as",
+        "UNSEC",
+        "support",
+        "--ad-ref-until",
+        "2026-11-09T10:00:00Z",
+    ]);
+    assert!(wrong.contains("only a reservation can be ad referendum"), "{wrong}");
+    store.ok(&[
+        "stance",
+        "--proposal",
+        &alt1,
+        "--as",
+        "UNSEC",
+        "reserve",
+        "--ad-ref-until",
+        "2026-11-09T10:00:00Z",
+        "--reason",
+        "Pending HLCM endorsement.",
+    ]);
+    store.ok(&["stance", "--proposal", &alt1, "--as", "HLCP", "support"]);
+    store.ok(&["adopt", "--section", "5", "--proposal", &alt1, "--as", "HLCP"]);
+    let status = store.status();
+    assert_eq!(section(&status, 5)["status"], "agreed-ad-ref");
+    assert_eq!(section(&status, 5)["confirmations"][0]["participant"], "UNSEC");
+    let refused = store.fails(&["export", "--format", "md", "--for-approval"]);
+    assert!(refused.contains("UNSEC must confirm by 2026-11-09 10:00 UTC"), "{refused}");
+    let markdown = store.ok(&["export", "--format", "md"]);
+    assert!(markdown.contains("Agreed ad referendum: UNSEC must confirm by 2026-11-09 10:00 UTC"), "{markdown}");
+    assert_eq!(section(&store.status_at("2026-11-09T09:59:59Z"), 5)["status"], "agreed-ad-ref");
+    assert_eq!(section(&store.status_at("2026-11-09T10:00:00Z"), 5)["status"], "agreed", "the date passed unopposed");
+    let later = store.ok_at("2026-11-09T10:00:01Z", &["export", "--format", "md"]);
+    assert!(later.contains("UNSEC's acceptance ad referendum taken as confirmed on 2026-11-09 10:00 UTC"), "{later}");
 }

@@ -1349,3 +1349,91 @@ async fn the_secretariats_tokens_can_be_revoked() {
     let (status, _) = server.call(Some(support::SECRETARIAT), Method::POST, "/api/negotiations", Some(body)).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
 }
+
+/// A time `seconds` from now, as RFC 3339.
+fn in_seconds(seconds: u64) -> String {
+    humantime::format_rfc3339_millis(std::time::SystemTime::now() + Duration::from_secs(seconds)).to_string()
+}
+
+#[tokio::test]
+async fn the_server_records_an_adoption_by_silence_when_silence_ends() {
+    let server = Server::start("silence");
+    let id = server.negotiation().await;
+    let view = server.view().await;
+    let (alt1, objected) = (id_of(&view, 1, "Alt 1"), id_of(&view, 4, "Alt 1"));
+    let path = format!("/api/negotiations/{id}/sections/1/silence");
+    let body = |proposal: &str, until: String| Some(json!({"proposal": proposal, "until": until}));
+    let refusals = [
+        ("DESA", body(&alt1, in_seconds(60)), StatusCode::FORBIDDEN),
+        ("HLCP", body(&alt1, "next week".into()), StatusCode::BAD_REQUEST),
+        ("HLCP", body(&alt1, "2020-01-01T00:00:00Z".into()), StatusCode::BAD_REQUEST),
+        ("HLCP", Some(json!({"proposal": alt1, "until": in_seconds(60), "extra": 1})), StatusCode::BAD_REQUEST),
+    ];
+    for (who, body, expected) in refusals {
+        let (status, answer) = server.call(Some(who), Method::POST, &path, body.clone()).await;
+        assert_eq!(status, expected, "{who} {body:?}: {answer}");
+    }
+    let four = format!("/api/negotiations/{id}/sections/4/silence");
+    let (status, answer) = server.call(Some("HLCP"), Method::POST, &four, body(&objected, in_seconds(60))).await;
+    assert_eq!(status, StatusCode::CONFLICT, "{answer}");
+    assert!(answer["error"].as_str().expect("error").contains("DESA objects"), "{answer}");
+    assert_eq!(server.view().await, view, "refusals change nothing");
+
+    let mut socket = live_socket(&server, &id, "UNU").await;
+    let (status, answer) = server.call(Some("HLCP"), Method::POST, &path, body(&alt1, in_seconds(2))).await;
+    assert_eq!(status, StatusCode::CREATED, "{answer}");
+    assert_eq!(server.view().await["sections"][0]["status"], "ready", "silence runs");
+    // The chair's write, then the server's own record when silence ends, with no request.
+    let mut recorded = None;
+    while recorded.is_none() {
+        let message = next(&mut socket).await;
+        if message["type"] == "changed" && message["by"].is_null() {
+            recorded = Some(message);
+        }
+    }
+    let section = &server.view().await["sections"][0];
+    assert_eq!(section["status"], "agreed");
+    assert_eq!(section["adoption"]["by_silence"], true);
+    assert_eq!(section["adoption"]["by"], "HLCP", "recorded in the name of whoever put it under silence");
+    let (_, history) = server.call(Some("UNU"), Method::GET, &format!("/api/negotiations/{id}/history"), None).await;
+    let entries = history.as_array().expect("entries");
+    assert!(
+        entries.iter().any(|e| e["what"].as_str().is_some_and(|w| w.contains("by silence procedure"))),
+        "{history}"
+    );
+}
+
+#[tokio::test]
+async fn a_stance_may_accept_ad_referendum_and_only_a_reservation_may() {
+    let server = Server::start("ad-ref");
+    let id = server.negotiation().await;
+    let alt1 = id_of(&server.view().await, 5, "Alt 1");
+    let path = format!("/api/proposals/{alt1}/stances/UNSEC");
+    let body =
+        |stance: &str| Some(json!({"stance": stance, "reason": "HLCM to endorse", "ad_ref_until": in_seconds(3600)}));
+    let (status, answer) = server.call(Some("UNSEC"), Method::PUT, &path, body("support")).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{answer}");
+    let (status, answer) = server.call(Some("UNSEC"), Method::PUT, &path, body("reserve")).await;
+    assert_eq!(status, StatusCode::OK, "{answer}");
+    let chair = format!("/api/proposals/{alt1}/stances/HLCP");
+    server.call(Some("HLCP"), Method::PUT, &chair, Some(json!({"stance": "support"}))).await;
+    let adopt = format!("/api/negotiations/{id}/sections/5/adopt");
+    let (status, answer) = server.call(Some("HLCP"), Method::POST, &adopt, Some(json!({"proposal": alt1}))).await;
+    assert_eq!(status, StatusCode::OK, "an acceptance ad referendum does not block: {answer}");
+    let section = &server.view().await["sections"][4];
+    assert_eq!(section["status"], "agreed-ad-ref");
+    assert_eq!(section["confirmations"][0]["participant"], "UNSEC");
+    let (status, answer) = server
+        .call(Some("UNSEC"), Method::PUT, &path, Some(json!({"stance": "object", "reason": "HLCM did not endorse."})))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{answer}");
+    let section = &server.view().await["sections"][4];
+    assert_eq!(section["status"], "blocked", "the objection voided the adoption");
+    let reopened = section["reopenings"].as_array().expect("reopenings").last().expect("one").clone();
+    assert_eq!(
+        reopened["reason"],
+        "UNSEC objected before confirming its acceptance ad referendum: HLCM did not endorse."
+    );
+    let (_, history) = server.call(Some("UNU"), Method::GET, &format!("/api/negotiations/{id}/history"), None).await;
+    assert!(history.to_string().contains("reopened section 5"), "the voiding was recorded at once: {history}");
+}
