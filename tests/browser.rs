@@ -1118,3 +1118,51 @@ async fn the_chair_makes_a_package_on_the_desk_and_the_overview_shows_it_provisi
     driver.assert_no_console_errors(&chair, "the chair").await;
     chair.close().await.expect("close");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_desk_shows_silence_counting_down_pending_confirmations_and_a_package() {
+    let _turn = ONE_AT_A_TIME.lock().await;
+    let server = Server::start("browser-procedures");
+    let (id, view) = (server.negotiation().await, server.view().await);
+    let (alt1_of_1, alt1_of_5) = (id_of(&view, 1, "Alt 1"), id_of(&view, 5, "Alt 1"));
+    // UNSEC accepts §5's Alt 1 ad referendum for two days; the chair supports and adopts it.
+    let in_two_days = humantime::format_rfc3339_seconds(std::time::SystemTime::now() + Duration::from_secs(2 * 86_400));
+    let ad_ref = json!({"stance": "reserve", "reason": "HLCM to endorse", "ad_ref_until": in_two_days.to_string()});
+    let stances = format!("/api/proposals/{alt1_of_5}/stances");
+    assert_eq!(
+        server.call(Some("UNSEC"), Method::PUT, &format!("{stances}/UNSEC"), Some(ad_ref)).await.0,
+        StatusCode::OK
+    );
+    server.call(Some("HLCP"), Method::PUT, &format!("{stances}/HLCP"), Some(json!({"stance": "support"}))).await;
+    let adopt = format!("/api/negotiations/{id}/sections/5/adopt");
+    assert_eq!(
+        server.call(Some("HLCP"), Method::POST, &adopt, Some(json!({"proposal": alt1_of_5}))).await.0,
+        StatusCode::OK
+    );
+    let packages = format!("/api/negotiations/{id}/packages");
+    server.call(Some("HLCP"), Method::POST, &packages, Some(json!({"sections": [1, 5]}))).await;
+
+    let driver = Driver::start().await;
+    let chair = driver.browser().await;
+    sign_in(&chair, &server, "HLCP").await;
+    go(&chair, &server, "/desk", "section.procedures").await;
+    let pending = wait_for_text(&chair, "section.procedures ul.pending", "UNSEC must confirm by").await;
+    assert!(pending.contains("closes in 1 day 23 h"), "counting down to the date: {pending}");
+    wait_for_text(&chair, "section.packages ul", "§1 + §5").await;
+    // The chair puts §1's Alt 1 under silence for three hours from the desk.
+    let field = format!("#silence-{alt1_of_1}");
+    let set = "const f = document.querySelector(arguments[0]); const t = new Date(Date.now() + 3 * 3600e3 + 60e3); \
+               t.setSeconds(0, 0); f.value = new Date(t - t.getTimezoneOffset() * 60e3).toISOString().slice(0, 16); \
+               f.dispatchEvent(new Event('input'));";
+    chair.execute(set, vec![json!(field)]).await.expect("a time three hours ahead");
+    let form = chair.find(Locator::Css(&field)).await.expect("field").find(Locator::XPath("..")).await.expect("form");
+    form.find(Locator::Css("button")).await.expect("button").click().await.expect("put under silence");
+    let silence = wait_for_text(&chair, "section.procedures ul.silences", "§1 Alt 1 under silence until").await;
+    assert!(silence.contains("silence closes in 3 h"), "{silence}");
+    let stored = &server.view().await["sections"][0]["silence"];
+    assert_eq!(stored["by"], "HLCP", "stored: {stored}");
+    assert!(chair.find(Locator::Css(&field)).await.is_err(), "no second silence while one runs");
+    assert!(axe_violations(&chair).await.is_empty(), "the desk stays accessible");
+    driver.assert_no_console_errors(&chair, "the chair").await;
+    chair.close().await.expect("close");
+}

@@ -48,8 +48,14 @@ export const api = {
   propose: (id, section, body) => call("POST", `/api/negotiations/${enc(id)}/sections/${section}/proposals`, body),
   editText: (proposal, text, baseHeads) =>
     call("PUT", `/api/proposals/${enc(proposal)}/text`, { text, base_heads: baseHeads }),
-  stance: (proposal, code, stance, reason) =>
-    call("PUT", `/api/proposals/${enc(proposal)}/stances/${enc(code)}`, { stance, reason }),
+  stance: (proposal, code, stance, reason, adRefUntil = null) =>
+    call("PUT", `/api/proposals/${enc(proposal)}/stances/${enc(code)}`, {
+      stance,
+      reason,
+      ...(adRefUntil ? { ad_ref_until: adRefUntil } : {}),
+    }),
+  silence: (id, section, proposal, until) =>
+    call("POST", `/api/negotiations/${enc(id)}/sections/${section}/silence`, { proposal, until }),
   cosponsor: (proposal) => call("POST", `/api/proposals/${enc(proposal)}/cosponsor`),
   withdraw: (proposal) => call("POST", `/api/proposals/${enc(proposal)}/withdraw`),
   comment: (proposal, start, end, text) =>

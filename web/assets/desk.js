@@ -8,6 +8,7 @@ import { chart } from "./chart.js";
 import { drafts, reuse, wanted } from "./state.js";
 import { renderRoster } from "./roster.js";
 import { stanceForm } from "./section.js";
+import { procedures, silenceForm } from "./procedures.js";
 
 export function renderDesk(app) {
   if (!app.chairs()) {
@@ -30,6 +31,7 @@ export function renderDesk(app) {
       h("p", { class: "lede" }, `${open.length} section(s) open of ${view.sections.length}.`),
     ),
     register(view),
+    procedures(view),
     open.map((section) => sectionDesk(app, section)),
     agreedSections(app, view),
     packages(app, view),
@@ -154,6 +156,7 @@ function sectionDesk(app, section) {
     ...accepting,
     section.outstanding.length,
     section.reopenings.length,
+    section.silence ? section.silence.until : "",
   ].join("\u0000");
   const draftBox = h("div", { class: "text compromise" }, "Loading the compromise draft…");
   const chartBox = h("div", { class: "chart-box" }, "Loading the convergence history…");
@@ -181,7 +184,15 @@ function sectionDesk(app, section) {
       ? h(
           "ul",
           { class: "adopt-list" },
-          live.map((p) => h("li", {}, adoptControl(app, section, p), app.member() ? ownStance(app, p) : null)),
+          live.map((p) =>
+            h(
+              "li",
+              {},
+              adoptControl(app, section, p),
+              silenceForm(app, section, p),
+              app.member() ? ownStance(app, p) : null,
+            ),
+          ),
         )
       : h("p", { class: "muted" }, "No proposal to adopt."),
   );

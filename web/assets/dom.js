@@ -141,7 +141,8 @@ export function stanceLabel(kind) {
 
 /** A status badge: colour plus a symbol and the word, never colour alone. */
 export function statusBadge(status) {
-  const symbol = { agreed: "✓", ready: "●", converging: "↗", blocked: "✕", open: "○" }[status] || "○";
+  const symbols = { agreed: "✓", "agreed-ad-ref": "✓?", ready: "●", converging: "↗", blocked: "✕", open: "○" };
+  const symbol = symbols[status] || "○";
   return h("span", { class: `badge status-${status}` }, h("span", { "aria-hidden": "true" }, symbol), ` ${status}`);
 }
 

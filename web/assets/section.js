@@ -433,6 +433,7 @@ export function stanceForm(app, proposal, { offerSince = true } = {}) {
   const mine = proposal.stances[me];
   const kindKey = `stance-${proposal.id}`;
   const reasonKey = `reason-${proposal.id}`;
+  const adRefKey = `ad-ref-${proposal.id}`;
   const chosen = draft(kindKey, mine && !mine.sponsor ? mine.stance : "");
   if (mine && mine.sponsor) return h("p", { class: "muted" }, "You sponsor this proposal: your support is implied.");
   const reason = bound(
@@ -459,18 +460,22 @@ export function stanceForm(app, proposal, { offerSince = true } = {}) {
       ` ${label}`,
     ),
   );
+  // A reservation may accept ad referendum: headquarters confirm by a date, adoption is not blocked.
+  const adRef = bound("input", adRefKey, { id: adRefKey, type: "datetime-local" });
   const submit = async (event) => {
     event.preventDefault();
     const kind = draft(kindKey, chosen);
+    const until = kind === "reserve" && adRef.value ? new Date(adRef.value).toISOString() : null;
     if (!kind) return app.toast("Choose a stance first.", true);
     if (kind === "object" && !reason.value.trim()) {
       reason.focus();
       return app.toast("An objection needs a reason.", true);
     }
     try {
-      await app.api.stance(proposal.id, me, kind, reason.value.trim());
+      await app.api.stance(proposal.id, me, kind, reason.value.trim(), until);
       drafts.delete(kindKey);
       drafts.delete(reasonKey);
+      drafts.delete(adRefKey);
       app.toast(`Your stance on ${proposal.label}: ${stanceLabel(kind)}`);
       app.refresh(0);
     } catch (error) {
@@ -510,6 +515,12 @@ export function stanceForm(app, proposal, { offerSince = true } = {}) {
           )
         : null,
       h("div", { class: "choices" }, radios),
+      h(
+        "label",
+        { for: adRefKey, class: "ad-ref" },
+        "With reserve: accept ad referendum, headquarters confirming by ",
+        adRef,
+      ),
       reason,
       h("button", { type: "submit", class: "primary" }, "Record stance"),
     ),

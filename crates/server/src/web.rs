@@ -25,6 +25,7 @@ const ASSETS: &[(&str, &str, &str)] = &[
     ("state.js", "text/javascript; charset=utf-8", include_str!("../../../web/assets/state.js")),
     ("desk.js", "text/javascript; charset=utf-8", include_str!("../../../web/assets/desk.js")),
     ("roster.js", "text/javascript; charset=utf-8", include_str!("../../../web/assets/roster.js")),
+    ("procedures.js", "text/javascript; charset=utf-8", include_str!("../../../web/assets/procedures.js")),
     ("chart.js", "text/javascript; charset=utf-8", include_str!("../../../web/assets/chart.js")),
     ("opening.js", "text/javascript; charset=utf-8", include_str!("../../../web/assets/opening.js")),
     ("notices.js", "text/javascript; charset=utf-8", include_str!("../../../web/assets/notices.js")),
