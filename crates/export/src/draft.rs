@@ -20,7 +20,7 @@ pub(crate) enum Body<'v> {
         text: &'v str,
         /// The adopted proposal, if this replica holds it.
         adopted: Option<&'v ProposalView>,
-        record: ApprovalRecord,
+        record: Box<ApprovalRecord>,
     },
     Unresolved {
         /// The draft with its brackets (nothing of an unresolved section is agreed).
@@ -60,7 +60,7 @@ fn body<'v>(view: &'v NegotiationView, section: &'v SectionView) -> Body<'v> {
             .reopened(&section.reopenings)
             .with_procedures(section)
             .in_package(section);
-        return Body::Agreed { text, adopted, record };
+        return Body::Agreed { text, adopted, record: Box::new(record) };
     }
     let live: Vec<&ProposalView> = section.live_proposals().collect();
     let draft = match live.as_slice() {
