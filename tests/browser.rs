@@ -1151,7 +1151,7 @@ async fn the_desk_shows_silence_counting_down_pending_confirmations_and_a_packag
     wait_for_text(&chair, "section.packages ul", "§1 + §5").await;
     // The chair puts §1's Alt 1 under silence for three hours from the desk.
     let field = format!("#silence-{alt1_of_1}");
-    let set = "const f = document.querySelector(arguments[0]); const t = new Date(Date.now() + 3 * 3600e3 + 60e3); \
+    let set = "const f = document.querySelector(arguments[0]); const t = new Date(Date.now() + 3 * 3600e3 + 120e3); \
                t.setSeconds(0, 0); f.value = new Date(t - t.getTimezoneOffset() * 60e3).toISOString().slice(0, 16); \
                f.dispatchEvent(new Event('input'));";
     chair.execute(set, vec![json!(field)]).await.expect("a time three hours ahead");
