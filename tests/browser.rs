@@ -606,7 +606,7 @@ async fn a_new_proposal_is_brought_into_view() {
     };
     let heading = format!("p-{id}");
     let in_view = "const e = document.getElementById(arguments[0]); if (!e) return null; \
-        const r = e.getBoundingClientRect(); return r.top >= 0 && r.bottom <= window.innerHeight && document.activeElement === e;";
+        const r = e.getBoundingClientRect(); return r.top >= -1 && r.bottom <= window.innerHeight + 1 && document.activeElement === e;";
     let started = Instant::now();
     while itu.execute(in_view, vec![json!(heading)]).await.expect("where") != json!(true) {
         assert!(started.elapsed() < WAIT, "the new proposal's heading was not brought into view and focused");
