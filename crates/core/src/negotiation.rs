@@ -364,8 +364,13 @@ impl Negotiation {
     }
 
     pub(crate) fn record(&self) -> Result<NegotiationRecord, Error> {
+        Ok((*self.shared_record()?).clone())
+    }
+
+    /// The negotiation document's record as read once for its heads, without a copy.
+    pub(crate) fn shared_record(&self) -> Result<std::sync::Arc<NegotiationRecord>, Error> {
         let doc = self.docs.get(&self.id).ok_or(Error::DocumentNotHeld(self.id))?;
-        Ok((*self.reads.negotiation(self.id, doc)?).clone())
+        self.reads.negotiation(self.id, doc)
     }
 
     /// The record of proposal `id`: `UnknownProposal` unless a participant

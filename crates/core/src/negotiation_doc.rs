@@ -367,10 +367,7 @@ pub(crate) fn put_settled(
 ) -> Result<(), Error> {
     let entry = section_entry(tx, number)?;
     let agreed = require_obj(tx, &entry, "agreed", ObjType::Map)?;
-    let all = match get_obj(tx, &agreed, "settled", ObjType::Map)? {
-        Some(all) => all,
-        None => tx.put_object(&agreed, "settled", ObjType::Map)?,
-    };
+    let all = map_in(tx, &agreed, "settled")?;
     let record = tx.put_object(&all, who.as_str(), ObjType::Map)?;
     tx.put(&record, "at", settled.at.millis())?;
     tx.put(&record, "lapsed", settled.lapsed)?;
@@ -404,10 +401,7 @@ pub(crate) fn reopen(tx: &mut Transaction<'_>, number: u32, reopening: &Reopenin
     let entry = section_entry(tx, number)?;
     tx.delete(&entry, "agreed")?;
     delete_silence(tx, number)?;
-    let all = match get_obj(tx, &entry, "reopenings", ObjType::Map)? {
-        Some(all) => all,
-        None => tx.put_object(&entry, "reopenings", ObjType::Map)?,
-    };
+    let all = map_in(tx, &entry, "reopenings")?;
     let key = format!("{}-{}", reopening.at.millis(), reopening.by);
     let record = tx.put_object(&all, key.as_str(), ObjType::Map)?;
     tx.put(&record, "by", reopening.by.as_str())?;
@@ -429,6 +423,14 @@ pub(crate) fn put_package(tx: &mut Transaction<'_>, number: u32, members: &[u32]
 pub(crate) fn put_deadline(tx: &mut Transaction<'_>, deadline: Timestamp) -> Result<(), Error> {
     tx.put(ROOT, "deadline", deadline.millis())?;
     Ok(())
+}
+
+/// The map at `key` of `obj`, made if it is not there yet.
+fn map_in(tx: &mut Transaction<'_>, obj: &automerge::ObjId, key: &str) -> Result<automerge::ObjId, Error> {
+    match get_obj(tx, obj, key, ObjType::Map)? {
+        Some(map) => Ok(map),
+        None => Ok(tx.put_object(obj, key, ObjType::Map)?),
+    }
 }
 
 fn section_entry(tx: &Transaction<'_>, number: u32) -> Result<automerge::ObjId, Error> {

@@ -56,6 +56,10 @@ impl Negotiation {
     /// afterwards [`Negotiation::view`] reads what [`Negotiation::view_at`] read at `now`.
     /// Returns what it recorded, in words (empty: nothing was due).
     pub fn settle(&mut self, now: Timestamp) -> Result<Vec<String>, Error> {
+        // Every outcome to record belongs to a procedure with a time: none, nothing to build.
+        if self.procedure_times()?.is_empty() {
+            return Ok(Vec::new());
+        }
         let view = self.view_at(now)?;
         let record = self.record()?;
         let mut recorded = Vec::new();
@@ -82,7 +86,7 @@ impl Negotiation {
     /// when [`Negotiation::settle`] may have something to record. Read from the negotiation
     /// document alone, so cheap enough to ask after every write.
     pub fn procedure_times(&self) -> Result<Vec<Timestamp>, Error> {
-        let record = self.record()?;
+        let record = self.shared_record()?;
         let mut times = Vec::new();
         for section in &record.sections {
             match &section.agreed {

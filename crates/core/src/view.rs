@@ -458,13 +458,14 @@ fn agreement(section: &SectionRecord, proposals: &[ProposalView], now: Timestamp
     if let (None, Some(held)) = (&adoption, silence.as_ref().filter(|s| s.held)) {
         adoption = find(held.procedure.proposal).map(|p| procedure::adoption_by_silence(&held.procedure, p));
     }
-    let stances = |a: &Adoption| find(a.proposal).map(|p| p.stances.clone()).unwrap_or_default();
-    if let Some(breach) = adoption.as_ref().and_then(|a| procedure::voiding(a, &stances(a))) {
+    let none = Stances::new();
+    let stances = |a: &Adoption| find(a.proposal).map_or(&none, |p| &p.stances);
+    if let Some(breach) = adoption.as_ref().and_then(|a| procedure::voiding(a, stances(a))) {
         let voided = adoption.take().expect("an adoption voided");
         reopenings.push(procedure::reopening_by(&voided, &breach));
         reopenings.sort_by(|a, b| (a.at, &a.by).cmp(&(b.at, &b.by)));
     }
-    let confirmations = adoption.as_ref().map(|a| procedure::confirmations(a, &stances(a), now)).unwrap_or_default();
+    let confirmations = adoption.as_ref().map(|a| procedure::confirmations(a, stances(a), now)).unwrap_or_default();
     if let Some(adoption) = adoption.as_mut() {
         procedure::settle_due(adoption, &confirmations, now);
     }

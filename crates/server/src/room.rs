@@ -179,10 +179,14 @@ impl Room {
     fn settle_after(&mut self, stored: &[DocumentId]) -> Result<(), ApiError> {
         let Some(loaded) = self.loaded.as_ref() else { return Ok(()) };
         let n = &loaded.negotiation;
+        // Cheap first (the negotiation document's record), so typing costs no role lookups.
+        if n.procedure_times()?.is_empty() {
+            return Ok(());
+        }
         let stances_changed = stored.iter().any(|id| {
             matches!(n.document_role(id), Ok(Some(accord_core::authorization::DocumentRole::Participant(_))))
         });
-        if stances_changed && !n.procedure_times()?.is_empty() { self.settle() } else { Ok(()) }
+        if stances_changed { self.settle() } else { Ok(()) }
     }
 
     /// Offers changes `peer` made to `document` on its own replica (sync):
