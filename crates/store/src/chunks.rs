@@ -4,7 +4,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use accord_core::automerge::{ActorId, Automerge, ChangeHash};
 use accord_core::{DocumentId, Negotiation, ParticipantCode};
-use rusqlite::params;
+use rusqlite::{TransactionBehavior, params};
 
 use crate::{Store, StoreError};
 
@@ -12,7 +12,8 @@ use crate::{Store, StoreError};
 const COMPACT_AFTER: usize = 64;
 
 /// The heads of each document as last saved (what the next save starts
-/// from), and the last chunk read (what the next refresh starts after).
+/// from), and the last chunk read or written here (what the next refresh
+/// starts after).
 #[derive(Clone, Debug, Default)]
 pub struct Persisted {
     heads: HashMap<DocumentId, Vec<ChangeHash>>,
@@ -26,6 +27,11 @@ struct Stored {
     chunks: usize,
     last_seq: i64,
 }
+
+/// A negotiation's chunks appended after a seq. The `+` keeps SQLite off the index by
+/// negotiation (every chunk of it, read on each write) for the seq's own order: only the
+/// chunks since are read.
+const SINCE: &str = "SELECT document, bytes, seq FROM chunks WHERE seq > ?2 AND +negotiation = ?1 ORDER BY seq";
 
 impl Store {
     /// Loads a negotiation; `replica` names the writer (see `Negotiation::create`).
@@ -75,15 +81,14 @@ impl Store {
 
     /// Brings in chunks other processes appended since `persisted` was last
     /// read (a CLI command writing while the server runs); returns the
-    /// documents that changed. Chunks this process wrote itself change nothing.
+    /// documents that changed. Chunks saved through `persisted` are not read
+    /// back, unless others appended before them (then they change nothing).
     pub fn refresh(
         &self,
         negotiation: &mut Negotiation,
         persisted: &mut Persisted,
     ) -> Result<Vec<DocumentId>, StoreError> {
-        let mut statement = self.conn.prepare_cached(
-            "SELECT document, bytes, seq FROM chunks WHERE seq > ?2 AND negotiation = ?1 ORDER BY seq",
-        )?;
+        let mut statement = self.conn.prepare_cached(SINCE)?;
         let rows = statement.query_map(params![negotiation.id().to_string(), persisted.last_seq], |row| {
             Ok((row.get::<_, String>(0)?, row.get::<_, Vec<u8>>(1)?, row.get::<_, i64>(2)?))
         })?;
@@ -130,8 +135,14 @@ impl Store {
     ) -> Result<Vec<DocumentId>, StoreError> {
         let dirty = negotiation.take_dirty();
         let negotiation_id = negotiation.id().to_string();
-        let tx = self.conn.transaction()?;
+        // Immediate: the write lock first, so no other process appends between the check below
+        // and this transaction's own chunks.
+        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let since = format!("SELECT EXISTS ({SINCE})");
+        let others_appended: bool =
+            tx.query_row(&since, params![negotiation_id, persisted.last_seq], |row| row.get(0))?;
         let mut saved = Vec::new();
+        let mut last_seq = persisted.last_seq;
         for id in &dirty {
             let doc = &negotiation.documents()[id];
             let since = persisted.heads.get(id).map(Vec::as_slice).unwrap_or(&[]);
@@ -141,6 +152,7 @@ impl Store {
                     "INSERT INTO chunks (negotiation, document, bytes) VALUES (?1, ?2, ?3)",
                     params![negotiation_id, id.to_string(), chunk],
                 )?;
+                last_seq = tx.last_insert_rowid();
             }
             saved.push((*id, doc.get_heads()));
         }
@@ -152,6 +164,10 @@ impl Store {
         }
         tx.commit()?;
         persisted.heads.extend(saved);
+        // Its own chunks need no reading back; chunks others appended before them still do.
+        if !others_appended {
+            persisted.last_seq = last_seq;
+        }
         Ok(dirty)
     }
 }
@@ -282,6 +298,54 @@ mod tests {
         };
         assert_eq!(itu(&reloaded), "round 99", "the append made after the read survives compaction");
         assert_eq!(reloaded.view().expect("view"), negotiation.view().expect("view"));
+        let _ = std::fs::remove_dir_all(dir);
+    }
+    fn max_seq(store: &Store) -> i64 {
+        store.conn.query_row("SELECT MAX(seq) FROM chunks", [], |row| row.get(0)).expect("max")
+    }
+
+    fn reason(negotiation: &Negotiation, who: &str) -> String {
+        let view = negotiation.view().expect("view");
+        view.sections[3].proposals[2].stances[&who.parse().expect("code")].reason.clone()
+    }
+
+    fn record(negotiation: &mut Negotiation, who: &str, reason: &str) {
+        let proposal = negotiation.view().expect("view").sections[3].proposals[2].id;
+        let by = Attribution::new(who.parse().expect("code"), Timestamp(1_800_000_000_000));
+        negotiation.record_stance(&proposal, StanceKind::Support, reason, &by).expect("stance");
+    }
+
+    #[test]
+    fn two_writers_each_bring_in_what_the_other_appended_and_skip_their_own() {
+        let (mut server, dir) = store("two-writers");
+        let mut fixture = fixture::load("hlcp-cybersecurity").expect("fixture");
+        server.save(&mut fixture, &mut Persisted::default()).expect("save");
+        let id = fixture.id();
+        let (mut ours, mut ours_saved) = server.load(id, "server").expect("load");
+        let mut cli = Store::open(&dir).expect("a second connection, as a command's");
+        let (mut theirs, mut theirs_saved) = cli.load(id, "cli").expect("load");
+
+        record(&mut ours, "ITU", "server 1");
+        server.save(&mut ours, &mut ours_saved).expect("save");
+        assert_eq!(ours_saved.last_seq, max_seq(&server), "its own chunk is not read back");
+
+        record(&mut theirs, "UNESCO", "command 1");
+        cli.save(&mut theirs, &mut theirs_saved).expect("save");
+        let theirs_seq = max_seq(&cli);
+        assert!(theirs_saved.last_seq < theirs_seq, "the server's chunk came before: still to read");
+
+        // The server writes again before it refreshes: the command's chunk stays to be read.
+        record(&mut ours, "ITU", "server 2");
+        server.save(&mut ours, &mut ours_saved).expect("save");
+        assert!(ours_saved.last_seq < theirs_seq, "the command's chunk is not skipped");
+        let brought = server.refresh(&mut ours, &mut ours_saved).expect("refresh");
+        assert_eq!(reason(&ours, "UNESCO"), "command 1", "brought in: {brought:?}");
+        assert_eq!(ours_saved.last_seq, max_seq(&server));
+
+        cli.refresh(&mut theirs, &mut theirs_saved).expect("refresh");
+        assert_eq!(reason(&theirs, "ITU"), "server 2");
+        assert_eq!(theirs.view().expect("view"), ours.view().expect("view"));
+        assert!(server.refresh(&mut ours, &mut ours_saved).expect("refresh").is_empty(), "nothing new");
         let _ = std::fs::remove_dir_all(dir);
     }
 }
