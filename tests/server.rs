@@ -417,6 +417,38 @@ async fn the_live_socket_pushes_each_stored_change() {
     assert_eq!(next(&mut socket).await, json!({"type": "presence", "present": ["HLCP"]}));
 }
 
+#[tokio::test]
+async fn a_cursor_sent_on_the_live_socket_reaches_the_others_with_who_sent_it() {
+    use futures_util::SinkExt;
+    use tokio_tungstenite::tungstenite::Message;
+    let server = Server::start("cursors");
+    let view = server.view().await;
+    let negotiation = view["id"].as_str().expect("id");
+    let alt1 = id_of(&view, 4, "Alt 1");
+    let mut chair = live_socket(&server, negotiation, "HLCP").await;
+    assert_eq!(next(&mut chair).await["type"], "view");
+    assert_eq!(next(&mut chair).await["type"], "presence");
+    let mut itu = live_socket(&server, negotiation, "ITU").await;
+    assert_eq!(next(&mut itu).await["type"], "view");
+    assert_eq!(next(&mut chair).await, json!({"type": "presence", "present": ["HLCP", "ITU"]}));
+    for said in [
+        "not json".to_string(),
+        json!({"type": "cursor", "proposal": alt1, "start": 7, "end": 3}).to_string(),
+        json!({"type": "cursor", "proposal": "not-an-id", "start": 1, "end": 2}).to_string(),
+        json!({"type": "cursor", "proposal": alt1, "start": 3, "end": 7}).to_string(),
+    ] {
+        itu.send(Message::text(said)).await.expect("sent");
+    }
+    let cursor = next(&mut chair).await;
+    assert_eq!(
+        cursor,
+        json!({"type": "cursor", "who": "ITU", "proposal": alt1, "start": 3, "end": 7}),
+        "only the valid one"
+    );
+    itu.send(Message::Close(None)).await.expect("closed");
+    assert_eq!(next(&mut chair).await, json!({"type": "presence", "present": ["HLCP"]}), "ITU left");
+}
+
 /// A view with a live patch applied, as ARCHITECTURE.md ("Live socket") says a client applies
 /// it: the fields a patch names replace those held, section by section and proposal by proposal.
 fn apply_patch(view: &Value, patch: &Value) -> Value {

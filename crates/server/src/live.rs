@@ -14,7 +14,7 @@ use axum::http::HeaderMap;
 use axum::response::Response;
 use futures_util::{SinkExt, StreamExt};
 use serde_json::json;
-use tokio::sync::broadcast::error::RecvError;
+use tokio::sync::broadcast::error::{RecvError, TryRecvError};
 use tokio::time::{Duration, Instant};
 
 use crate::api::negotiation_id;
@@ -24,6 +24,12 @@ use crate::state::AppState;
 
 /// Largest message a client may send on the live socket (a cursor position).
 const MAX_CLIENT_MESSAGE: usize = 4096;
+
+/// How much the socket reads from the network at a time. The WebSocket library zeroes this
+/// much of its buffer on every poll of the incoming side, which a live socket does once per
+/// message it sends: its default (128 KiB) made zeroing memory the server's largest cost when
+/// a hundred clients watch someone type (BENCHMARKS.md, "Live fan-out").
+const READ_CHUNK: usize = MAX_CLIENT_MESSAGE;
 
 /// How often the server pings a live client; three silent intervals close it.
 const PING_EVERY: Duration = Duration::from_secs(20);
@@ -42,7 +48,7 @@ pub async fn live(
     crate::origin::check_origin(&headers)?;
     let upgrade =
         upgrade.map_err(|_| ApiError::bad_request("this route is a WebSocket: open it with a WebSocket client"))?;
-    Ok(upgrade.max_message_size(MAX_CLIENT_MESSAGE).on_upgrade(move |socket| async move {
+    Ok(upgrade.max_message_size(MAX_CLIENT_MESSAGE).read_buffer_size(READ_CHUNK).on_upgrade(move |socket| async move {
         let who = session.participant;
         let Ok((receiver, relay, view)) = state.join(id, &who) else { return };
         match view.live_message() {
@@ -96,51 +102,89 @@ fn cursor(text: &str) -> Option<(Option<ProposalId>, u32, u32)> {
     (start <= end).then_some((proposal, start, end))
 }
 
+/// Sends the first message, then every live message as it comes, and a ping now and then,
+/// until the client leaves. What the client says is read by its own task, woken only when
+/// the client sends something: polling the incoming side on every message sent cost more
+/// than the send. Messages that queued while one was sent go out with a single write.
 async fn forward(
     socket: WebSocket,
     first: String,
     mut changes: tokio::sync::broadcast::Receiver<Utf8Bytes>,
-    mut relay: Relay,
+    relay: Relay,
     id: DocumentId,
 ) {
-    let (mut sender, mut incoming) = socket.split();
+    let (mut sender, incoming) = socket.split();
     if sender.send(Message::Text(first.into())).await.is_err() {
         return;
     }
+    let mut listening = Listening(tokio::spawn(listen(incoming, relay)));
     let mut ping = tokio::time::interval_at(Instant::now() + PING_EVERY, PING_EVERY);
-    let mut last_heard = Instant::now();
     loop {
-        let outgoing = tokio::select! {
-            change = changes.recv() => match change {
-                Ok(text) => Message::Text(text),
-                Err(RecvError::Lagged(missed)) => {
-                    tracing::warn!(negotiation = %id, missed, "a live client fell behind");
-                    Message::Text(json!({ "type": "lagged", "missed": missed }).to_string().into())
-                }
-                Err(RecvError::Closed) => return,
+        let sent = tokio::select! {
+            change = changes.recv() => match message_of(change, id) {
+                Some(message) => send_queued(&mut sender, message, &mut changes, id).await,
+                None => return,
             },
-            message = incoming.next() => match message {
-                Some(Ok(Message::Close(_))) | None | Some(Err(_)) => return,
-                Some(Ok(Message::Text(text))) => {
-                    last_heard = Instant::now();
-                    relay.client_said(&text);
-                    continue;
-                }
-                Some(Ok(_)) => {
-                    last_heard = Instant::now();
-                    continue;
-                }
-            },
-            _ = ping.tick() => {
-                // A client that answers no ping for a while is gone (half-open connection).
-                if last_heard.elapsed() > PING_EVERY * 3 {
-                    return;
-                }
-                Message::Ping(Default::default())
-            }
+            _ = &mut listening.0 => return,
+            _ = ping.tick() => sender.send(Message::Ping(Default::default())).await,
         };
-        if sender.send(outgoing).await.is_err() {
+        if sent.is_err() {
             return;
         }
     }
+}
+
+/// The client's side of the socket, ended with the socket.
+struct Listening(tokio::task::JoinHandle<()>);
+
+impl Drop for Listening {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
+/// Reads what the client sends (cursors, pongs) until it leaves, or until it has been
+/// silent for three pings (a half-open connection).
+async fn listen(mut incoming: futures_util::stream::SplitStream<WebSocket>, mut relay: Relay) {
+    loop {
+        match tokio::time::timeout(PING_EVERY * 3, incoming.next()).await {
+            Err(_silent) => return,
+            Ok(Some(Ok(Message::Close(_))) | None | Some(Err(_))) => return,
+            Ok(Some(Ok(Message::Text(text)))) => relay.client_said(&text),
+            Ok(Some(Ok(_))) => {}
+        }
+    }
+}
+
+/// The message to send for what the channel gave (`None`: the room is gone).
+fn message_of(change: Result<Utf8Bytes, RecvError>, id: DocumentId) -> Option<Message> {
+    match change {
+        Ok(text) => Some(Message::Text(text)),
+        Err(RecvError::Lagged(missed)) => Some(lagged(missed, id)),
+        Err(RecvError::Closed) => None,
+    }
+}
+
+/// Tells a client that fell behind that it missed messages (it fetches the view).
+fn lagged(missed: u64, id: DocumentId) -> Message {
+    tracing::warn!(negotiation = %id, missed, "a live client fell behind");
+    Message::Text(json!({ "type": "lagged", "missed": missed }).to_string().into())
+}
+
+/// Sends `message` and every message already queued behind it, flushed once.
+async fn send_queued(
+    sender: &mut futures_util::stream::SplitSink<WebSocket, Message>,
+    message: Message,
+    changes: &mut tokio::sync::broadcast::Receiver<Utf8Bytes>,
+    id: DocumentId,
+) -> Result<(), axum::Error> {
+    sender.feed(message).await?;
+    loop {
+        match changes.try_recv() {
+            Ok(text) => sender.feed(Message::Text(text)).await?,
+            Err(TryRecvError::Lagged(missed)) => sender.feed(lagged(missed, id)).await?,
+            Err(TryRecvError::Empty | TryRecvError::Closed) => break,
+        }
+    }
+    sender.flush().await
 }

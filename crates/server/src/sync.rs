@@ -40,6 +40,11 @@ use crate::state::AppState;
 
 /// The largest sync message a peer may send (a whole proposal with a long history fits many times).
 pub const MAX_SYNC_MESSAGE: usize = 16 * 1024 * 1024;
+
+/// How much a sync socket reads from the network at a time: the WebSocket library zeroes
+/// this much on every poll of the incoming side, which happens once per change announced
+/// (its default, 128 KiB, is costly with many peers; a large message takes more reads).
+const READ_CHUNK: usize = 16 * 1024;
 /// How many change notices a slow connection may lag behind before it resyncs all it holds.
 const NOTICE_BACKLOG: usize = 1024;
 
@@ -134,6 +139,7 @@ pub async fn sync(
     Ok(upgrade
         .max_message_size(MAX_SYNC_MESSAGE)
         .max_frame_size(MAX_SYNC_MESSAGE)
+        .read_buffer_size(READ_CHUNK)
         .on_upgrade(move |socket| serve(state, socket, peer)))
 }
 
