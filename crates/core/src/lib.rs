@@ -54,6 +54,7 @@ pub mod view;
 
 pub use attribution::{Attribution, ChangeNote, Timestamp};
 pub use characters::{MAX_PROPOSAL_TEXT_BYTES, MAX_SHORT_TEXT_BYTES, allowed_in_text};
+pub use distances::DistancesAhead;
 pub use document::{actor_for, text_fingerprint};
 pub use error::Error;
 pub use ids::{DocumentId, ParticipantCode, ProposalId};

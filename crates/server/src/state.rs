@@ -174,11 +174,19 @@ impl AppState {
 /// made meanwhile (typing) go into the same patch.
 const PATCH_AFTER: std::time::Duration = std::time::Duration::from_millis(100);
 
-/// Sends the room's patch after [`PATCH_AFTER`], off the request that made the change.
+/// Sends the room's patch after [`PATCH_AFTER`], off the request that made the change: the
+/// text distances its view needs first, without the room's lock, then the patch under it.
 fn schedule_patch(room: Arc<Mutex<Room>>) {
     tokio::spawn(async move {
         tokio::time::sleep(PATCH_AFTER).await;
-        let _ = tokio::task::spawn_blocking(move || lock_room(&room).send_patch()).await;
+        let _ = tokio::task::spawn_blocking(move || {
+            let ahead = lock_room(&room).patch_distances();
+            if let Some(ahead) = ahead {
+                ahead.compute();
+            }
+            lock_room(&room).send_patch()
+        })
+        .await;
     });
 }
 
