@@ -11,6 +11,9 @@
 //! SQLite commit with fsync, announcement); latency runs from just before the
 //! edit to the client having the message. Each message carries the edit's
 //! number first in the proposal text ("edit-N ..."), which clients read.
+//! `FANOUT_CLIENTS=300` runs one client count.
+
+mod common;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -19,6 +22,7 @@ use std::time::{Duration, Instant};
 use accord_core::{ParticipantCode, ProposalId, Splice, Timestamp, fixture};
 use accord_server::AppState;
 use accord_store::{Grant, Persisted, Store};
+use common::{ms, quantile};
 use futures_util::{SinkExt, StreamExt};
 use tokio::net::TcpListener;
 use tokio::sync::broadcast;
@@ -44,7 +48,8 @@ fn main() {
     let runtime = tokio::runtime::Runtime::new().expect("runtime");
     println!("| clients | server | deliveries/s | delivered | p50 ms | p99 ms | message bytes | view patches |");
     println!("|---|---|---|---|---|---|---|---|");
-    for clients in CLIENTS {
+    let only: Option<usize> = std::env::var("FANOUT_CLIENTS").ok().and_then(|n| n.parse().ok());
+    for clients in only.map_or(CLIENTS.to_vec(), |n| vec![n]) {
         let accord = runtime.block_on(run_accord(clients));
         let raw = runtime.block_on(run_raw(clients, accord.message_bytes));
         report(clients, "raw: fsync'd SQLite insert, then tokio-tungstenite broadcast", &raw);
@@ -101,16 +106,14 @@ async fn run_accord(clients: usize) -> Run {
     let _ = stop.send(());
     let _ = server.await;
     let _ = std::fs::remove_dir_all(&dir);
-    println!(
-        "| {clients} | (accord's write itself: automerge change + SQLite commit) | | | {:.2} | {:.2} | | |",
-        ms(quantile(&writes, 0.5)),
-        ms(quantile(&writes, 0.99))
-    );
+    report_writes(clients, "(accord's write itself: automerge change + SQLite commit)", &writes);
     Run { message_bytes, ..run }
 }
 
-fn ms(d: Duration) -> f64 {
-    d.as_secs_f64() * 1e3
+/// A row of the time each edit's write took, before its message was sent.
+fn report_writes(clients: usize, what: &str, writes: &[Duration]) {
+    let (p50, p99) = (ms(quantile(writes, 0.5)), ms(quantile(writes, 0.99)));
+    println!("| {clients} | {what} | | | {p50:.2} | {p99:.2} | | |");
 }
 
 /// The size of a `changed` message for one edit of `alt1` at this point.
@@ -133,17 +136,21 @@ async fn run_raw(clients: usize, message_bytes: usize) -> Run {
     let (dir, db) = durable_log(clients);
     let edits_began = Instant::now();
     let mut ticker = tokio::time::interval(EVERY);
+    let mut writes = Vec::with_capacity(EDITS);
     for edit in 0..EDITS {
         ticker.tick().await;
         sent[edit].store(start.elapsed().as_nanos() as u64, Ordering::SeqCst);
+        let writing = Instant::now();
         let message = format!("{{\"type\":\"changed\",\"text\":\"edit-{edit} {filler}\"}}");
         tokio::task::block_in_place(|| db.execute("INSERT INTO log (bytes) VALUES (?1)", [message.as_bytes()]))
             .expect("a durable insert");
+        writes.push(writing.elapsed());
         let _ = channel.send(Utf8Bytes::from(message));
     }
     let run = collect(readers, clients, edits_began).await;
     accept.abort();
     let _ = std::fs::remove_dir_all(dir);
+    report_writes(clients, "(raw's write itself: SQLite insert + commit)", &writes);
     Run { message_bytes, ..run }
 }
 
@@ -191,18 +198,14 @@ async fn connect_all(
         if let Some(token) = token {
             request.headers_mut().insert("authorization", format!("Bearer {token}").parse().expect("header"));
         }
-        let (socket, _) = tokio_tungstenite::connect_async(request).await.expect("connect");
+        let socket = common::connect_client(request).await;
         let sent = Arc::clone(sent);
         readers.push(tokio::spawn(async move { read_edits(socket, sent, start).await }));
     }
     readers
 }
 
-async fn read_edits(
-    mut socket: tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>,
-    sent: Arc<Vec<AtomicU64>>,
-    start: Instant,
-) -> Latencies {
+async fn read_edits(mut socket: common::ClientSocket, sent: Arc<Vec<AtomicU64>>, start: Instant) -> Latencies {
     let mut latencies = Latencies::default();
     let deadline = tokio::time::sleep(EVERY * EDITS as u32 + Duration::from_secs(10));
     tokio::pin!(deadline);
@@ -262,15 +265,6 @@ async fn collect(readers: Vec<Reader>, clients: usize, edits_began: Instant) -> 
         patches,
         message_bytes: 0,
     }
-}
-
-fn quantile(samples: &[Duration], q: f64) -> Duration {
-    if samples.is_empty() {
-        return Duration::ZERO;
-    }
-    let mut sorted = samples.to_vec();
-    sorted.sort();
-    sorted[((sorted.len() - 1) as f64 * q).round() as usize]
 }
 
 fn report(clients: usize, server: &str, run: &Run) {

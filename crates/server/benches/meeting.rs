@@ -40,7 +40,7 @@ use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 mod common;
 
 use common::repo_peer::{RepoPeer, node_server_dir, spawn_node};
-use common::{cpu_seconds, machine, median_min_max, ms, quantile, serve_if_asked, spawn_accord};
+use common::{connect_client, cpu_seconds, machine, median_min_max, ms, quantile, serve_if_asked, spawn_accord};
 
 const CLIENTS: [usize; 3] = [30, 100, 300];
 const TYPERS: usize = 5;
@@ -255,7 +255,7 @@ async fn measure(dir: &Path, prepared: &Prepared, clients: usize, behaviour: Beh
     for _ in 0..clients {
         let mut request = url.as_str().into_client_request().expect("request");
         request.headers_mut().insert("authorization", "Bearer reader".parse().expect("header"));
-        let (socket, _) = tokio_tungstenite::connect_async(request).await.expect("connect");
+        let socket = connect_client(request).await;
         let client = Client { addr: addr.clone(), negotiation: prepared.negotiation, behaviour, sent: sent.clone() };
         readers.push(tokio::spawn(client.follow(socket, stop.subscribe())));
     }
@@ -428,7 +428,7 @@ struct Client {
     sent: Arc<Mutex<HashMap<String, Instant>>>,
 }
 
-type Socket = tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<TcpStream>>;
+type Socket = common::ClientSocket;
 
 impl Client {
     /// Reads the live socket until told to stop: the latency of every marker

@@ -11,6 +11,24 @@ use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
 use accord_store::Store;
+use tokio::net::TcpStream;
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
+use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
+
+/// A bench client's WebSocket.
+pub type ClientSocket = WebSocketStream<MaybeTlsStream<TcpStream>>;
+
+/// How much a bench client reads at a time. tungstenite zeroes this much of its buffer before
+/// every read (128 KiB by default): with hundreds of clients on two cores that took a quarter
+/// of the machine's time (perf, 2026-12-03) from the servers the benches measure.
+const CLIENT_READ_CHUNK: usize = 8 * 1024;
+
+/// Connects a bench client (the same for every server compared).
+pub async fn connect_client<R: IntoClientRequest + Unpin>(request: R) -> ClientSocket {
+    let config = WebSocketConfig::default().read_buffer_size(CLIENT_READ_CHUNK);
+    tokio_tungstenite::connect_async_with_config(request, Some(config), false).await.expect("connect").0
+}
 
 /// A server child process, killed when the run ends or the bench panics.
 pub struct ServerProcess(pub Child);

@@ -17,7 +17,7 @@ use tokio_tungstenite::tungstenite::Message as Frame;
 
 use super::{ServerProcess, listening_on};
 
-type Socket = tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+type Socket = super::ClientSocket;
 
 /// One document as the peer holds it.
 struct Held {
@@ -38,7 +38,7 @@ pub struct RepoPeer {
 impl RepoPeer {
     /// Connects to `url` and joins as `peer`.
     pub async fn connect(url: &str, peer: &str) -> RepoPeer {
-        let (mut socket, _) = tokio_tungstenite::connect_async(url).await.expect("connect");
+        let mut socket = super::connect_client(url).await;
         let join = WireMessage::Join { sender: peer.into(), versions: vec!["1".into()] };
         socket.send(Frame::binary(join.encode())).await.expect("join");
         let server = loop {
