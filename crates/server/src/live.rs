@@ -26,9 +26,8 @@ use crate::state::AppState;
 const MAX_CLIENT_MESSAGE: usize = 4096;
 
 /// How much the socket reads from the network at a time. The WebSocket library zeroes this
-/// much of its buffer on every poll of the incoming side, which a live socket does once per
-/// message it sends: its default (128 KiB) made zeroing memory the server's largest cost when
-/// a hundred clients watch someone type (BENCHMARKS.md, "Live fan-out").
+/// much of its buffer before each read: its default, 128 KiB, is thirty times the largest
+/// message a client may send.
 const READ_CHUNK: usize = MAX_CLIENT_MESSAGE;
 
 /// How often the server pings a live client; three silent intervals close it.

@@ -42,8 +42,8 @@ use crate::state::AppState;
 pub const MAX_SYNC_MESSAGE: usize = 16 * 1024 * 1024;
 
 /// How much a sync socket reads from the network at a time: the WebSocket library zeroes
-/// this much on every poll of the incoming side, which happens once per change announced
-/// (its default, 128 KiB, is costly with many peers; a large message takes more reads).
+/// this much before each read, and the incoming side is polled once per change announced
+/// (its default is 128 KiB; a large message takes a few more reads).
 const READ_CHUNK: usize = 16 * 1024;
 /// How many change notices a slow connection may lag behind before it resyncs all it holds.
 const NOTICE_BACKLOG: usize = 1024;
