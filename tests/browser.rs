@@ -171,6 +171,9 @@ async fn two_sponsors_typing_into_one_proposal_at_once_end_with_the_same_merged_
     go(&chair, &server, "/section/4", "main h1").await;
     let chair_fetched = view_fetches(&chair).await;
     let typers_fetched = (view_fetches(&desa).await, view_fetches(&unctad).await);
+    // Each of the chair's proposal cards is marked, to tell a card rebuilt from one kept.
+    let mark = "document.querySelectorAll('section.card.proposal').forEach((c) => { c.dataset.seen = 'before'; })";
+    chair.execute(mark, vec![]).await.expect("mark the cards");
 
     // DESA types at the end, UNCTAD at the start, at the same time.
     let put_caret = "const e = document.querySelector(arguments[0]); e.focus(); const at = arguments[1] ? e.value.length : 0; e.setSelectionRange(at, at);";
@@ -205,6 +208,14 @@ async fn two_sponsors_typing_into_one_proposal_at_once_end_with_the_same_merged_
     assert_eq!(merged, format!("{typed_unctad}{before}{typed_desa}"), "both edits, each where it was typed");
     let shown = wait_for_text(&chair, "main", typed_desa.trim()).await;
     assert!(shown.contains(typed_unctad.trim()), "the chair's page shows both edits: {shown}");
+    let kept = "return [...document.querySelectorAll('section.card.proposal')]\
+        .map((c) => [document.getElementById(c.getAttribute('aria-labelledby')).textContent, c.dataset.seen || 'new'])";
+    let kept = chair.execute(kept, vec![]).await.expect("which cards were kept");
+    assert_eq!(
+        kept,
+        json!([["Alt 1", "before"], ["Alt 2", "new"], ["Alt 3", "before"]]),
+        "only the typed proposal's card was rebuilt"
+    );
     assert_eq!(
         view_fetches(&chair).await,
         chair_fetched,

@@ -56,7 +56,7 @@ async function boot() {
       main.focus();
     });
     // The consultation countdown moves on even when nothing changes.
-    setInterval(render, 60_000);
+    setInterval(draw, 60_000);
   }
   const token = tokenFromLink();
   if (token) {
@@ -212,9 +212,9 @@ function onLive(message) {
     case "patch":
       // What the changes since the version held do to the view (sent after a pause).
       if (applyPatch(message.patch, message.seq)) {
-        if (state.othersChanged.size) noticeOthers(message.patch, state.othersChanged, render);
+        if (state.othersChanged.size) noticeOthers(message.patch, state.othersChanged, draw);
         state.othersChanged = new Set();
-        render();
+        draw();
       } else scheduleRefresh();
       break;
     case "presence":
@@ -263,7 +263,16 @@ function renderNav() {
     );
 }
 
+/** Renders after a person's action, a new route or a fetched answer: every part of the screen
+ *  is built again (a new generation), so none shows what that changed stale. */
 function render() {
+  state.generation++;
+  draw();
+}
+
+/** Renders after a live update or the clock: parts whose inputs did not change are kept (see
+ *  `reuse` in state.js), with what is typed, selected or focused in them. */
+function draw() {
   if (!state.me || !state.view) return;
   renderIdentity();
   renderNav();

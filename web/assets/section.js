@@ -6,7 +6,7 @@
 
 import { h, bound, formatTime, countdown, statusBadge, stanceLabel, STANCES } from "./dom.js";
 import { ProposalEditor } from "./editor.js";
-import { drafts, modes, wanted } from "./state.js";
+import { drafts, modes, reuse, wanted } from "./state.js";
 
 function draft(key, fallback = "") {
   return drafts.has(key) ? drafts.get(key) : fallback;
@@ -48,7 +48,11 @@ export function renderSection(app, number) {
       h("div", { class: "text" }, section.base_text),
     ),
     h("h2", {}, `Proposals (${live.length})`),
-    live.length ? live.map((p) => proposalCard(app, section, p, live)) : h("p", { class: "muted" }, "No proposal yet."),
+    live.length
+      ? live.map((p) =>
+          reuse(`card-${p.id}`, cardInputs(app, section, p, live), () => proposalCard(app, section, p, live)),
+        )
+      : h("p", { class: "muted" }, "No proposal yet."),
     withdrawn.length
       ? h(
           "details",
@@ -85,6 +89,22 @@ function agreed(section) {
 function sponsorship(proposal) {
   const joined = proposal.sponsors.filter((code) => proposal.stances[code] && proposal.stances[code].sponsor);
   return { joined, invited: proposal.sponsors.filter((code) => !joined.includes(code)) };
+}
+
+/** What a proposal's card shows, besides the forms' drafts and the modes a person picks (those
+ *  change with a new generation): a live update that changes none of these keeps the card. */
+function cardInputs(app, section, proposal, live) {
+  const mode = modeOf(app, proposal);
+  return [
+    app.state.generation,
+    proposal,
+    app.state.view.participants,
+    section.agreed_text,
+    section.base_text,
+    live.map((p) => `${p.id} ${p.label}`).join("\n"),
+    live.find((p) => p.id === mode) || null,
+    app.state.recent.has(proposal.id),
+  ];
 }
 
 function proposalCard(app, section, proposal, live) {

@@ -23,6 +23,9 @@ export const state = {
   viewTag: null,
   present: [],
   cursors: new Map(),
+  /** Counts the renders that rebuild every part (a person's action, a route, an answer): a part
+   *  built from it is kept only across live updates that did not touch what it shows. */
+  generation: 0,
   /** A proposal to bring into view once it is shown (one just proposed). */
   scrollTo: null,
   socket: null,
