@@ -1,8 +1,9 @@
 //! How connections are served: hyper, with the headers of a request due
 //! within [`HEADER_TIMEOUT`] (a client that trickles them in, holding a
 //! connection open with a few bytes a minute, is dropped), HTTP/1 and 2,
-//! WebSocket upgrades, and a graceful shutdown that lets requests under way
-//! finish. axum's own `serve` offers no header timeout.
+//! WebSocket upgrades, no Nagle delay on small messages, and a graceful
+//! shutdown that lets requests under way finish. axum's own `serve` offers no
+//! header timeout.
 
 use std::future::Future;
 use std::pin::pin;
@@ -37,6 +38,11 @@ pub async fn serve(listener: TcpListener, app: Router, shutdown: impl Future<Out
             },
             () = &mut shutdown => break,
         };
+        // Live messages are small and wanted at once: without this, the kernel holds one back
+        // while the previous is unacknowledged (Nagle), up to a delayed acknowledgement (40 ms).
+        if let Err(error) = stream.set_nodelay(true) {
+            tracing::debug!(%error, "could not turn off Nagle's algorithm");
+        }
         let service = TowerToHyperService::new(app.clone());
         let (mut stopping, done) = (stopping.clone(), done.clone());
         tokio::spawn(async move {
