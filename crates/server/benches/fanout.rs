@@ -5,7 +5,8 @@
 //! size at the same rate, in the same run. Goal: >= 0.8x its throughput,
 //! p99 <= 1.25x. The raw server does what Accord must do per edit and no
 //! more: a SQLite insert of the message committed with fsync (WAL,
-//! `synchronous=FULL`, as the store), then the broadcast.
+//! `synchronous=FULL`, as the store), then the broadcast, sent as Accord
+//! sends it (Nagle off, messages queued behind one flushed with it).
 //!
 //! Accord's edits go through the hub (rights check, automerge change,
 //! SQLite commit with fsync, announcement); latency runs from just before the
@@ -192,8 +193,17 @@ async fn accept_raw(listener: TcpListener, channel: broadcast::Sender<Utf8Bytes>
         let mut messages = channel.subscribe();
         tokio::spawn(async move {
             let Ok(mut socket) = tokio_tungstenite::accept_async(stream).await else { return };
+            // As Accord's live socket does: what queued behind a message goes with one flush.
             while let Ok(message) = messages.recv().await {
-                if socket.send(Message::Text(message)).await.is_err() {
+                if socket.feed(Message::Text(message)).await.is_err() {
+                    return;
+                }
+                while let Ok(queued) = messages.try_recv() {
+                    if socket.feed(Message::Text(queued)).await.is_err() {
+                        return;
+                    }
+                }
+                if socket.flush().await.is_err() {
                     return;
                 }
             }
