@@ -364,7 +364,7 @@ async fn the_live_socket_pushes_each_stored_change() {
     assert_eq!(patch["to"], tag_after.as_str(), "and leads to the version GET gives now");
     let after_stance = server.view().await;
     assert_eq!(proposal(&after_stance, 4, "Alt 3")["stances"]["HLCP"]["stance"], "support");
-    assert_eq!(apply_patch(&view, patch), after_stance, "the view held, patched, is the view now");
+    assert_eq!(apply_patch(&view, patch, &[]), after_stance, "the view held, patched, is the view now");
 
     // Two quick edits by a sponsor: each arrives at once with the proposal's text and heads;
     // patches follow after a pause (one for both when they come within it).
@@ -404,7 +404,10 @@ async fn the_live_socket_pushes_each_stored_change() {
         let patch = &message["patch"];
         assert_eq!(patch["from"], from.as_str(), "each patch starts from the version the last one led to");
         assert!(patch["sections"][0].get("base_text").is_none(), "the base text did not change: {patch}");
-        held = apply_patch(&held, patch);
+        let alt1_fields = patch["proposals"].as_array().expect("proposals").iter().find(|p| p["id"] == alt1.as_str());
+        let alt1_fields = alt1_fields.expect("Alt 1 changed");
+        assert!(alt1_fields.get("heads").is_some() && alt1_fields.get("text").is_none(), "heads, not the text again");
+        held = apply_patch(&held, patch, &messages);
         from = patch["to"].as_str().expect("to").to_string();
     }
     assert_eq!(proposal(&held, 4, "Alt 1")["text"], "Edited live, twice.");
@@ -450,8 +453,9 @@ async fn a_cursor_sent_on_the_live_socket_reaches_the_others_with_who_sent_it() 
 }
 
 /// A view with a live patch applied, as ARCHITECTURE.md ("Live socket") says a client applies
-/// it: the fields a patch names replace those held, section by section and proposal by proposal.
-fn apply_patch(view: &Value, patch: &Value) -> Value {
+/// it: the fields a patch names replace those held, section by section and proposal by proposal;
+/// a changed text comes from the `changed` message among `received` that announced its heads.
+fn apply_patch(view: &Value, patch: &Value, received: &[Value]) -> Value {
     let merge = |held: Option<&Value>, fields: &Value| {
         let mut merged = held.cloned().unwrap_or_else(|| json!({}));
         for (key, value) in fields.as_object().expect("fields") {
@@ -466,9 +470,19 @@ fn apply_patch(view: &Value, patch: &Value) -> Value {
         .flat_map(|s| s["proposals"].as_array().expect("proposals").clone())
         .collect();
     let held = |id: &Value| held_proposals.iter().find(|p| &p["id"] == id);
+    let announced = |id: &Value, heads: &Value| {
+        let texts = received.iter().filter(|m| m["type"] == "changed").flat_map(|m| m["proposals"].as_array().cloned());
+        let said = texts.flatten().find(|p| &p["id"] == id && &p["heads"] == heads);
+        said.expect("a changed text announced before its patch")["text"].clone()
+    };
     let patched_proposal = |id: &Value| {
         let fields = patch["proposals"].as_array().expect("proposals").iter().find(|p| &p["id"] == id);
         match fields {
+            Some(fields) if fields.get("heads").is_some() && fields.get("text").is_none() => {
+                let mut proposal = merge(held(id), fields);
+                proposal["text"] = announced(id, &fields["heads"]);
+                proposal
+            }
             Some(fields) => merge(held(id), fields),
             None => held(id).cloned().expect("a proposal the patch does not send is held"),
         }

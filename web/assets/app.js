@@ -16,7 +16,7 @@ import { renderDesk } from "./desk.js";
 import { renderOpening } from "./opening.js";
 import { noticeOthers } from "./notices.js";
 import { editors } from "./editor.js";
-import { state, setView, applyPatch, loadWanted, startVisit } from "./state.js";
+import { state, setView, applyPatch, announce, loadWanted, startVisit } from "./state.js";
 
 const main = document.getElementById("main");
 
@@ -205,6 +205,7 @@ function onLive(message) {
       // `by` is null for a change another process stored (a command on the server's store).
       if (message.by !== state.me.participant) for (const id of message.documents || []) state.othersChanged.add(id);
       for (const proposal of message.proposals || []) {
+        announce(proposal.id, proposal.text, proposal.heads);
         const editor = editors.get(proposal.id);
         if (editor) editor.remote(proposal.text, proposal.heads, message.seq);
       }

@@ -42,6 +42,15 @@ export const state = {
   files: {},
 };
 
+/** The latest text the live socket announced for each proposal (`changed`), `{ text, heads }`:
+ *  a patch names a changed text by its heads only. */
+const announced = new Map();
+
+/** Keeps a text a `changed` message carried, for the patch that follows. */
+export function announce(id, text, heads) {
+  announced.set(id, { text, heads });
+}
+
 /** Unsent form input, by key, kept across re-renders. */
 export const drafts = new Map();
 /** What each proposal shows: "text", or the redline against "base" or another proposal's id. */
@@ -142,14 +151,25 @@ export function setView(view, tag, number = ++state.viewRequests) {
 /** Brings the view to change `seq` from a live patch: for each section that changed, its
  *  number, its proposals' ids in order and its fields that changed; for each proposal that
  *  changed, its id and its fields that changed (a new one: all); the numbers of all sections;
- *  the negotiation's own fields when they changed. Fields replace those held; what did not
+ *  the negotiation's own fields when they changed. A proposal's changed text is not in the
+ *  patch, only its new heads: the text comes from the `changed` message that announced them
+ *  (none: the patch does not apply). Fields replace those held; what did not
  *  change keeps its object, so a screen can tell what changed. A patch from another version
  *  than the one held does not apply: false, fetch instead. */
 export function applyPatch(patch, seq) {
   if (!state.view || patch.from !== state.viewTag) return false;
   const sections = new Map(state.view.sections.map((section) => [section.number, section]));
   const proposals = new Map(state.view.sections.flatMap((section) => section.proposals).map((p) => [p.id, p]));
-  for (const fields of patch.proposals) proposals.set(fields.id, { ...proposals.get(fields.id), ...fields });
+  for (const fields of patch.proposals) {
+    const proposal = { ...proposals.get(fields.id), ...fields };
+    if (!("text" in fields) && "heads" in fields) {
+      // The text changed: the `changed` message for these heads carried it.
+      const said = announced.get(fields.id);
+      if (!said || said.heads.join() !== fields.heads.join()) return false;
+      proposal.text = said.text;
+    }
+    proposals.set(fields.id, proposal);
+  }
   for (const { proposal_ids: ids, ...fields } of patch.sections) {
     if (!ids.every((id) => proposals.has(id))) return false;
     const section = { ...sections.get(fields.number), ...fields };

@@ -106,18 +106,26 @@ impl ServedView {
     /// apply it and fetches the view); for every section that differs, its
     /// `number`, its proposals' ids in order (`proposal_ids`) and its fields
     /// that differ; for every proposal that differs, its `id` and its fields
-    /// that differ (a new one: all of them); the numbers of all sections (so
-    /// one that is gone is dropped); and the negotiation's own fields if they
-    /// differ. Fields are top-level and sent whole, so a client merges them
-    /// over what it holds. A text edit thus sends the proposal's text, heads
-    /// and time and the section's text gap, not the section.
+    /// that differ (a new one: all of them) but its text, which every change
+    /// announced with its heads before (a changed text shows as changed
+    /// `heads`); the numbers of all sections (so one that is gone is
+    /// dropped); and the negotiation's own fields if they differ. Fields are
+    /// top-level and sent whole, so a client merges them over what it holds.
+    /// A text edit thus sends the proposal's heads and time and the section's
+    /// text gap, not the text again nor the section.
     pub fn patch_since(&self, before: &ServedView) -> Result<Value, ApiError> {
         let (now, was) = (&self.view, &before.view);
         let mut sections = Vec::new();
         let mut proposals = Vec::new();
         for section in now.sections.iter().filter(|section| was.section(section.number) != Some(*section)) {
             for proposal in section.proposals.iter().filter(|p| was.proposal(&p.id) != Some(*p)) {
-                let mut fields = changed_fields(was.proposal(&proposal.id), proposal)?;
+                let held = was.proposal(&proposal.id);
+                let mut fields = changed_fields(held, proposal)?;
+                if held.is_some() {
+                    // Each change to a text went out at once in a `changed` message, with its
+                    // heads: the client takes the text from there (ARCHITECTURE.md, "Live socket").
+                    fields.remove("text");
+                }
                 fields.insert("id".into(), json!(proposal.id));
                 proposals.push(fields);
             }
