@@ -44,8 +44,8 @@ struct Run {
     expected: usize,
     per_second: f64,
     latencies: Vec<Duration>,
-    /// View patches received, from the newest edit each carries.
-    patches: Vec<Duration>,
+    /// The size of each view patch received.
+    patch_bytes: Vec<usize>,
     message_bytes: usize,
 }
 
@@ -249,23 +249,23 @@ async fn read_edits(mut socket: common::ClientSocket, sent: Arc<Vec<AtomicU64>>,
             }
             continue;
         };
+        // View patches (Accord only) are counted apart, with their size.
+        if text.contains("\"type\":\"patch\"") {
+            latencies.patch_bytes.push(text.len());
+            continue;
+        }
         let Some(edit) = edit_number(&text) else { continue };
         let now = start.elapsed().as_nanos() as u64;
-        let latency = Duration::from_nanos(now.saturating_sub(sent[edit].load(Ordering::SeqCst)));
-        // A view patch quotes the text too: it is counted apart, from the newest edit it carries.
-        match text.contains("\"type\":\"patch\"") {
-            true => latencies.patches.push(latency),
-            false => latencies.edits.push(latency),
-        }
+        latencies.edits.push(Duration::from_nanos(now.saturating_sub(sent[edit].load(Ordering::SeqCst))));
     }
     latencies
 }
 
-/// What one reader measured: each edit's message, and each view patch (Accord only).
+/// What one reader measured: each edit's message, and the size of each view patch.
 #[derive(Default)]
 struct Latencies {
     edits: Vec<Duration>,
-    patches: Vec<Duration>,
+    patch_bytes: Vec<usize>,
 }
 
 /// The N of the first "edit-N" in a message.
@@ -278,11 +278,11 @@ fn edit_number(text: &str) -> Option<usize> {
 /// Waits for every reader; throughput counts from the first edit to the
 /// last delivery (readers stop once they have every edit).
 async fn collect(readers: Vec<Reader>, clients: usize, edits_began: Instant) -> Run {
-    let (mut latencies, mut patches) = (Vec::new(), Vec::new());
+    let (mut latencies, mut patch_bytes) = (Vec::new(), Vec::new());
     for reader in readers {
         let read = reader.await.unwrap_or_default();
         latencies.extend(read.edits);
-        patches.extend(read.patches);
+        patch_bytes.extend(read.patch_bytes);
     }
     let elapsed = edits_began.elapsed().as_secs_f64();
     let deliveries = latencies.len();
@@ -291,9 +291,15 @@ async fn collect(readers: Vec<Reader>, clients: usize, edits_began: Instant) -> 
         expected: clients * EDITS,
         per_second: deliveries as f64 / elapsed.max(1e-9),
         latencies,
-        patches,
+        patch_bytes,
         message_bytes: 0,
     }
+}
+
+fn median(sizes: &[usize]) -> usize {
+    let mut sorted = sizes.to_vec();
+    sorted.sort_unstable();
+    sorted[sorted.len() / 2]
 }
 
 fn report(clients: usize, server: &str, run: &Run) {
@@ -305,9 +311,9 @@ fn report(clients: usize, server: &str, run: &Run) {
         ms(quantile(&run.latencies, 0.5)),
         ms(quantile(&run.latencies, 0.99)),
         run.message_bytes,
-        match run.patches.len() {
+        match run.patch_bytes.len() {
             0 => String::new(),
-            n => format!("{:.1} per client, p99 {:.2} ms", n as f64 / clients as f64, ms(quantile(&run.patches, 0.99))),
+            n => format!("{:.1} per client, {} bytes each (median)", n as f64 / clients as f64, median(&run.patch_bytes)),
         }
     );
 }
