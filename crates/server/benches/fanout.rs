@@ -37,6 +37,8 @@ const EVERY: Duration = Duration::from_millis(10);
 /// Edits made first and not measured, on both servers: the first ones also fill caches (the
 /// negotiation's edit targets, the first live patch's view), which a meeting pays once.
 const WARM_UP: usize = 30;
+/// How much a client reads at a time (see `common::connect_client`).
+const READ_CHUNK: usize = 8 * 1024;
 
 /// What one run measured.
 struct Run {
@@ -227,7 +229,7 @@ async fn connect_all(
         if let Some(token) = token {
             request.headers_mut().insert("authorization", format!("Bearer {token}").parse().expect("header"));
         }
-        let socket = common::connect_client(request).await;
+        let socket = common::connect_client(request, Some(READ_CHUNK)).await;
         let sent = Arc::clone(sent);
         readers.push(tokio::spawn(async move { read_edits(socket, sent, start).await }));
     }
@@ -313,7 +315,8 @@ fn report(clients: usize, server: &str, run: &Run) {
         run.message_bytes,
         match run.patch_bytes.len() {
             0 => String::new(),
-            n => format!("{:.1} per client, {} bytes each (median)", n as f64 / clients as f64, median(&run.patch_bytes)),
+            n =>
+                format!("{:.1} per client, {} bytes each (median)", n as f64 / clients as f64, median(&run.patch_bytes)),
         }
     );
 }

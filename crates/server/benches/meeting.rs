@@ -255,7 +255,7 @@ async fn measure(dir: &Path, prepared: &Prepared, clients: usize, behaviour: Beh
     for _ in 0..clients {
         let mut request = url.as_str().into_client_request().expect("request");
         request.headers_mut().insert("authorization", "Bearer reader".parse().expect("header"));
-        let socket = connect_client(request).await;
+        let socket = connect_client(request, None).await;
         let client = Client { addr: addr.clone(), negotiation: prepared.negotiation, behaviour, sent: sent.clone() };
         readers.push(tokio::spawn(client.follow(socket, stop.subscribe())));
     }

@@ -38,7 +38,7 @@ pub struct RepoPeer {
 impl RepoPeer {
     /// Connects to `url` and joins as `peer`.
     pub async fn connect(url: &str, peer: &str) -> RepoPeer {
-        let mut socket = super::connect_client(url).await;
+        let mut socket = super::connect_client(url, None).await;
         let join = WireMessage::Join { sender: peer.into(), versions: vec!["1".into()] };
         socket.send(Frame::binary(join.encode())).await.expect("join");
         let server = loop {
