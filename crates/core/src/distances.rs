@@ -85,8 +85,8 @@ impl Negotiation {
     /// the view just before them: between each changed proposal and every other live proposal
     /// of its section, each pair in the order the view compares them (cheap: the changed
     /// proposals' texts are read, the others taken from `before`; pairs of unchanged texts were
-    /// compared for `before`). A proposal made, withdrawn
-    /// or moved meanwhile only leaves a distance for the view to compute itself.
+    /// compared for `before`). A proposal made, withdrawn or moved meanwhile only leaves a
+    /// distance for the view to compute itself.
     pub fn distances_ahead(&self, before: &NegotiationView, changed: &[DocumentId]) -> DistancesAhead {
         let changed: Vec<ProposalId> = changed.iter().map(|id| ProposalId(*id)).collect();
         let mut pairs = Vec::new();

@@ -103,8 +103,8 @@ fn cursor(text: &str) -> Option<(Option<ProposalId>, u32, u32)> {
 
 /// Sends the first message, then every live message as it comes, and a ping now and then,
 /// until the client leaves. What the client says is read by its own task, woken only when
-/// the client sends something: polling the incoming side on every message sent cost more
-/// than the send. Messages that queued while one was sent go out with a single write.
+/// the client sends something (not polled once per message sent, as in one loop with the
+/// sends). Messages that queued while one was sent go out with a single flush.
 async fn forward(
     socket: WebSocket,
     first: String,
