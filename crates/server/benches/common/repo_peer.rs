@@ -33,6 +33,9 @@ pub struct RepoPeer {
     docs: BTreeMap<DocumentId, Held>,
     /// Bytes of the frames received so far.
     pub received: u64,
+    /// Whether the server closed the connection (an overloaded server may: what it did not
+    /// deliver then counts as undelivered, the run goes on).
+    closed: bool,
 }
 
 impl RepoPeer {
@@ -52,7 +55,7 @@ impl RepoPeer {
                 other => panic!("{peer} at {url}: no answer to join: {other:?}"),
             }
         };
-        RepoPeer { socket, peer: peer.into(), server, docs: BTreeMap::new(), received: 0 }
+        RepoPeer { socket, peer: peer.into(), server, docs: BTreeMap::new(), received: 0, closed: false }
     }
 
     /// Brings a new document holding `text` to the server and waits until the server has it.
@@ -67,6 +70,7 @@ impl RepoPeer {
         self.docs.insert(document, Held { doc, state: State::new() });
         self.send_sync(document, false).await;
         while self.docs[&document].state.shared_heads != self.docs[&document].doc.get_heads() {
+            assert!(!self.closed, "the server closed the connection while the peer set up");
             self.receive_one().await;
         }
     }
@@ -76,6 +80,7 @@ impl RepoPeer {
         self.docs.insert(document, Held { doc: Automerge::new(), state: State::new() });
         self.send_sync(document, true).await;
         while self.text(document).is_empty() {
+            assert!(!self.closed, "the server closed the connection while the peer set up");
             self.receive_one().await;
         }
     }
@@ -105,7 +110,13 @@ impl RepoPeer {
 
     /// Waits for the next frame and applies it; answers the server; returns the document it was about.
     pub async fn receive_one(&mut self) -> Option<DocumentId> {
-        let Some(Ok(frame)) = self.socket.next().await else { panic!("the server closed the connection") };
+        if self.closed {
+            return std::future::pending().await;
+        }
+        let Some(Ok(frame)) = self.socket.next().await else {
+            self.close();
+            return None;
+        };
         let Frame::Binary(bytes) = frame else { return None };
         self.received += bytes.len() as u64;
         let Ok(WireMessage::Sync { document, data, .. }) = WireMessage::decode(&bytes) else { return None };
@@ -134,7 +145,16 @@ impl RepoPeer {
             true => WireMessage::Request { document, sender: self.peer.clone(), data },
             false => WireMessage::Sync { document, sender: self.peer.clone(), target: self.server.clone(), data },
         };
-        self.socket.send(Frame::binary(frame.encode())).await.expect("send");
+        if !self.closed && self.socket.send(Frame::binary(frame.encode())).await.is_err() {
+            self.close();
+        }
+    }
+
+    fn close(&mut self) {
+        if !self.closed {
+            eprintln!("{}: the server closed the connection", self.peer);
+        }
+        self.closed = true;
     }
 }
 
