@@ -10,6 +10,7 @@
 // way; the caret stays where it was relative to the words around it.
 
 import { h, mapPosition, splice } from "./dom.js";
+import { sameHeads } from "./state.js";
 
 /** Open editors by proposal id (the live socket feeds them). */
 export const editors = new Map();
@@ -173,10 +174,4 @@ export class ProposalEditor {
       }),
     );
   }
-}
-
-function sameHeads(a, b) {
-  if (!a || !b || a.length !== b.length) return false;
-  const sorted = [...b].sort();
-  return [...a].sort().every((head, i) => head === sorted[i]);
 }

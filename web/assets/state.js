@@ -51,6 +51,13 @@ export function announce(id, text, heads) {
   announced.set(id, { text, heads });
 }
 
+/** Whether two lists of document heads name the same version (in any order). */
+export function sameHeads(a, b) {
+  if (!a || !b || a.length !== b.length) return false;
+  const sorted = [...b].sort();
+  return [...a].sort().every((head, i) => head === sorted[i]);
+}
+
 /** Unsent form input, by key, kept across re-renders. */
 export const drafts = new Map();
 /** What each proposal shows: "text", or the redline against "base" or another proposal's id. */
@@ -165,7 +172,7 @@ export function applyPatch(patch, seq) {
     if (!("text" in fields) && "heads" in fields) {
       // The text changed: the `changed` message for these heads carried it.
       const said = announced.get(fields.id);
-      if (!said || said.heads.join() !== fields.heads.join()) return false;
+      if (!said || !sameHeads(said.heads, fields.heads)) return false;
       proposal.text = said.text;
     }
     proposals.set(fields.id, proposal);

@@ -84,9 +84,9 @@ impl Negotiation {
     /// The distances the view after the documents `changed` changed will need, from `before`,
     /// the view just before them: between each changed proposal and every other live proposal
     /// of its section, each pair in the order the view compares them (cheap: the changed
-    /// proposals' texts are read, the others taken from `before`; pairs of unchanged texts were
-    /// compared for `before`). A proposal made, withdrawn or moved meanwhile only leaves a
-    /// distance for the view to compute itself.
+    /// proposals are read as the view will read them, through the records memo, the others
+    /// taken from `before`; pairs of unchanged texts were compared for `before`). A proposal
+    /// made, withdrawn or moved meanwhile only leaves a distance for the view to compute itself.
     pub fn distances_ahead(&self, before: &NegotiationView, changed: &[DocumentId]) -> DistancesAhead {
         let changed: Vec<ProposalId> = changed.iter().map(|id| ProposalId(*id)).collect();
         let mut pairs = Vec::new();
@@ -99,7 +99,8 @@ impl Negotiation {
                 .iter()
                 .filter(|p| !p.withdrawn)
                 .map(|p| match changed.contains(&p.id) {
-                    true => (true, self.proposal_text(&p.id).map_or_else(|_| p.text.clone(), |(text, _)| text)),
+                    // Read through the records memo, so the view built next finds it read.
+                    true => (true, self.proposal(&p.id).map_or_else(|_| p.text.clone(), |record| record.text)),
                     false => (false, p.text.clone()),
                 })
                 .collect();

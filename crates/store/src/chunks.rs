@@ -33,6 +33,9 @@ struct Stored {
 /// chunks since are read.
 const SINCE: &str = "SELECT document, bytes, seq FROM chunks WHERE seq > ?2 AND +negotiation = ?1 ORDER BY seq";
 
+/// Whether any chunk of a negotiation was appended after a seq (as [`SINCE`], asked on each save).
+const ANY_SINCE: &str = "SELECT EXISTS (SELECT 1 FROM chunks WHERE seq > ?2 AND +negotiation = ?1)";
+
 impl Store {
     /// Loads a negotiation; `replica` names the writer (see `Negotiation::create`).
     pub fn load(&self, id: DocumentId, replica: &str) -> Result<(Negotiation, Persisted), StoreError> {
@@ -138,9 +141,8 @@ impl Store {
         // Immediate: the write lock first, so no other process appends between the check below
         // and this transaction's own chunks.
         let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let since = format!("SELECT EXISTS ({SINCE})");
         let others_appended: bool =
-            tx.query_row(&since, params![negotiation_id, persisted.last_seq], |row| row.get(0))?;
+            tx.prepare_cached(ANY_SINCE)?.query_row(params![negotiation_id, persisted.last_seq], |row| row.get(0))?;
         let mut saved = Vec::new();
         let mut last_seq = persisted.last_seq;
         for id in &dirty {
@@ -220,9 +222,14 @@ mod tests {
     }
 
     fn stance(negotiation: &mut Negotiation, round: i64) {
+        record(negotiation, "ITU", &format!("round {round}"), round);
+    }
+
+    /// `who` supports topic 4's Alt 3 for `reason`, `after` milliseconds into the test's time.
+    fn record(negotiation: &mut Negotiation, who: &str, reason: &str, after: i64) {
         let proposal = negotiation.view().expect("view").sections[3].proposals[2].id;
-        let by = Attribution::new("ITU".parse().expect("code"), Timestamp(1_800_000_000_000 + round));
-        negotiation.record_stance(&proposal, StanceKind::Support, &format!("round {round}"), &by).expect("stance");
+        let by = Attribution::new(who.parse().expect("code"), Timestamp(1_800_000_000_000 + after));
+        negotiation.record_stance(&proposal, StanceKind::Support, reason, &by).expect("stance");
     }
 
     #[test]
@@ -300,6 +307,7 @@ mod tests {
         assert_eq!(reloaded.view().expect("view"), negotiation.view().expect("view"));
         let _ = std::fs::remove_dir_all(dir);
     }
+
     fn max_seq(store: &Store) -> i64 {
         store.conn.query_row("SELECT MAX(seq) FROM chunks", [], |row| row.get(0)).expect("max")
     }
@@ -307,12 +315,6 @@ mod tests {
     fn reason(negotiation: &Negotiation, who: &str) -> String {
         let view = negotiation.view().expect("view");
         view.sections[3].proposals[2].stances[&who.parse().expect("code")].reason.clone()
-    }
-
-    fn record(negotiation: &mut Negotiation, who: &str, reason: &str) {
-        let proposal = negotiation.view().expect("view").sections[3].proposals[2].id;
-        let by = Attribution::new(who.parse().expect("code"), Timestamp(1_800_000_000_000));
-        negotiation.record_stance(&proposal, StanceKind::Support, reason, &by).expect("stance");
     }
 
     #[test]
@@ -325,17 +327,17 @@ mod tests {
         let mut cli = Store::open(&dir).expect("a second connection, as a command's");
         let (mut theirs, mut theirs_saved) = cli.load(id, "cli").expect("load");
 
-        record(&mut ours, "ITU", "server 1");
+        record(&mut ours, "ITU", "server 1", 0);
         server.save(&mut ours, &mut ours_saved).expect("save");
         assert_eq!(ours_saved.last_seq, max_seq(&server), "its own chunk is not read back");
 
-        record(&mut theirs, "UNESCO", "command 1");
+        record(&mut theirs, "UNESCO", "command 1", 0);
         cli.save(&mut theirs, &mut theirs_saved).expect("save");
         let theirs_seq = max_seq(&cli);
         assert!(theirs_saved.last_seq < theirs_seq, "the server's chunk came before: still to read");
 
         // The server writes again before it refreshes: the command's chunk stays to be read.
-        record(&mut ours, "ITU", "server 2");
+        record(&mut ours, "ITU", "server 2", 0);
         server.save(&mut ours, &mut ours_saved).expect("save");
         assert!(ours_saved.last_seq < theirs_seq, "the command's chunk is not skipped");
         let brought = server.refresh(&mut ours, &mut ours_saved).expect("refresh");
