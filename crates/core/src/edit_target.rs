@@ -6,6 +6,11 @@
 //! while the document's heads are the ones they were read at, and the
 //! splice path moves them forward after its own change, so a change from
 //! anywhere else (a merge, another write) makes them re-read.
+//!
+//! An entry keeps the proposal's text too, with the splices applied as
+//! automerge applies them (positions in Unicode code points): every edit is
+//! announced with the text it made, and reading a text out of automerge
+//! costs more than the change itself.
 
 use std::collections::HashMap;
 
@@ -29,7 +34,9 @@ pub(crate) struct EditTargets {
 #[derive(Clone, Debug)]
 pub(crate) struct ProposalTarget {
     heads: Vec<ChangeHash>,
-    pub text: ObjId,
+    pub text_obj: ObjId,
+    text: String,
+    /// The text's length in code points, as splice positions count.
     len: usize,
     pub sponsors: Vec<ParticipantCode>,
     pub label: String,
@@ -77,15 +84,23 @@ impl EditTargets {
         }
         Ok(self.proposals.get_mut(&id).expect("inserted above"))
     }
+
+    /// The text of proposal `id` if the entry is valid at `heads` (the document's current ones).
+    pub fn text_at(&self, id: DocumentId, heads: &[ChangeHash]) -> Option<&str> {
+        let target = self.proposals.get(&id)?;
+        (target.heads == heads).then_some(target.text.as_str())
+    }
 }
 
 impl ProposalTarget {
     fn read(doc: &Automerge, heads: Vec<ChangeHash>) -> Result<ProposalTarget, Error> {
         let record = proposal_doc::read(doc)?;
-        let text = proposal_doc::text_obj(doc)?;
+        let text_obj = proposal_doc::text_obj(doc)?;
+        let text = doc.text(&text_obj)?;
         Ok(ProposalTarget {
             heads,
-            len: doc.length(&text),
+            len: text.chars().count(),
+            text_obj,
             text,
             sponsors: record.sponsors,
             label: record.label,
@@ -93,21 +108,30 @@ impl ProposalTarget {
         })
     }
 
-    /// The text's length after `splices`, or the first one out of range.
-    pub fn length_after(&self, splices: &[Splice]) -> Result<usize, Error> {
-        let mut len = self.len;
+    /// The text after `splices` and its length in code points, or the first splice out of range.
+    pub fn text_after(&self, splices: &[Splice]) -> Result<(String, usize), Error> {
+        let (mut text, mut len) = (self.text.clone(), self.len);
         for splice in splices {
             if splice.pos > len || splice.delete > len - splice.pos {
                 return Err(Error::SpliceOutOfRange { pos: splice.pos, delete: splice.delete, len });
             }
+            let start = byte_offset(&text, splice.pos);
+            let end = start + byte_offset(&text[start..], splice.delete);
+            text.replace_range(start..end, &splice.insert);
             len = len - splice.delete + splice.insert.chars().count();
         }
-        Ok(len)
+        Ok((text, len))
     }
 
-    /// Moves the entry to the document's state after our own change.
-    pub fn advance(&mut self, heads: Vec<ChangeHash>, len: usize) {
+    /// Moves the entry to the document's state after our own change, which made `text`.
+    pub fn advance(&mut self, heads: Vec<ChangeHash>, (text, len): (String, usize)) {
         self.heads = heads;
+        self.text = text;
         self.len = len;
     }
+}
+
+/// Where the code point at `chars` starts in `text` (its end if `chars` is its length).
+fn byte_offset(text: &str, chars: usize) -> usize {
+    text.char_indices().nth(chars).map_or(text.len(), |(at, _)| at)
 }

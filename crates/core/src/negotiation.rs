@@ -275,7 +275,12 @@ impl Negotiation {
     /// A proposal's current text and heads, read directly (no hydrate).
     pub fn proposal_text(&self, id: &ProposalId) -> Result<(String, Vec<ChangeHash>), Error> {
         let doc = self.docs.get(&id.0).ok_or(Error::UnknownProposal(*id))?;
-        Ok((doc.text(proposal_doc::text_obj(doc)?)?, doc.get_heads()))
+        let heads = doc.get_heads();
+        // The splice path keeps the text it made (reading it out of automerge costs more).
+        if let Some(text) = self.edit_targets.text_at(id.0, &heads) {
+            return Ok((text.to_owned(), heads));
+        }
+        Ok((doc.text(proposal_doc::text_obj(doc)?)?, heads))
     }
 
     /// A proposal's text as it was at `heads` (any earlier version).

@@ -136,12 +136,13 @@ impl Negotiation {
         for splice in splices {
             characters::check("proposal text", &splice.insert)?;
         }
-        let len = target.length_after(splices)?;
-        if len > MAX_PROPOSAL_TEXT_BYTES {
-            return Err(Error::TooLong { field: "proposal text", length: len, limit: MAX_PROPOSAL_TEXT_BYTES });
+        let after = target.text_after(splices)?;
+        if after.0.len() > MAX_PROPOSAL_TEXT_BYTES {
+            let length = after.0.len();
+            return Err(Error::TooLong { field: "proposal text", length, limit: MAX_PROPOSAL_TEXT_BYTES });
         }
-        document::write(doc, actor, &note(by, String::new(), None), |tx| apply_splices(tx, &target.text, splices))?;
-        target.advance(doc.get_heads(), len);
+        document::write(doc, actor, &note(by, String::new(), None), |tx| apply_splices(tx, &target.text_obj, splices))?;
+        target.advance(doc.get_heads(), after);
         self.dirty.insert(id.0);
         Ok(())
     }

@@ -1,0 +1,100 @@
+//! Property: the text Accord announces after an edit (`proposal_text`,
+//! which the splice path keeps without reading automerge) is always the text
+//! automerge itself reads from the document, for any splices (positions in
+//! code points over accents, CJK, emoji and combining marks) mixed with
+//! merges of another replica's concurrent edits.
+
+use accord_core::automerge::{ROOT, ReadDoc};
+use accord_core::{
+    Attribution, DocumentId, Negotiation, NewParticipant, NewProposal, ParticipantCode, ProposalId, Role, Splice,
+    Timestamp,
+};
+use proptest::prelude::*;
+
+fn code(text: &str) -> ParticipantCode {
+    text.parse().expect("code")
+}
+
+fn by(who: &str) -> Attribution {
+    Attribution::new(code(who), Timestamp(1_000))
+}
+
+/// A negotiation with one proposal sponsored by DESA and UNODC (joined).
+fn negotiation() -> (Negotiation, ProposalId) {
+    let new = |who: &str, role| NewParticipant { code: code(who), name: who.into(), role };
+    let mut n =
+        Negotiation::create(DocumentId::derive("announced", "n"), "T", new("CHAIR", Role::Chair), "r", Timestamp(0))
+            .expect("create");
+    for who in ["DESA", "UNODC"] {
+        n.add_participant(new(who, Role::Member), &by("CHAIR")).expect("participant");
+    }
+    n.add_section(1, "S", &code("DESA"), "base", &by("CHAIR")).expect("section");
+    let id = ProposalId(DocumentId::derive("announced", "p"));
+    let proposal = NewProposal {
+        id,
+        section: 1,
+        label: "Alt 1".into(),
+        text: "Le café 中文 🙂 e\u{301}t".into(),
+        rationale: String::new(),
+        cosponsors: vec![code("UNODC")],
+    };
+    n.propose(proposal, &by("DESA")).expect("propose");
+    n.cosponsor(&id, &by("UNODC")).expect("join");
+    (n, id)
+}
+
+/// The proposal's text as automerge reads it from the document.
+fn automerge_text(n: &Negotiation, id: &ProposalId) -> String {
+    let doc = &n.documents()[&id.0];
+    let (_, text) = doc.get(ROOT, "text").expect("read").expect("a text");
+    doc.text(&text).expect("text")
+}
+
+#[derive(Clone, Debug)]
+enum Op {
+    /// A splice on replica `replica`, at fractions of its text's length.
+    Splice { replica: usize, at: f64, delete: f64, insert: String },
+    /// Replica `to` merges replica `from`.
+    Merge { from: usize, to: usize },
+}
+
+fn op() -> impl Strategy<Value = Op> {
+    let insert = "[a-z é中🙂\u{301}\n]{0,5}";
+    prop_oneof![
+        4 => (0..2usize, 0.0..=1.0f64, 0.0..=1.0f64, insert)
+            .prop_map(|(replica, at, delete, insert)| Op::Splice { replica, at, delete, insert }),
+        1 => (0..2usize).prop_map(|from| Op::Merge { from, to: 1 - from }),
+    ]
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 128, ..ProptestConfig::default() })]
+
+    #[test]
+    fn the_text_announced_is_the_text_automerge_reads(ops in proptest::collection::vec(op(), 1..24)) {
+        let (first, id) = negotiation();
+        let mut replicas = [first.clone(), first];
+        let editors = ["DESA", "UNODC"];
+        for op in ops {
+            match op {
+                Op::Splice { replica, at, delete, insert } => {
+                    let n = &mut replicas[replica];
+                    let len = automerge_text(n, &id).chars().count();
+                    let pos = (len as f64 * at) as usize;
+                    let delete = ((len - pos) as f64 * delete) as usize;
+                    let splice = Splice { pos, delete, insert };
+                    n.splice_proposal(&id, &[splice], &by(editors[replica])).expect("splice");
+                }
+                Op::Merge { from, to } => {
+                    let source = replicas[from].clone();
+                    replicas[to].merge(&source).expect("merge");
+                }
+            }
+            for n in &replicas {
+                let (text, heads) = n.proposal_text(&id).expect("proposal text");
+                prop_assert_eq!(text, automerge_text(n, &id));
+                prop_assert_eq!(heads, n.documents()[&id.0].get_heads());
+            }
+        }
+    }
+}
