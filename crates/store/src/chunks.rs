@@ -18,6 +18,9 @@ const COMPACT_AFTER: usize = 64;
 pub struct Persisted {
     heads: HashMap<DocumentId, Vec<ChangeHash>>,
     last_seq: i64,
+    /// The connection and its `data_version` when the store was last read through it: while
+    /// SQLite answers the same number, no other connection committed and a refresh reads nothing.
+    seen: Option<(u64, i64)>,
 }
 
 /// One document's chunks as read: their bytes in order, how many, and the last one's seq.
@@ -41,6 +44,8 @@ impl Store {
     pub fn load(&self, id: DocumentId, replica: &str) -> Result<(Negotiation, Persisted), StoreError> {
         let mut docs = BTreeMap::new();
         let mut persisted = Persisted::default();
+        // Read before the chunks: a commit by another connection in between is read next time.
+        let seen = Some(self.data_version()?);
         let mut long = Vec::new();
         for (document, stored) in self.read_chunks(id)? {
             let corrupt = |reason: String| StoreError::Corrupt {
@@ -63,6 +68,7 @@ impl Store {
         }
         let mut negotiation = Negotiation::from_documents(id, docs, replica)?;
         negotiation.add_authors(self.authors(id)?);
+        persisted.seen = seen;
         Ok((negotiation, persisted))
     }
 
@@ -91,6 +97,11 @@ impl Store {
         negotiation: &mut Negotiation,
         persisted: &mut Persisted,
     ) -> Result<Vec<DocumentId>, StoreError> {
+        // Read before the chunks: a commit by another connection in between is read next time.
+        let seen = Some(self.data_version()?);
+        if persisted.seen == seen {
+            return Ok(Vec::new());
+        }
         let mut statement = self.conn.prepare_cached(SINCE)?;
         let rows = statement.query_map(params![negotiation.id().to_string(), persisted.last_seq], |row| {
             Ok((row.get::<_, String>(0)?, row.get::<_, Vec<u8>>(1)?, row.get::<_, i64>(2)?))
@@ -108,7 +119,15 @@ impl Store {
         if !changed.is_empty() {
             negotiation.add_authors(self.authors(negotiation.id())?);
         }
+        persisted.seen = seen;
         Ok(changed)
+    }
+
+    /// This connection, and SQLite's count of commits other connections made to the
+    /// database (it changes with each one; this connection's own leave it as it is).
+    fn data_version(&self) -> Result<(u64, i64), StoreError> {
+        let version = self.conn.prepare_cached("PRAGMA data_version")?.query_row([], |row| row.get(0))?;
+        Ok((self.connection, version))
     }
 
     fn read_chunks(&self, id: DocumentId) -> Result<BTreeMap<String, Stored>, StoreError> {
@@ -150,10 +169,8 @@ impl Store {
             let since = persisted.heads.get(id).map(Vec::as_slice).unwrap_or(&[]);
             let chunk = if since.is_empty() { doc.save() } else { doc.save_after(since) };
             if !chunk.is_empty() {
-                tx.execute(
-                    "INSERT INTO chunks (negotiation, document, bytes) VALUES (?1, ?2, ?3)",
-                    params![negotiation_id, id.to_string(), chunk],
-                )?;
+                tx.prepare_cached("INSERT INTO chunks (negotiation, document, bytes) VALUES (?1, ?2, ?3)")?
+                    .execute(params![negotiation_id, id.to_string(), chunk])?;
                 last_seq = tx.last_insert_rowid();
             }
             saved.push((*id, doc.get_heads()));
@@ -348,6 +365,30 @@ mod tests {
         assert_eq!(reason(&theirs, "ITU"), "server 2");
         assert_eq!(theirs.view().expect("view"), ours.view().expect("view"));
         assert!(server.refresh(&mut ours, &mut ours_saved).expect("refresh").is_empty(), "nothing new");
+        let _ = std::fs::remove_dir_all(dir);
+    }
+
+    #[test]
+    fn a_refresh_reads_the_chunks_only_after_another_connection_committed() {
+        let (mut server, dir) = store("data-version");
+        let mut fixture = fixture::load("hlcp-cybersecurity").expect("fixture");
+        server.save(&mut fixture, &mut Persisted::default()).expect("save");
+        let (mut ours, mut ours_saved) = server.load(fixture.id(), "server").expect("load");
+        let mut cli = Store::open(&dir).expect("a second connection, as a command's");
+        let (mut theirs, mut theirs_saved) = cli.load(fixture.id(), "cli").expect("load");
+        // A row this connection itself commits (of no document: a read would only pass it by).
+        let row = "INSERT INTO chunks (negotiation, document, bytes) VALUES (?1, 'none', x'00')";
+        server.conn.execute(row, [fixture.id().to_string()]).expect("insert");
+        let before = ours_saved.last_seq;
+        assert!(before < max_seq(&server), "the row is stored after what was read");
+        server.refresh(&mut ours, &mut ours_saved).expect("refresh");
+        assert_eq!(ours_saved.last_seq, before, "no other connection committed: nothing is read");
+
+        record(&mut theirs, "UNESCO", "command", 0);
+        cli.save(&mut theirs, &mut theirs_saved).expect("save");
+        server.refresh(&mut ours, &mut ours_saved).expect("refresh");
+        assert_eq!(reason(&ours, "UNESCO"), "command", "another connection's commit is read");
+        assert_eq!(ours_saved.last_seq, max_seq(&server));
         let _ = std::fs::remove_dir_all(dir);
     }
 }

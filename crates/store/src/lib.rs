@@ -14,6 +14,7 @@ mod keyed;
 mod tokens;
 
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use accord_core::DocumentId;
 use rusqlite::Connection;
@@ -57,7 +58,13 @@ pub const DATABASE: &str = "accord.sqlite3";
 /// An open store.
 pub struct Store {
     conn: Connection,
+    /// Tells this connection from others in the process: what a refresh saw of the
+    /// database is only comparable on the connection that saw it (see [`Persisted`]).
+    connection: u64,
 }
+
+/// The number the next connection opened in this process takes.
+static NEXT_CONNECTION: AtomicU64 = AtomicU64::new(0);
 
 impl Store {
     /// Opens (creating if needed) the store in directory `dir`.
@@ -69,7 +76,7 @@ impl Store {
         conn.pragma_update(None, "synchronous", "FULL")?;
         conn.execute_batch(SCHEMA)?;
         keyed::migrate(&conn)?;
-        Ok(Store { conn })
+        Ok(Store { conn, connection: NEXT_CONNECTION.fetch_add(1, Ordering::Relaxed) })
     }
 
     /// Another connection to the same store, so one negotiation's reads and
