@@ -18,7 +18,7 @@ use automerge::{Automerge, ChangeHash, ObjId, ReadDoc};
 
 use crate::negotiation_doc;
 use crate::participant_doc;
-use crate::proposal_doc;
+use crate::proposal_doc::{self, ProposalRecord};
 use crate::{DocumentId, Error, ParticipantCode, ProposalId, Role, Splice};
 
 /// Cached facts for the splice path.
@@ -85,6 +85,11 @@ impl EditTargets {
         Ok(self.proposals.get_mut(&id).expect("inserted above"))
     }
 
+    /// Keeps `target`, what a write other than a splice (a whole text edited) made of proposal `id`.
+    pub fn edited(&mut self, id: DocumentId, target: ProposalTarget) {
+        self.proposals.insert(id, target);
+    }
+
     /// The text of proposal `id` if the entry is valid at `heads` (the document's current ones).
     pub fn text_at(&self, id: DocumentId, heads: &[ChangeHash]) -> Option<&str> {
         let target = self.proposals.get(&id)?;
@@ -93,19 +98,23 @@ impl EditTargets {
 }
 
 impl ProposalTarget {
-    fn read(doc: &Automerge, heads: Vec<ChangeHash>) -> Result<ProposalTarget, Error> {
-        let record = proposal_doc::read(doc)?;
-        let text_obj = proposal_doc::text_obj(doc)?;
-        let text = doc.text(&text_obj)?;
-        Ok(ProposalTarget {
+    /// The entry for a proposal whose fields are `record`'s and whose text is now `text`, at `heads`.
+    pub fn new(heads: Vec<ChangeHash>, text_obj: ObjId, text: String, record: &ProposalRecord) -> ProposalTarget {
+        ProposalTarget {
             heads,
             len: text.chars().count(),
             text_obj,
             text,
-            sponsors: record.sponsors,
-            label: record.label,
+            sponsors: record.sponsors.clone(),
+            label: record.label.clone(),
             withdrawn: record.withdrawn,
-        })
+        }
+    }
+
+    fn read(doc: &Automerge, heads: Vec<ChangeHash>) -> Result<ProposalTarget, Error> {
+        let text_obj = proposal_doc::text_obj(doc)?;
+        let text = doc.text(&text_obj)?;
+        Ok(ProposalTarget::new(heads, text_obj, text, &proposal_doc::read(doc)?))
     }
 
     /// The text after `splices` and its length in code points, or the first splice out of range.

@@ -7,6 +7,7 @@ use automerge::{Automerge, ChangeHash, ReadDoc};
 use crate::authorization;
 use crate::characters::{self, MAX_PROPOSAL_TEXT_BYTES, MAX_SHORT_TEXT_BYTES};
 use crate::document::{self, actor_for, apply_splices, note};
+use crate::edit_target::ProposalTarget;
 use crate::late_edit;
 use crate::negotiation::section;
 use crate::negotiation_doc::NegotiationRecord;
@@ -105,7 +106,8 @@ impl Negotiation {
         let doc = self.docs.get(&id.0).ok_or(Error::UnknownProposal(*id))?;
         check_base_heads(doc, base_heads)?;
         let obj = proposal_doc::text_obj(doc)?;
-        let splices = if base_heads == doc.get_heads().as_slice() {
+        let current = base_heads == doc.get_heads().as_slice();
+        let splices = if current {
             late_edit::splices_between(&proposal.text, text)
         } else {
             late_edit::splices_onto_current(doc, &obj, base_heads, text)?
@@ -115,7 +117,11 @@ impl Negotiation {
         let doc = self.docs.get_mut(&id.0).ok_or(Error::UnknownProposal(*id))?;
         document::write(doc, actor, &note, |tx| apply_splices(tx, &obj, &splices))?;
         self.dirty.insert(id.0);
-        Ok((doc.text(&obj)?, doc.get_heads()))
+        // On the current heads the splices make exactly `text`; merged, automerge says what it is.
+        let merged = if current { text.to_owned() } else { doc.text(&obj)? };
+        let heads = doc.get_heads();
+        self.edit_targets.edited(id.0, ProposalTarget::new(heads.clone(), obj, merged.clone(), &proposal));
+        Ok((merged, heads))
     }
 
     /// Applies splices to a proposal's text in one change (sponsors only):

@@ -1,8 +1,9 @@
 //! Property: the text Accord announces after an edit (`proposal_text`,
-//! which the splice path keeps without reading automerge) is always the text
+//! which the edit paths keep without reading automerge) is always the text
 //! automerge itself reads from the document, for any splices (positions in
-//! code points over accents, CJK, emoji and combining marks) mixed with
-//! merges of another replica's concurrent edits.
+//! code points over accents, CJK, emoji and combining marks) and whole texts
+//! edited on the current or an older copy (a browser's), mixed with merges
+//! of another replica's concurrent edits.
 
 use accord_core::automerge::{ROOT, ReadDoc};
 use accord_core::{
@@ -54,6 +55,9 @@ fn automerge_text(n: &Negotiation, id: &ProposalId) -> String {
 enum Op {
     /// A splice on replica `replica`, at fractions of its text's length.
     Splice { replica: usize, at: f64, delete: f64, insert: String },
+    /// A whole text sent by a browser on replica `replica`, edited on its copy from
+    /// `back` edits ago (0: the current one), as `edit_proposal_at` takes it.
+    Edit { replica: usize, back: usize, text: String },
     /// Replica `to` merges replica `from`.
     Merge { from: usize, to: usize },
 }
@@ -63,6 +67,8 @@ fn op() -> impl Strategy<Value = Op> {
     prop_oneof![
         4 => (0..2usize, 0.0..=1.0f64, 0.0..=1.0f64, insert)
             .prop_map(|(replica, at, delete, insert)| Op::Splice { replica, at, delete, insert }),
+        2 => (0..2usize, 0..3usize, "[a-z é中🙂\u{301}\n]{1,12}")
+            .prop_map(|(replica, back, text)| Op::Edit { replica, back, text }),
         1 => (0..2usize).prop_map(|from| Op::Merge { from, to: 1 - from }),
     ]
 }
@@ -75,6 +81,8 @@ proptest! {
         let (first, id) = negotiation();
         let mut replicas = [first.clone(), first];
         let editors = ["DESA", "UNODC"];
+        // Each replica's heads after each of its edits, newest last.
+        let mut copies: [Vec<_>; 2] = [vec![], vec![]];
         for op in ops {
             match op {
                 Op::Splice { replica, at, delete, insert } => {
@@ -84,6 +92,16 @@ proptest! {
                     let delete = ((len - pos) as f64 * delete) as usize;
                     let splice = Splice { pos, delete, insert };
                     n.splice_proposal(&id, &[splice], &by(editors[replica])).expect("splice");
+                    copies[replica].push(n.proposal_heads(&id).expect("heads"));
+                }
+                Op::Edit { replica, back, text } => {
+                    let n = &mut replicas[replica];
+                    let current = n.proposal_heads(&id).expect("heads");
+                    let older = copies[replica].iter().rev().nth(back).cloned();
+                    let base = if back == 0 { current } else { older.unwrap_or(current) };
+                    let (merged, _) = n.edit_proposal_at(&id, &base, &text, &by(editors[replica])).expect("edit");
+                    prop_assert_eq!(merged, automerge_text(n, &id), "the text edit_proposal_at answers");
+                    copies[replica].push(n.proposal_heads(&id).expect("heads"));
                 }
                 Op::Merge { from, to } => {
                     let source = replicas[from].clone();
