@@ -10,7 +10,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::SystemTime;
+use std::time::{Duration, Instant, SystemTime};
 
 use accord_core::automerge::Change;
 use accord_core::gate::Admission;
@@ -24,6 +24,13 @@ use crate::served_view::ServedView;
 
 /// How many live messages a slow subscriber may lag behind before it misses some.
 const LIVE_BACKLOG: usize = 256;
+
+/// How long the negotiation must stay unchanged before live clients get a patch: a burst of
+/// typing makes one view and one patch, not one per keystroke batch.
+const PATCH_WHEN_QUIET: Duration = Duration::from_millis(100);
+
+/// The longest a change waits for its patch while others keep coming (someone typing on).
+const PATCH_AT_MOST: Duration = Duration::from_millis(500);
 
 /// Documents of a negotiation that changed, once stored.
 #[derive(Clone, Debug, PartialEq)]
@@ -56,6 +63,8 @@ pub struct Room {
     patched: Option<ServedView>,
     /// Documents changed since `patched`, for the next patch.
     pending: BTreeSet<DocumentId>,
+    /// When the first and the last of the changes `pending` holds were announced.
+    pending_between: Option<(Instant, Instant)>,
     /// Whether a patch is already due (see [`Room::patch_wanted`]).
     patch_due: bool,
     /// The time up to which procedures' outcomes are recorded (see [`Room::settle`]).
@@ -83,7 +92,7 @@ impl Room {
     ) -> Room {
         let (live, _) = broadcast::channel(LIVE_BACKLOG);
         let (seq, present) = (watch::Sender::new(0), BTreeMap::new());
-        let (patched, pending, patch_due) = (None, BTreeSet::new(), false);
+        let (patched, pending, pending_between, patch_due) = (None, BTreeSet::new(), None, false);
         let (settled_through, settle_at, loaded) = (Timestamp(i64::MIN), None, None);
         Room {
             id,
@@ -96,6 +105,7 @@ impl Room {
             seq,
             patched,
             pending,
+            pending_between,
             patch_due,
             settled_through,
             settle_at,
@@ -229,12 +239,19 @@ impl Room {
         Ok((receiver, self.live.clone(), view))
     }
 
-    /// Whether a patch should be sent after a pause, for changes announced since the last
-    /// one; true once per pause (the caller schedules [`Room::send_patch`]).
+    /// Whether a patch should be sent once due, for changes announced since the last one;
+    /// true once per patch (the caller waits for [`Room::patch_due_at`], then calls
+    /// [`Room::send_patch`]).
     pub fn patch_wanted(&mut self) -> bool {
         let wanted = !self.patch_due && !self.pending.is_empty() && self.patched.is_some();
         self.patch_due |= wanted;
         wanted
+    }
+
+    /// When the next patch is due: [`PATCH_WHEN_QUIET`] after the last change announced, at
+    /// most [`PATCH_AT_MOST`] after the first (`None`: no change waits for one).
+    pub fn patch_due_at(&self) -> Option<Instant> {
+        self.pending_between.map(|(first, last)| patch_due(first, last))
     }
 
     /// The text distances the next patch's view will need, to compute off the room's lock
@@ -255,6 +272,7 @@ impl Room {
             return;
         }
         let changed: Vec<DocumentId> = std::mem::take(&mut self.pending).into_iter().collect();
+        self.pending_between = None;
         let Some(before) = self.patched.take() else { return };
         let patch = self.served_view_after(Some((&before, &changed))).and_then(|now| {
             let patch = now.patch_since(&before)?;
@@ -362,9 +380,12 @@ impl Room {
         if self.live.receiver_count() == 0 {
             self.patched = None;
             self.pending.clear();
+            self.pending_between = None;
             return;
         }
         self.pending.extend(changed.iter().copied());
+        let now = Instant::now();
+        self.pending_between = Some((self.pending_between.map_or(now, |(first, _)| first), now));
         let Some(loaded) = self.loaded.as_ref() else { return };
         let mut proposals = Vec::new();
         for id in changed.iter().map(|doc| ProposalId(*doc)) {
@@ -382,6 +403,11 @@ impl Room {
         let message = serde_json::json!({ "type": "presence", "present": present });
         let _ = self.live.send(Utf8Bytes::from(message.to_string()));
     }
+}
+
+/// When a patch is due for changes announced from `first` to `last` (see [`Room::patch_due_at`]).
+fn patch_due(first: Instant, last: Instant) -> Instant {
+    (last + PATCH_WHEN_QUIET).min(first + PATCH_AT_MOST)
 }
 
 /// The current time for attributions.
@@ -472,5 +498,15 @@ mod tests {
         assert_eq!(admission.accepted.len(), 1, "{admission:?}");
         assert_eq!(itu_reason(&mut room).as_deref(), Some("from the peer"));
         let _ = std::fs::remove_dir_all(dir);
+    }
+
+    #[test]
+    fn a_patch_waits_for_a_quiet_moment_but_not_past_its_limit_after_the_first_change() {
+        let first = Instant::now();
+        let ms = Duration::from_millis;
+        assert_eq!(patch_due(first, first), first + ms(100), "one change: patched when quiet");
+        assert_eq!(patch_due(first, first + ms(250)), first + ms(350), "each change moves it on");
+        assert_eq!(patch_due(first, first + ms(420)), first + ms(500), "typing on: patched anyway");
+        assert_eq!(patch_due(first, first + ms(900)), first + ms(500));
     }
 }

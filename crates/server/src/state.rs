@@ -170,15 +170,19 @@ impl AppState {
     }
 }
 
-/// How long a room waits after a change before it patches live clients' views: changes
-/// made meanwhile (typing) go into the same patch.
-const PATCH_AFTER: std::time::Duration = std::time::Duration::from_millis(100);
-
-/// Sends the room's patch after [`PATCH_AFTER`], off the request that made the change: the
-/// text distances its view needs first, without the room's lock, then the patch under it.
+/// Sends the room's patch once it is due (see [`Room::patch_due_at`]), off the request that
+/// made the change: the text distances its view needs first, without the room's lock, then
+/// the patch under it.
 fn schedule_patch(room: Arc<Mutex<Room>>) {
     tokio::spawn(async move {
-        tokio::time::sleep(PATCH_AFTER).await;
+        // Changes made meanwhile move the time on (typing), up to a limit.
+        loop {
+            let due = lock_room(&room).patch_due_at();
+            match due {
+                Some(at) if at > std::time::Instant::now() => tokio::time::sleep_until(at.into()).await,
+                _ => break,
+            }
+        }
         let _ = tokio::task::spawn_blocking(move || {
             let ahead = lock_room(&room).patch_distances();
             if let Some(ahead) = ahead {
