@@ -1314,6 +1314,14 @@ async fn exports_for_approval_and_since_the_circulated_version_as_the_command_li
     assert_eq!(named.against.as_deref(), Some(version.as_str()), "the file says which version it tracks changes since");
     let (status, _) = download(&server, "UNESCO", &format!("format=md&against={version}")).await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
+    let (status, refused) = download(&server, "UNESCO", "format=docx&against=yesterday-ish").await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    let refused: Value = serde_json::from_slice(&refused).expect("JSON");
+    let message = refused["error"].as_str().expect("an error");
+    assert!(
+        message.contains("\"yesterday-ish\" is neither a version") && message.contains("2026-11-03T12:00:00Z"),
+        "{refused}"
+    );
 }
 
 #[tokio::test]

@@ -443,9 +443,7 @@ pub(crate) fn now() -> Result<Timestamp> {
 }
 
 pub(crate) fn parse_time(text: &str) -> Result<Timestamp> {
-    let time = humantime::parse_rfc3339_weak(text)
-        .map_err(|e| anyhow!("invalid time {text:?}: {e}; write it like 2026-11-03T12:00:00Z"))?;
-    Ok(to_timestamp(time))
+    accord_export::parse_time(text).map_err(|e| anyhow!(e))
 }
 
 fn to_timestamp(time: SystemTime) -> Timestamp {

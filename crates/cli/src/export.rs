@@ -11,7 +11,7 @@ use accord_core::{Negotiation, NegotiationView, Version};
 use accord_export::Format;
 use anyhow::{Context, Result, anyhow, bail};
 
-use crate::commands::{load, parse_time};
+use crate::commands::load;
 use crate::output::sayln;
 use crate::render;
 use crate::store::LocalStore;
@@ -63,13 +63,12 @@ pub(crate) fn version_at(negotiation: &Negotiation, rev: &str) -> Result<Version
     if path.is_file() {
         return Ok(read_export(path)?.1.version.parse()?);
     }
-    if let Ok(version) = rev.parse::<Version>() {
-        return Ok(version);
+    match accord_export::version_against(negotiation, rev) {
+        Err(accord_export::BadAgainst::Neither(_)) => {
+            bail!("--against {rev:?} is neither a file, nor a version, nor a time like 2026-11-03T12:00:00Z")
+        }
+        named => Ok(named?),
     }
-    let at = parse_time(rev).map_err(|_| {
-        anyhow!("--against {rev:?} is neither a file, nor a version, nor a time like 2026-11-03T12:00:00Z")
-    })?;
-    Ok(negotiation.as_of(at)?.version())
 }
 
 /// An exported file and the version(s) it names.

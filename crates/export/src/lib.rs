@@ -10,6 +10,7 @@
 //! is escaped for each format and characters XML forbids never reach a
 //! file ([`clean`]).
 
+mod against;
 mod akn;
 mod approval;
 mod content;
@@ -20,6 +21,7 @@ mod html;
 mod markdown;
 mod record;
 
+pub use against::{BadAgainst, parse_time, version_against};
 pub use akn::akn;
 pub use approval::{Checked, NotReady, Unverifiable, ready_for_approval, verify};
 pub use content::{Difference, Verdict, blocks, compare};

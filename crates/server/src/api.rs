@@ -556,11 +556,7 @@ pub async fn redline(
 
 /// A time as RFC 3339 (`2026-11-03T12:00:00Z`).
 pub(crate) fn time_of(text: &str) -> Result<accord_core::Timestamp, ApiError> {
-    let time = humantime::parse_rfc3339_weak(text).map_err(|e| {
-        ApiError::bad_request(format!("invalid time {text:?}: {e}; write it like 2026-11-03T12:00:00Z"))
-    })?;
-    let millis = time.duration_since(std::time::UNIX_EPOCH).map(|d| d.as_millis()).unwrap_or(0);
-    Ok(accord_core::Timestamp(i64::try_from(millis).unwrap_or(i64::MAX)))
+    accord_export::parse_time(text).map_err(ApiError::bad_request)
 }
 
 /// `GET /api/negotiations/{id}/sections/{number}/compromise`.

@@ -16,7 +16,7 @@ use axum::http::{HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
-use crate::api::{negotiation_id, time_of};
+use crate::api::negotiation_id;
 use crate::error::ApiError;
 use crate::json::{FileBody, JsonBody};
 use crate::session::Session;
@@ -72,17 +72,12 @@ pub async fn export(
     Ok((headers, bytes).into_response())
 }
 
-/// The version `against` names: a version as an export writes it, or the one at a time.
+/// The version `against` names (see [`accord_export::version_against`]).
 fn version_at(negotiation: &Negotiation, against: &str) -> Result<Version, ApiError> {
-    if let Ok(version) = against.parse::<Version>() {
-        return Ok(version);
-    }
-    let at = time_of(against).map_err(|_| {
-        ApiError::bad_request(format!(
-            "against {against:?} is neither a version (as an export names it) nor a time like 2026-11-03T12:00:00Z"
-        ))
-    })?;
-    Ok(negotiation.as_of(at)?.version())
+    accord_export::version_against(negotiation, against).map_err(|error| match error {
+        accord_export::BadAgainst::Neither(_) => ApiError::bad_request(format!("against {error}")),
+        accord_export::BadAgainst::Negotiation(error) => error.into(),
+    })
 }
 
 /// `POST /api/negotiations/{id}/verify {name, base64}`: whether an exported file says what the
