@@ -16,12 +16,7 @@ async function call(method, path, body, withTag = false) {
     options.headers["content-type"] = "application/json";
     options.body = JSON.stringify(body ?? {});
   }
-  let response;
-  try {
-    response = await fetch(path, options);
-  } catch {
-    throw new ApiError(0, "the server cannot be reached");
-  }
+  const response = await reach(path, options);
   const text = await response.text();
   let data = null;
   try {
@@ -29,12 +24,24 @@ async function call(method, path, body, withTag = false) {
   } catch {
     data = text;
   }
-  if (!response.ok) {
-    const message =
-      data && typeof data === "object" && data.error ? data.error : `${response.status} ${response.statusText}`;
-    throw new ApiError(response.status, message);
-  }
+  if (!response.ok) throw refusal(response, data);
   return withTag ? { data, etag: response.headers.get("etag") } : data;
+}
+
+/** The server's answer, or an ApiError when it cannot be reached. */
+async function reach(path, options) {
+  try {
+    return await fetch(path, options);
+  } catch {
+    throw new ApiError(0, "the server cannot be reached");
+  }
+}
+
+/** The error a refused request stands for: the server's message, else its status. */
+function refusal(response, data) {
+  const message =
+    data && typeof data === "object" && data.error ? data.error : `${response.status} ${response.statusText}`;
+  return new ApiError(response.status, message);
 }
 
 const enc = encodeURIComponent;
@@ -77,9 +84,8 @@ export const api = {
   verify: (id, name, base64) => call("POST", `/api/negotiations/${enc(id)}/verify`, { name, base64 }),
   /** An export's bytes, or the server's refusal as an ApiError (for approval, while sections are open). */
   async exportFile(url) {
-    const response = await fetch(url, { credentials: "same-origin" });
+    const response = await reach(url, { credentials: "same-origin" });
     if (response.ok) return response.blob();
-    const answer = await response.json().catch(() => ({}));
-    throw new ApiError(response.status, answer.error || `${response.status} ${response.statusText}`);
+    throw refusal(response, await response.json().catch(() => null));
   },
 };
