@@ -323,9 +323,7 @@ async fn the_live_socket_pushes_each_stored_change() {
     let view = server.view().await;
     let negotiation = view["id"].as_str().expect("id");
     let alt3 = id_of(&view, 4, "Alt 3");
-    let mut socket = live_socket(&server, negotiation, "HLCP").await;
-    let first = next(&mut socket).await;
-    assert_eq!(first["type"], "view");
+    let (mut socket, first) = live_socket(&server, negotiation, "HLCP").await;
     let (_, tag_before, _) = view_if_none_match(&server, negotiation, None).await;
     assert_eq!(first["etag"], tag_before.as_str(), "the socket's view names its version as GET does");
     let presence = next(&mut socket).await;
@@ -413,8 +411,7 @@ async fn the_live_socket_pushes_each_stored_change() {
     assert_eq!(proposal(&held, 4, "Alt 1")["text"], "Edited live, twice.");
     assert_eq!(held, server.view().await, "the patches lead to the view now");
 
-    let mut second = live_socket(&server, negotiation, "ITU").await;
-    assert_eq!(next(&mut second).await["type"], "view");
+    let (second, _) = live_socket(&server, negotiation, "ITU").await;
     assert_eq!(next(&mut socket).await, json!({"type": "presence", "present": ["HLCP", "ITU"]}));
     drop(second);
     assert_eq!(next(&mut socket).await, json!({"type": "presence", "present": ["HLCP"]}));
@@ -428,11 +425,9 @@ async fn a_cursor_sent_on_the_live_socket_reaches_the_others_with_who_sent_it() 
     let view = server.view().await;
     let negotiation = view["id"].as_str().expect("id");
     let alt1 = id_of(&view, 4, "Alt 1");
-    let mut chair = live_socket(&server, negotiation, "HLCP").await;
-    assert_eq!(next(&mut chair).await["type"], "view");
+    let (mut chair, _) = live_socket(&server, negotiation, "HLCP").await;
     assert_eq!(next(&mut chair).await["type"], "presence");
-    let mut itu = live_socket(&server, negotiation, "ITU").await;
-    assert_eq!(next(&mut itu).await["type"], "view");
+    let (mut itu, _) = live_socket(&server, negotiation, "ITU").await;
     assert_eq!(next(&mut chair).await, json!({"type": "presence", "present": ["HLCP", "ITU"]}));
     for said in [
         "not json".to_string(),
@@ -508,12 +503,16 @@ fn apply_patch(view: &Value, patch: &Value, received: &[Value]) -> Value {
     patched
 }
 
-async fn live_socket(server: &Server, negotiation: &str, code: &str) -> Socket {
+/// A live socket opened as `code`, and the view it starts with.
+async fn live_socket(server: &Server, negotiation: &str, code: &str) -> (Socket, Value) {
     use tokio_tungstenite::tungstenite::client::IntoClientRequest;
     let url = format!("{}/api/negotiations/{negotiation}/live", server.base.replace("http://", "ws://"));
     let mut request = url.into_client_request().expect("request");
     request.headers_mut().insert("authorization", format!("Bearer {}", server.token(code)).parse().expect("header"));
-    tokio_tungstenite::connect_async(request).await.expect("connected").0
+    let mut socket = tokio_tungstenite::connect_async(request).await.expect("connected").0;
+    let first = next(&mut socket).await;
+    assert_eq!(first["type"], "view", "a live socket starts with the view");
+    (socket, first)
 }
 
 type Socket = tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
@@ -947,8 +946,7 @@ async fn fifty_clients_fetching_after_one_edit_cost_one_view_build_and_a_known_v
     let codes = ["HLCP", "ITU", "UNESCO", "UNODC", "UNSEC"];
     let mut sockets = Vec::new();
     for index in 0..50 {
-        let mut socket = live_socket(&server, &negotiation, codes[index % codes.len()]).await;
-        assert_eq!(next(&mut socket).await["type"], "view");
+        let (socket, _) = live_socket(&server, &negotiation, codes[index % codes.len()]).await;
         sockets.push(socket);
     }
     let before = views_built(&server).await;
@@ -1433,7 +1431,7 @@ async fn the_server_records_an_adoption_by_silence_when_silence_ends() {
     assert!(answer["error"].as_str().expect("error").contains("DESA objects"), "{answer}");
     assert_eq!(server.view().await, view, "refusals change nothing");
 
-    let mut socket = live_socket(&server, &id, "UNU").await;
+    let (mut socket, _) = live_socket(&server, &id, "UNU").await;
     let (status, answer) = server.call(Some("HLCP"), Method::POST, &path, body(&alt1, in_seconds(2))).await;
     assert_eq!(status, StatusCode::CREATED, "{answer}");
     assert_eq!(server.view().await["sections"][0]["status"], "ready", "silence runs");
