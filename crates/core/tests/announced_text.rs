@@ -5,44 +5,12 @@
 //! edited on the current or an older copy (a browser's), mixed with merges
 //! of another replica's concurrent edits.
 
+mod common;
+
 use accord_core::automerge::{ROOT, ReadDoc};
-use accord_core::{
-    Attribution, DocumentId, Negotiation, NewParticipant, NewProposal, ParticipantCode, ProposalId, Role, Splice,
-    Timestamp,
-};
+use accord_core::{Negotiation, ProposalId, Splice};
+use common::{by, two_sponsors};
 use proptest::prelude::*;
-
-fn code(text: &str) -> ParticipantCode {
-    text.parse().expect("code")
-}
-
-fn by(who: &str) -> Attribution {
-    Attribution::new(code(who), Timestamp(1_000))
-}
-
-/// A negotiation with one proposal sponsored by DESA and UNODC (joined).
-fn negotiation() -> (Negotiation, ProposalId) {
-    let new = |who: &str, role| NewParticipant { code: code(who), name: who.into(), role };
-    let mut n =
-        Negotiation::create(DocumentId::derive("announced", "n"), "T", new("CHAIR", Role::Chair), "r", Timestamp(0))
-            .expect("create");
-    for who in ["DESA", "UNODC"] {
-        n.add_participant(new(who, Role::Member), &by("CHAIR")).expect("participant");
-    }
-    n.add_section(1, "S", &code("DESA"), "base", &by("CHAIR")).expect("section");
-    let id = ProposalId(DocumentId::derive("announced", "p"));
-    let proposal = NewProposal {
-        id,
-        section: 1,
-        label: "Alt 1".into(),
-        text: "Le café 中文 🙂 e\u{301}t".into(),
-        rationale: String::new(),
-        cosponsors: vec![code("UNODC")],
-    };
-    n.propose(proposal, &by("DESA")).expect("propose");
-    n.cosponsor(&id, &by("UNODC")).expect("join");
-    (n, id)
-}
 
 /// The proposal's text as automerge reads it from the document.
 fn automerge_text(n: &Negotiation, id: &ProposalId) -> String {
@@ -78,7 +46,7 @@ proptest! {
 
     #[test]
     fn the_text_announced_is_the_text_automerge_reads(ops in proptest::collection::vec(op(), 1..24)) {
-        let (first, id) = negotiation();
+        let (first, id) = two_sponsors("announced", "Le café 中文 🙂 e\u{301}t");
         let mut replicas = [first.clone(), first];
         let editors = ["DESA", "UNODC"];
         // Each replica's heads after each of its edits, newest last.

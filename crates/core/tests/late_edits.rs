@@ -2,40 +2,14 @@
 //! keeps what other sponsors wrote meanwhile and brings in what the browser
 //! wrote, for any texts (non-ASCII included) and any edits.
 
-use accord_core::{
-    Attribution, DocumentId, Negotiation, NewParticipant, NewProposal, ParticipantCode, ProposalId, Role, Splice,
-    Timestamp,
-};
+mod common;
+
+use accord_core::{Negotiation, ProposalId, Splice};
+use common::{by, two_sponsors};
 use proptest::prelude::*;
 
-fn code(text: &str) -> ParticipantCode {
-    text.parse().expect("code")
-}
-
-fn by(who: &str) -> Attribution {
-    Attribution::new(code(who), Timestamp(1_000))
-}
-
 fn negotiation_with(text: &str) -> (Negotiation, ProposalId) {
-    let new = |who: &str, role| NewParticipant { code: code(who), name: who.into(), role };
-    let mut n = Negotiation::create(DocumentId::derive("late", "n"), "T", new("CHAIR", Role::Chair), "r", Timestamp(0))
-        .expect("create");
-    for who in ["DESA", "UNODC"] {
-        n.add_participant(new(who, Role::Member), &by("CHAIR")).expect("participant");
-    }
-    n.add_section(1, "S", &code("DESA"), "base", &by("CHAIR")).expect("section");
-    let id = ProposalId(DocumentId::derive("late", "p"));
-    let proposal = NewProposal {
-        id,
-        section: 1,
-        label: "Alt 1".into(),
-        text: text.into(),
-        rationale: String::new(),
-        cosponsors: vec![code("UNODC")],
-    };
-    n.propose(proposal, &by("DESA")).expect("propose");
-    n.cosponsor(&id, &by("UNODC")).expect("join");
-    (n, id)
+    two_sponsors("late", text)
 }
 
 /// Inserts `marker` as a word at the character position nearest `at` (0..1).
