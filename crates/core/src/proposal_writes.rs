@@ -143,8 +143,8 @@ impl Negotiation {
             characters::check("proposal text", &splice.insert)?;
         }
         let after = target.text_after(splices)?;
-        if after.0.len() > MAX_PROPOSAL_TEXT_BYTES {
-            let length = after.0.len();
+        let length = after.0.len();
+        if length > MAX_PROPOSAL_TEXT_BYTES {
             return Err(Error::TooLong { field: "proposal text", length, limit: MAX_PROPOSAL_TEXT_BYTES });
         }
         document::write(doc, actor, &note(by, String::new(), None), |tx| apply_splices(tx, &target.text_obj, splices))?;

@@ -175,9 +175,10 @@ impl AppState {
 /// the patch under it.
 fn schedule_patch(room: Arc<Mutex<Room>>) {
     tokio::spawn(async move {
-        // Changes made meanwhile move the time on (typing), up to a limit.
+        // Changes made meanwhile move the time on (typing), up to a limit. The room's lock may
+        // be held through a commit: the worker thread hands its other tasks over meanwhile.
         loop {
-            let due = lock_room(&room).patch_due_at();
+            let due = tokio::task::block_in_place(|| lock_room(&room).patch_due_at());
             match due {
                 Some(at) if at > std::time::Instant::now() => tokio::time::sleep_until(at.into()).await,
                 _ => break,
