@@ -36,7 +36,20 @@ pub fn parse_time(text: &str) -> Result<Timestamp, String> {
 
 #[cfg(test)]
 mod tests {
+    use accord_core::fixture;
+
     use super::*;
+
+    #[test]
+    fn a_version_names_itself_a_time_the_version_then_and_anything_else_is_refused() {
+        let negotiation = fixture::load("hlcp-cybersecurity").expect("fixture");
+        let current = negotiation.version();
+        let named = version_against(&negotiation, &current.to_string()).expect("a version");
+        assert_eq!(named, current);
+        let later = version_against(&negotiation, "2999-01-01T00:00:00Z").expect("a time after every change");
+        assert_eq!(later, current, "long after its last change, the negotiation is as it is now");
+        assert!(matches!(version_against(&negotiation, "yesterday-ish"), Err(BadAgainst::Neither(_))));
+    }
 
     #[test]
     fn times_are_read_as_rfc_3339_and_anything_else_says_how_to_write_one() {

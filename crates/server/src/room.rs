@@ -61,10 +61,8 @@ pub struct Room {
     /// The version every live client holds: the one patches start from
     /// (`None`: no client is connected).
     patched: Option<ServedView>,
-    /// Documents changed since `patched`, for the next patch.
-    pending: BTreeSet<DocumentId>,
-    /// When the first and the last of the changes `pending` holds were announced.
-    pending_between: Option<(Instant, Instant)>,
+    /// What changed since `patched`, for the next patch (`None`: nothing).
+    pending: Option<Pending>,
     /// Whether a patch is already due (see [`Room::patch_wanted`]).
     patch_due: bool,
     /// The time up to which procedures' outcomes are recorded (see [`Room::settle`]).
@@ -72,6 +70,14 @@ pub struct Room {
     /// The time a settling is scheduled for, if one is.
     settle_at: Option<Timestamp>,
     loaded: Option<Loaded>,
+}
+
+/// Documents changed since the version live clients hold, and when the first and the last
+/// of those changes were announced (see [`Room::patch_due_at`]).
+struct Pending {
+    documents: BTreeSet<DocumentId>,
+    first: Instant,
+    last: Instant,
 }
 
 struct Loaded {
@@ -92,7 +98,7 @@ impl Room {
     ) -> Room {
         let (live, _) = broadcast::channel(LIVE_BACKLOG);
         let (seq, present) = (watch::Sender::new(0), BTreeMap::new());
-        let (patched, pending, pending_between, patch_due) = (None, BTreeSet::new(), None, false);
+        let (patched, pending, patch_due) = (None, None, false);
         let (settled_through, settle_at, loaded) = (Timestamp(i64::MIN), None, None);
         Room {
             id,
@@ -105,7 +111,6 @@ impl Room {
             seq,
             patched,
             pending,
-            pending_between,
             patch_due,
             settled_through,
             settle_at,
@@ -243,7 +248,7 @@ impl Room {
     /// true once per patch (the caller waits for [`Room::patch_due_at`], then calls
     /// [`Room::send_patch`]).
     pub fn patch_wanted(&mut self) -> bool {
-        let wanted = !self.patch_due && !self.pending.is_empty() && self.patched.is_some();
+        let wanted = !self.patch_due && self.pending.is_some() && self.patched.is_some();
         self.patch_due |= wanted;
         wanted
     }
@@ -251,7 +256,7 @@ impl Room {
     /// When the next patch is due: [`PATCH_WHEN_QUIET`] after the last change announced, at
     /// most [`PATCH_AT_MOST`] after the first (`None`: no change waits for one).
     pub fn patch_due_at(&self) -> Option<Instant> {
-        self.pending_between.map(|(first, last)| patch_due(first, last))
+        self.pending.as_ref().map(|pending| patch_due(pending.first, pending.last))
     }
 
     /// The text distances the next patch's view will need, to compute off the room's lock
@@ -259,7 +264,7 @@ impl Room {
     /// nine tenths of building a patch's view after typing). `None`: no patch is due.
     pub fn patch_distances(&self) -> Option<DistancesAhead> {
         let (before, loaded) = (self.patched.as_ref()?, self.loaded.as_ref()?);
-        let changed: Vec<DocumentId> = self.pending.iter().copied().collect();
+        let changed: Vec<DocumentId> = self.pending.as_ref()?.documents.iter().copied().collect();
         Some(loaded.negotiation.distances_ahead(&before.view, &changed))
     }
 
@@ -268,11 +273,8 @@ impl Room {
     /// fetch the view.
     pub fn send_patch(&mut self) {
         self.patch_due = false;
-        if self.pending.is_empty() {
-            return;
-        }
-        let changed: Vec<DocumentId> = std::mem::take(&mut self.pending).into_iter().collect();
-        self.pending_between = None;
+        let Some(pending) = self.pending.take() else { return };
+        let changed: Vec<DocumentId> = pending.documents.into_iter().collect();
         let Some(before) = self.patched.take() else { return };
         let patch = self.served_view_after(Some((&before, &changed))).and_then(|now| {
             let patch = now.patch_since(&before)?;
@@ -379,13 +381,13 @@ impl Room {
     fn announce(&mut self, who: Option<&ParticipantCode>, changed: &[DocumentId]) {
         if self.live.receiver_count() == 0 {
             self.patched = None;
-            self.pending.clear();
-            self.pending_between = None;
+            self.pending = None;
             return;
         }
-        self.pending.extend(changed.iter().copied());
         let now = Instant::now();
-        self.pending_between = Some((self.pending_between.map_or(now, |(first, _)| first), now));
+        let pending = self.pending.get_or_insert_with(|| Pending { documents: BTreeSet::new(), first: now, last: now });
+        pending.documents.extend(changed.iter().copied());
+        pending.last = now;
         let Some(loaded) = self.loaded.as_ref() else { return };
         let mut proposals = Vec::new();
         for id in changed.iter().map(|doc| ProposalId(*doc)) {
