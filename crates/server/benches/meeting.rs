@@ -14,6 +14,10 @@
 //! automerge documents, each typer appends the same marked words to its own.
 //! Each server runs in its own process, so its CPU time is its own.
 //!
+//! The typing starts once every client holds the negotiation (its first view, or for the
+//! Node server its documents), as in a meeting whose participants have the page open; how
+//! long the room took to fill, all clients joining at once, is printed too.
+//!
 //! Prints, per run: edit p50/p99 (a sponsor's `PUT` answered), delivery p99
 //! (the edit sent → each client holding its text, from the `changed`
 //! message), server CPU per edit and bytes clients received per edit.
@@ -71,6 +75,9 @@ struct Prepared {
 
 /// What one run measured.
 struct Measured {
+    /// From the first client connecting to the last one holding the negotiation (a meeting's
+    /// room filling at once, as after a restart); the typing starts after.
+    joined: Duration,
     edits: Vec<Duration>,
     edits_sent: usize,
     deliveries: Vec<Duration>,
@@ -90,9 +97,9 @@ fn main() {
     );
     let runtime = tokio::runtime::Runtime::new().expect("runtime");
     println!(
-        "| negotiation | clients | clients do | edit p50 ms | edit p99 ms | delivery p99 ms | delivered | server CPU ms/edit | KB received/edit |"
+        "| negotiation | clients | clients do | all joined ms | edit p50 ms | edit p99 ms | delivery p99 ms | delivered | server CPU ms/edit | KB received/edit |"
     );
-    println!("|---|---|---|---|---|---|---|---|---|");
+    println!("|---|---|---|---|---|---|---|---|---|---|");
     let mut summary = Vec::new();
     let only = |name: &str| std::env::var(name).ok();
     let negotiations = match only("MEETING_NEGOTIATION").as_deref() {
@@ -154,6 +161,7 @@ fn report(large: bool, clients: usize, behaviour: Behaviour, runs: &[Measured]) 
     let (delivery, delivery_p99) = column(&|m| ms(quantile(&m.deliveries, 0.99)));
     let (cpu, cpu_per_edit) = column(&|m| m.cpu_seconds * 1e3 / edits_done(m));
     let (_, kb) = column(&|m| m.bytes as f64 / 1024.0 / edits_done(m));
+    let (_, joined) = column(&|m| ms(m.joined));
     let delivered: Vec<String> =
         runs.iter().map(|m| format!("{}/{}", m.deliveries.len(), m.expected_deliveries)).collect();
     let name = if large { "large" } else { "fixture" };
@@ -163,7 +171,7 @@ fn report(large: bool, clients: usize, behaviour: Behaviour, runs: &[Measured]) 
         Behaviour::Node => "automerge-repo node",
     };
     println!(
-        "| {name} | {clients} | {does} | {edit_p50} | {edit_p99} | {delivery_p99} | {} | {cpu_per_edit} | {kb} |",
+        "| {name} | {clients} | {does} | {joined} | {edit_p50} | {edit_p99} | {delivery_p99} | {} | {cpu_per_edit} | {kb} |",
         delivered.join(", ")
     );
     (name, clients, cpu, delivery)
@@ -251,20 +259,28 @@ async fn measure(dir: &Path, prepared: &Prepared, clients: usize, behaviour: Beh
     let sent: Arc<Mutex<HashMap<String, Instant>>> = Arc::default();
     let url = format!("ws://{addr}/api/negotiations/{}/live", prepared.negotiation);
     let (stop, _) = tokio::sync::broadcast::channel::<()>(1);
-    let mut readers = Vec::new();
+    let (mut readers, mut views) = (Vec::new(), Vec::new());
+    let joining = Instant::now();
     for _ in 0..clients {
         let mut request = url.as_str().into_client_request().expect("request");
         request.headers_mut().insert("authorization", "Bearer reader".parse().expect("header"));
         let socket = connect_client(request, None).await;
         let client = Client { addr: addr.clone(), negotiation: prepared.negotiation, behaviour, sent: sent.clone() };
-        readers.push(tokio::spawn(client.follow(socket, stop.subscribe())));
+        let (viewed, view) = tokio::sync::oneshot::channel();
+        views.push(view);
+        readers.push(tokio::spawn(client.follow(socket, viewed, stop.subscribe())));
     }
+    for view in views {
+        view.await.expect("every client receives the view first");
+    }
+    let joined = joining.elapsed();
     let cpu_before = cpu_seconds(pid);
     let typing = prepared.typers.iter().map(|(token, proposal)| type_into(&addr, token, *proposal, sent.clone()));
     let edits: Vec<Duration> = futures_util::future::join_all(typing).await.into_iter().flatten().collect();
     let (cpu, deliveries, bytes) = settle(pid, cpu_before, &stop, readers).await;
     drop(server);
     Measured {
+        joined,
         expected_deliveries: clients * edits.len(),
         edits_sent: edits.len(),
         edits,
@@ -291,6 +307,7 @@ async fn measure_node(dir: &Path, prepared: &Prepared, clients: usize, js: &Path
     let sent: Arc<Mutex<HashMap<String, Instant>>> = Arc::default();
     let (stop, _) = tokio::sync::broadcast::channel::<()>(1);
     let mut readers = Vec::new();
+    let joining = Instant::now();
     for index in 0..clients {
         let mut reader = RepoPeer::connect(&url, &format!("reader-{index}")).await;
         for document in &documents {
@@ -298,12 +315,14 @@ async fn measure_node(dir: &Path, prepared: &Prepared, clients: usize, js: &Path
         }
         readers.push(tokio::spawn(follow_node(reader, documents.clone(), sent.clone(), stop.subscribe())));
     }
+    let joined = joining.elapsed();
     let cpu_before = cpu_seconds(pid);
     let typing = typers.into_iter().enumerate().map(|(k, typer)| type_node(typer, k, documents[k], sent.clone()));
     let edits_sent: usize = futures_util::future::join_all(typing).await.into_iter().sum();
     let (cpu, deliveries, bytes) = settle(pid, cpu_before, &stop, readers).await;
     drop(server);
     Measured {
+        joined,
         edits: Vec::new(),
         edits_sent,
         expected_deliveries: clients * edits_sent,
@@ -432,8 +451,15 @@ type Socket = common::ClientSocket;
 
 impl Client {
     /// Reads the live socket until told to stop: the latency of every marker
-    /// it saw arrive, and the bytes it received (live messages and views).
-    async fn follow(self, mut socket: Socket, mut stop: tokio::sync::broadcast::Receiver<()>) -> (Vec<Duration>, u64) {
+    /// it saw arrive, and the bytes it received (live messages and views). Says when the
+    /// first message, the view, came through `viewed`.
+    async fn follow(
+        self,
+        mut socket: Socket,
+        viewed: tokio::sync::oneshot::Sender<()>,
+        mut stop: tokio::sync::broadcast::Receiver<()>,
+    ) -> (Vec<Duration>, u64) {
+        let mut viewed = Some(viewed);
         let mut latencies = Vec::new();
         let mut bytes = 0u64;
         let mut etag: Option<String> = None;
@@ -457,7 +483,10 @@ impl Client {
                     };
                     bytes += text.len() as u64;
                     let Ok(message) = serde_json::from_str::<Value>(&text) else { continue };
-                    if message["type"] == "view" { etag = message["etag"].as_str().map(str::to_string); }
+                    if message["type"] == "view" {
+                        etag = message["etag"].as_str().map(str::to_string);
+                        if let Some(viewed) = viewed.take() { let _ = viewed.send(()); }
+                    }
                     if message["type"] == "patch" && self.behaviour == Behaviour::Page {
                         let patch = &message["patch"];
                         if patch["from"].as_str() == etag.as_deref() {
