@@ -364,8 +364,9 @@ async fn the_live_socket_pushes_each_stored_change() {
     assert_eq!(proposal(&after_stance, 4, "Alt 3")["stances"]["HLCP"]["stance"], "support");
     assert_eq!(apply_patch(&view, patch, &[]), after_stance, "the view held, patched, is the view now");
 
-    // Two quick edits by a sponsor: each arrives at once with the proposal's text and heads;
-    // patches follow after a pause (one for both when they come within it).
+    // Two quick edits by a sponsor: each arrives at once with the proposal's heads, the first
+    // with its whole text, the second as what it changed in the first; patches follow after a
+    // pause (one for both when they come within it).
     let alt1 = id_of(&view, 4, "Alt 1");
     let mut heads = proposal(&view, 4, "Alt 1")["heads"].clone();
     let mut messages = Vec::new();
@@ -374,8 +375,13 @@ async fn the_live_socket_pushes_each_stored_change() {
         let (status, edited) =
             server.call(Some("UNSEC"), Method::PUT, &format!("/api/proposals/{alt1}/text"), Some(body)).await;
         assert_eq!(status, StatusCode::OK);
+        let expected = match text {
+            "Edited live." => json!([{"id": alt1, "text": text, "heads": edited["heads"]}]),
+            _ => {
+                json!([{"id": alt1, "heads": edited["heads"], "from": heads, "at": 11, "delete": 0, "insert": ", twice"}])
+            }
+        };
         heads = edited["heads"].clone();
-        let expected = json!([{"id": alt1, "text": text, "heads": edited["heads"]}]);
         loop {
             let message = next(&mut socket).await;
             let done = message["type"] == "changed";
@@ -447,6 +453,87 @@ async fn a_cursor_sent_on_the_live_socket_reaches_the_others_with_who_sent_it() 
     assert_eq!(next(&mut chair).await, json!({"type": "presence", "present": ["HLCP"]}), "ITU left");
 }
 
+#[tokio::test]
+async fn a_live_client_rebuilds_every_text_from_what_changed_messages_say() {
+    let server = Server::start("live-texts");
+    let view = server.view().await;
+    let negotiation = view["id"].as_str().expect("id");
+    let alt1 = id_of(&view, 4, "Alt 1");
+    let (mut socket, first) = live_socket(&server, negotiation, "HLCP").await;
+    let held = proposal(&first["view"], 4, "Alt 1").clone();
+    let mut versions = vec![(held["text"].as_str().expect("text").to_string(), held["heads"].clone())];
+    // Characters of one, two and more UTF-16 units, a combining accent, a flag of two.
+    let pieces = ["é", "😀", "日本", "e\u{301}", " ", "\n", "word", "🇺🇳"];
+    let mut seed: u64 = 0x9e37_79b9_7f4a_7c15;
+    let mut random = move |n: usize| {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        (seed % n.max(1) as u64) as usize
+    };
+    let mut received = Vec::new();
+    for step in 0..40 {
+        // Mostly on the latest version; every fifth edit on an older one, as a co-sponsor's
+        // stale page sends it (the server merges it into the current text).
+        let stale = step % 5 == 4 && versions.len() > 2;
+        let (base, base_heads) = versions[versions.len() - if stale { 3 } else { 1 }].clone();
+        let chars: Vec<char> = base.chars().collect();
+        let start = random(chars.len() + 1);
+        let end = (start + random(4)).min(chars.len());
+        let insert: String = (0..random(3)).map(|_| pieces[random(pieces.len())]).collect();
+        let mut text: String = chars[..start].iter().collect::<String>() + &insert;
+        text.extend(&chars[end..]);
+        if text.is_empty() {
+            text.push('x');
+        }
+        let body = json!({"text": text, "base_heads": base_heads});
+        let (status, edited) =
+            server.call(Some("UNSEC"), Method::PUT, &format!("/api/proposals/{alt1}/text"), Some(body)).await;
+        assert_eq!(status, StatusCode::OK, "step {step}: {edited}");
+        if edited["heads"] == versions[versions.len() - 1].1 {
+            continue; // The edit changed nothing (a stale one can land on what is there).
+        }
+        loop {
+            let message = next(&mut socket).await;
+            let done = message["type"] == "changed" && message["proposals"][0]["heads"] == edited["heads"];
+            received.push(message);
+            if done {
+                break;
+            }
+        }
+        let rebuilt = announced_text(&received, Some(&held), &json!(alt1), &edited["heads"]);
+        assert_eq!(rebuilt.as_deref(), edited["text"].as_str(), "step {step} (stale: {stale})");
+        versions.push((edited["text"].as_str().expect("text").to_string(), edited["heads"].clone()));
+    }
+    let said: Vec<&Value> = received.iter().filter(|m| m["type"] == "changed").map(|m| &m["proposals"][0]).collect();
+    assert_eq!(said.len(), versions.len() - 1, "one changed message per edit that changed the text");
+    assert!(said.len() > 30, "the edits changed the text");
+    assert!(said[0].get("text").is_some(), "the first carries the whole text: {}", said[0]);
+    for entry in &said[1..] {
+        assert!(entry.get("text").is_none() && entry.get("insert").is_some(), "then what changed: {entry}");
+    }
+}
+
+/// The text a live client holds of proposal `id` at `heads`, as ARCHITECTURE.md ("Live
+/// socket") says: the view's proposal (`held`) if at those heads, else the `changed` message
+/// among `received` that announced them, whole, or as one region replaced in the text at its
+/// `from` heads (positions in UTF-16 code units). `None`: neither is held.
+fn announced_text(received: &[Value], held: Option<&Value>, id: &Value, heads: &Value) -> Option<String> {
+    if let Some(proposal) = held.filter(|p| &p["heads"] == heads) {
+        return proposal["text"].as_str().map(str::to_string);
+    }
+    let changes = received.iter().filter(|m| m["type"] == "changed").flat_map(|m| m["proposals"].as_array());
+    let said = changes.flatten().find(|p| &p["id"] == id && &p["heads"] == heads)?;
+    if let Some(text) = said["text"].as_str() {
+        return Some(text.to_string());
+    }
+    let before = announced_text(received, held, id, &said["from"])?;
+    let at = |key: &str| said[key].as_u64().expect("a position") as usize;
+    let mut units: Vec<u16> = before.encode_utf16().collect();
+    units.splice(at("at")..at("at") + at("delete"), said["insert"].as_str().expect("insert").encode_utf16());
+    Some(String::from_utf16(&units).expect("whole characters"))
+}
+
 /// A view with a live patch applied, as ARCHITECTURE.md ("Live socket") says a client applies
 /// it: the fields a patch names replace those held, section by section and proposal by proposal;
 /// a changed text comes from the `changed` message among `received` that announced its heads.
@@ -465,17 +552,13 @@ fn apply_patch(view: &Value, patch: &Value, received: &[Value]) -> Value {
         .flat_map(|s| s["proposals"].as_array().expect("proposals").clone())
         .collect();
     let held = |id: &Value| held_proposals.iter().find(|p| &p["id"] == id);
-    let announced = |id: &Value, heads: &Value| {
-        let texts = received.iter().filter(|m| m["type"] == "changed").flat_map(|m| m["proposals"].as_array().cloned());
-        let said = texts.flatten().find(|p| &p["id"] == id && &p["heads"] == heads);
-        said.expect("a changed text announced before its patch")["text"].clone()
-    };
     let patched_proposal = |id: &Value| {
         let fields = patch["proposals"].as_array().expect("proposals").iter().find(|p| &p["id"] == id);
         match fields {
             Some(fields) if fields.get("heads").is_some() && fields.get("text").is_none() => {
                 let mut proposal = merge(held(id), fields);
-                proposal["text"] = announced(id, &fields["heads"]);
+                let text = announced_text(received, held(id), id, &fields["heads"]);
+                proposal["text"] = json!(text.expect("a changed text announced before its patch"));
                 proposal
             }
             Some(fields) => merge(held(id), fields),

@@ -2,7 +2,7 @@
 //
 // The state lives in state.js (the negotiation view is the same JSON as
 // `accord status --json`). The live socket keeps it current: `changed`
-// messages update open editors at once, and `patch` messages, sent after a
+// messages (what changed in a proposal's text) update open editors at once, and `patch` messages, sent after a
 // pause, patch the view (the fields that changed), so the whole view is
 // fetched only on connect or when a patch cannot apply; every screen is re-rendered from the state, keeping focus and
 // caret where they were, and what a screen wanted and was not cached is
@@ -16,7 +16,7 @@ import { renderDesk } from "./desk.js";
 import { renderOpening } from "./opening.js";
 import { noticeOthers } from "./notices.js";
 import { editors } from "./editor.js";
-import { state, setView, applyPatch, announce, loadWanted, startVisit } from "./state.js";
+import { state, setView, applyPatch, announce, announcedText, loadWanted, startVisit } from "./state.js";
 
 const main = document.getElementById("main");
 
@@ -205,9 +205,14 @@ function onLive(message) {
       // `by` is null for a change another process stored (a command on the server's store).
       if (message.by !== state.me.participant) for (const id of message.documents || []) state.othersChanged.add(id);
       for (const proposal of message.proposals || []) {
-        announce(proposal.id, proposal.text, proposal.heads);
+        const text = announcedText(proposal);
+        if (text === null) {
+          scheduleRefresh();
+          continue;
+        }
+        announce(proposal.id, text, proposal.heads);
         const editor = editors.get(proposal.id);
-        if (editor) editor.remote(proposal.text, proposal.heads, message.seq);
+        if (editor) editor.remote(text, proposal.heads, message.seq);
       }
       break;
     case "patch":

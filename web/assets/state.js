@@ -51,6 +51,18 @@ export function announce(id, text, heads) {
   announced.set(id, { text, heads });
 }
 
+/** The text a `changed` message's entry gives a proposal: its whole `text`, or the one region
+ *  that changed (`at`, `delete`: UTF-16 code units, as JavaScript indexes strings; `insert`)
+ *  in the text held at heads `from` (the last one announced, or the view's). Null when neither
+ *  is at `from` (a message was missed): the view must be fetched. */
+export function announcedText(change) {
+  if (typeof change.text === "string") return change.text;
+  const viewed = state.view?.sections.flatMap((section) => section.proposals).find((p) => p.id === change.id);
+  const held = [announced.get(change.id), viewed].find((h) => h && sameHeads(h.heads, change.from));
+  if (!held) return null;
+  return held.text.slice(0, change.at) + change.insert + held.text.slice(change.at + change.delete);
+}
+
 /** Whether two lists of document heads name the same version (in any order). */
 export function sameHeads(a, b) {
   if (!a || !b || a.length !== b.length) return false;

@@ -498,7 +498,9 @@ impl Client {
                     }
                     if message["type"] != "changed" { continue; }
                     for proposal in message["proposals"].as_array().into_iter().flatten() {
-                        let last = proposal["text"].as_str().unwrap_or_default().rsplit(' ').next().unwrap_or_default();
+                        // The whole text the first time, then what changed: the word appended.
+                        let said = proposal["text"].as_str().or(proposal["insert"].as_str()).unwrap_or_default();
+                        let last = said.rsplit(' ').next().unwrap_or_default();
                         if let Some(began) = self.sent.lock().expect("lock").get(last) {
                             latencies.push(began.elapsed());
                         }

@@ -34,6 +34,7 @@ pub mod served_view;
 pub mod session;
 pub mod state;
 pub mod sync;
+mod text_change;
 pub mod web;
 
 use std::future::Future;

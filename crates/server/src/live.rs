@@ -1,7 +1,9 @@
 //! Live updates: `GET /api/negotiations/{id}/live` upgrades to a WebSocket
 //! that first sends the current view, then every change as it is stored
 //! and who is connected, as JSON text messages: `{"type": "view", "view"}`,
-//! `{"type": "changed", "by", "documents", "proposals": [{id, text, heads}]}`,
+//! `{"type": "changed", "by", "documents", "proposals": [{id, heads, from, at,
+//! delete, insert}]}` (each proposal's text as the one region that differs
+//! from the text at `from`; whole, `{id, heads, text}`, the first time),
 //! `{"type": "presence", "present": [codes]}`, and where co-editors' cursors
 //! are: a client sends `{"type": "cursor", "proposal", "start", "end"}` and
 //! everyone receives it with `"who"` added.

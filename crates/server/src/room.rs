@@ -21,6 +21,7 @@ use tokio::sync::{broadcast, watch};
 
 use crate::error::ApiError;
 use crate::served_view::ServedView;
+use crate::text_change::AnnouncedTexts;
 
 /// How many live messages a slow subscriber may lag behind before it misses some.
 const LIVE_BACKLOG: usize = 256;
@@ -65,6 +66,8 @@ pub struct Room {
     pending: Option<Pending>,
     /// Whether a patch is already due (see [`Room::patch_wanted`]).
     patch_due: bool,
+    /// What `changed` messages said of each proposal's text: the next says what differs.
+    texts: AnnouncedTexts,
     /// The time up to which procedures' outcomes are recorded (see [`Room::settle`]).
     settled_through: Timestamp,
     /// The time a settling is scheduled for, if one is.
@@ -112,6 +115,7 @@ impl Room {
             patched,
             pending,
             patch_due,
+            texts: AnnouncedTexts::default(),
             settled_through,
             settle_at,
             loaded,
@@ -372,9 +376,9 @@ impl Room {
     }
 
     /// Tells live subscribers which documents changed, at once: `who` (`None`
-    /// for changes another process wrote to the store) and the changed
-    /// proposals' text and heads, so co-editors see each other's words as they
-    /// come. What the change does to the view follows in a `patch` message
+    /// for changes another process wrote to the store) and how the changed
+    /// proposals' texts changed, with their heads (see [`AnnouncedTexts`]), so
+    /// co-editors see each other's words as they come. What the change does to the view follows in a `patch` message
     /// after a pause (see [`Room::patch_wanted`]): one view built and one patch
     /// sent for a burst of typing, not one per keystroke batch. With no one
     /// listening nothing is kept.
@@ -382,6 +386,7 @@ impl Room {
         if self.live.receiver_count() == 0 {
             self.patched = None;
             self.pending = None;
+            self.texts.forget();
             return;
         }
         let now = Instant::now();
@@ -392,8 +397,7 @@ impl Room {
         let mut proposals = Vec::new();
         for id in changed.iter().map(|doc| ProposalId(*doc)) {
             let Ok((text, heads)) = loaded.negotiation.proposal_text(&id) else { continue };
-            let heads: Vec<String> = heads.iter().map(ToString::to_string).collect();
-            proposals.push(serde_json::json!({ "id": id, "text": text, "heads": heads }));
+            proposals.push(self.texts.announce(id, text, heads));
         }
         let seq = self.change_count();
         let message = serde_json::json!({ "type": "changed", "seq": seq, "by": who, "documents": changed, "proposals": proposals });
@@ -455,6 +459,26 @@ mod tests {
         let itu: ParticipantCode = "ITU".parse().expect("code");
         let alt = room.read(|n| Ok(n.view()?.sections[3].proposals[2].id)).expect("alt");
         room.write(&itu, |n, by| n.record_stance(&alt, StanceKind::Support, reason, by))
+    }
+
+    #[test]
+    fn a_write_that_changes_nothing_is_not_announced() {
+        let (mut room, mut events, _dir) = room("no-change");
+        let unsec: ParticipantCode = "UNSEC".parse().expect("code");
+        let (alt1, text, heads) = room
+            .read(|n| {
+                let proposal = &n.view()?.sections[3].proposals[0];
+                Ok((proposal.id, proposal.text.clone(), n.proposal_text(&proposal.id)?.1))
+            })
+            .expect("Alt 1");
+        let count = room.change_count();
+        let (kept, _) =
+            room.write(&unsec, |n, by| n.edit_proposal_at(&alt1, &heads, &text, by)).expect("the same text");
+        assert_eq!(kept, text, "the write was made");
+        assert!(events.try_recv().is_err(), "nothing changed, nothing announced");
+        assert_eq!(room.change_count(), count, "the version did not move");
+        room.write(&unsec, |n, by| n.edit_proposal_at(&alt1, &heads, &format!("{text}!"), by)).expect("a change");
+        assert!(events.try_recv().is_ok(), "a change is announced");
     }
 
     #[test]

@@ -149,7 +149,8 @@ impl Store {
 
     /// Appends the changes of every document the negotiation changed since
     /// the last save, in one transaction; on error nothing is saved. Returns
-    /// the documents saved.
+    /// the documents saved: not those a write touched without changing them
+    /// (nothing to announce).
     pub fn save(
         &mut self,
         negotiation: &mut Negotiation,
@@ -162,7 +163,7 @@ impl Store {
         let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let others_appended: bool =
             tx.prepare_cached(ANY_SINCE)?.query_row(params![negotiation_id, persisted.last_seq], |row| row.get(0))?;
-        let mut saved = Vec::new();
+        let (mut saved, mut changed) = (Vec::new(), Vec::new());
         let mut last_seq = persisted.last_seq;
         for id in &dirty {
             let doc = &negotiation.documents()[id];
@@ -172,6 +173,7 @@ impl Store {
                 tx.prepare_cached("INSERT INTO chunks (negotiation, document, bytes) VALUES (?1, ?2, ?3)")?
                     .execute(params![negotiation_id, id.to_string(), chunk])?;
                 last_seq = tx.last_insert_rowid();
+                changed.push(*id);
             }
             saved.push((*id, doc.get_heads()));
         }
@@ -187,7 +189,7 @@ impl Store {
         if !others_appended {
             persisted.last_seq = last_seq;
         }
-        Ok(dirty)
+        Ok(changed)
     }
 }
 
