@@ -11,8 +11,8 @@
 //!
 //! Accord's edits go through the hub (rights check, automerge change,
 //! SQLite commit with fsync, announcement); latency runs from just before the
-//! edit to the client having the message. Each edit inserts "edit-N " at the
-//! start of the proposal; clients read N from the message (what it inserted).
+//! edit to the client having the message. Each edit appends " edit-N" to the
+//! proposal; clients read N from the message (what it inserted).
 //! Both servers first make 30 edits that are not measured (warm-up), once every client
 //! holds its first message (Accord's live socket opens with the view).
 //!
@@ -28,7 +28,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
-use accord_core::{ParticipantCode, Splice, Timestamp, fixture};
+use accord_core::{ParticipantCode, ProposalId, Splice, Timestamp, fixture};
 use accord_server::AppState;
 use accord_store::{Grant, Persisted, Store};
 use common::{median_min_max, ms, quantile};
@@ -123,11 +123,9 @@ async fn run_accord(clients: usize) -> Run {
     let readers = connect_all(clients, &url, Some("reader"), &sent, start).await;
     let sponsor: ParticipantCode = "UNSEC".parse().expect("code");
     let session = accord_server::session::Session { negotiation: negotiation.id(), participant: sponsor };
+    let mut end = state.read(negotiation.id(), |n| Ok(n.proposal_text(&alt1)?.0.chars().count())).expect("Alt 1");
     for warm in 0..WARM_UP {
-        let insert = format!("warm-{warm} ");
-        state
-            .write(&session, |n, by| n.splice_proposal(&alt1, &[Splice { pos: 0, delete: 0, insert }], by))
-            .expect("edit");
+        append(&state, &session, alt1, &mut end, &format!(" warm-{warm}"));
         tokio::time::sleep(EVERY).await;
     }
     let edits_began = Instant::now();
@@ -136,11 +134,8 @@ async fn run_accord(clients: usize) -> Run {
     for edit in 0..EDITS {
         ticker.tick().await;
         sent[edit].store(start.elapsed().as_nanos() as u64, Ordering::SeqCst);
-        let insert = format!("edit-{edit} ");
         let writing = Instant::now();
-        state
-            .write(&session, |n, by| n.splice_proposal(&alt1, &[Splice { pos: 0, delete: 0, insert }], by))
-            .expect("edit");
+        append(&state, &session, alt1, &mut end, &format!(" edit-{edit}"));
         writes.push(writing.elapsed());
     }
     let run = collect(readers, clients, edits_began).await;
@@ -148,6 +143,13 @@ async fn run_accord(clients: usize) -> Run {
     let _ = server.await;
     let _ = std::fs::remove_dir_all(&dir);
     Run { writes, ..run }
+}
+
+/// Types `words` at the end of proposal `id` (`end` characters long), as its sponsor typing on.
+fn append(state: &AppState, session: &accord_server::session::Session, id: ProposalId, end: &mut usize, words: &str) {
+    let insert = words.to_string();
+    state.write(session, |n, by| n.splice_proposal(&id, &[Splice { pos: *end, delete: 0, insert }], by)).expect("edit");
+    *end += words.chars().count();
 }
 
 /// A row of the time each edit's write took, before its message was sent.
