@@ -109,13 +109,13 @@ fn cursor(text: &str) -> Option<(Option<ProposalId>, u32, u32)> {
 /// sends). Messages that queued while one was sent go out with a single flush.
 async fn forward(
     socket: WebSocket,
-    first: String,
+    first: Utf8Bytes,
     mut changes: tokio::sync::broadcast::Receiver<Utf8Bytes>,
     relay: Relay,
     id: DocumentId,
 ) {
     let (mut sender, incoming) = socket.split();
-    if sender.send(Message::Text(first.into())).await.is_err() {
+    if sender.send(Message::Text(first)).await.is_err() {
         return;
     }
     let mut listening = Listening(tokio::spawn(listen(incoming, relay)));

@@ -17,6 +17,7 @@ use std::sync::{Arc, OnceLock};
 use accord_core::view::SectionView;
 use accord_core::{DocumentId, Negotiation, NegotiationView, Timestamp};
 use axum::body::Bytes;
+use axum::extract::ws::Utf8Bytes;
 use flate2::Compression;
 use flate2::write::GzEncoder;
 use serde::Serialize;
@@ -34,6 +35,7 @@ pub struct ServedView {
     pub etag: String,
     json: Arc<OnceLock<Bytes>>,
     gzip: Arc<OnceLock<Bytes>>,
+    live: Arc<OnceLock<Utf8Bytes>>,
 }
 
 impl ServedView {
@@ -68,7 +70,7 @@ impl ServedView {
         }
         let digest = digest.finalize();
         let etag = format!("\"{}\"", hex::encode(&digest[..12]));
-        Ok(ServedView { view: Arc::new(view), etag, json: Arc::default(), gzip: Arc::default() })
+        Ok(ServedView { view: Arc::new(view), etag, json: Arc::default(), gzip: Arc::default(), live: Arc::default() })
     }
 
     /// The view as JSON, exactly as `GET /api/negotiations/{id}` sends it, made once per version.
@@ -95,10 +97,16 @@ impl ServedView {
 
     /// The first message of a live socket: `{"type": "view", "etag", "view": …}`, without
     /// serializing the view again (the tag says which version later patches start from).
-    pub fn live_message(&self) -> Result<String, ApiError> {
+    /// Made once per version and shared: a room filling at once (a restart) sends it to
+    /// every client, and the large negotiation's is 850 KB.
+    pub fn live_message(&self) -> Result<Utf8Bytes, ApiError> {
+        if let Some(message) = self.live.get() {
+            return Ok(message.clone());
+        }
         let json = self.json()?;
-        let view = String::from_utf8_lossy(&json);
-        Ok(format!("{{\"type\":\"view\",\"etag\":{},\"view\":{view}}}", json!(self.etag)))
+        let view = std::str::from_utf8(&json).map_err(|error| ApiError::internal(&error))?;
+        let message = Utf8Bytes::from(format!("{{\"type\":\"view\",\"etag\":{},\"view\":{view}}}", json!(self.etag)));
+        Ok(self.live.get_or_init(|| message).clone())
     }
 
     /// What a live client holding `before` needs to hold this version: the
