@@ -472,7 +472,13 @@ async fn a_live_client_rebuilds_every_text_from_what_changed_messages_say() {
         (seed % n.max(1) as u64) as usize
     };
     let mut received = Vec::new();
+    // A second client joins halfway: it starts from its own first view.
+    let mut late: Option<(Socket, Value, Vec<Value>)> = None;
     for step in 0..40 {
+        if step == 20 {
+            let (socket, first) = live_socket(&server, negotiation, "ITU").await;
+            late = Some((socket, proposal(&first["view"], 4, "Alt 1").clone(), Vec::new()));
+        }
         // Mostly on the latest version; every fifth edit on an older one, as a co-sponsor's
         // stale page sends it (the server merges it into the current text).
         let stale = step % 5 == 4 && versions.len() > 2;
@@ -493,16 +499,14 @@ async fn a_live_client_rebuilds_every_text_from_what_changed_messages_say() {
         if edited["heads"] == versions[versions.len() - 1].1 {
             continue; // The edit changed nothing (a stale one can land on what is there).
         }
-        loop {
-            let message = next(&mut socket).await;
-            let done = message["type"] == "changed" && message["proposals"][0]["heads"] == edited["heads"];
-            received.push(message);
-            if done {
-                break;
-            }
-        }
+        read_until_changed(&mut socket, &edited["heads"], &mut received).await;
         let rebuilt = announced_text(&received, Some(&held), &json!(alt1), &edited["heads"]);
         assert_eq!(rebuilt.as_deref(), edited["text"].as_str(), "step {step} (stale: {stale})");
+        if let Some((socket, held, received)) = late.as_mut() {
+            read_until_changed(socket, &edited["heads"], received).await;
+            let rebuilt = announced_text(received, Some(held), &json!(alt1), &edited["heads"]);
+            assert_eq!(rebuilt.as_deref(), edited["text"].as_str(), "step {step}, the client that joined late");
+        }
         versions.push((edited["text"].as_str().expect("text").to_string(), edited["heads"].clone()));
     }
     let said: Vec<&Value> = received.iter().filter(|m| m["type"] == "changed").map(|m| &m["proposals"][0]).collect();
@@ -511,6 +515,18 @@ async fn a_live_client_rebuilds_every_text_from_what_changed_messages_say() {
     assert!(said[0].get("text").is_some(), "the first carries the whole text: {}", said[0]);
     for entry in &said[1..] {
         assert!(entry.get("text").is_none() && entry.get("insert").is_some(), "then what changed: {entry}");
+    }
+}
+
+/// Reads a live socket into `received` up to the `changed` message announcing `heads`.
+async fn read_until_changed(socket: &mut Socket, heads: &Value, received: &mut Vec<Value>) {
+    loop {
+        let message = next(socket).await;
+        let done = message["type"] == "changed" && &message["proposals"][0]["heads"] == heads;
+        received.push(message);
+        if done {
+            return;
+        }
     }
 }
 

@@ -378,10 +378,11 @@ impl Room {
     /// Tells live subscribers which documents changed, at once: `who` (`None`
     /// for changes another process wrote to the store) and how the changed
     /// proposals' texts changed, with their heads (see [`AnnouncedTexts`]), so
-    /// co-editors see each other's words as they come. What the change does to the view follows in a `patch` message
-    /// after a pause (see [`Room::patch_wanted`]): one view built and one patch
-    /// sent for a burst of typing, not one per keystroke batch. With no one
-    /// listening nothing is kept.
+    /// co-editors see each other's words as they come. What the change does to
+    /// the view follows in a `patch` message after a pause (see
+    /// [`Room::patch_wanted`]): one view built and one patch sent for a burst
+    /// of typing, not one per keystroke batch. With no one listening nothing is
+    /// kept.
     fn announce(&mut self, who: Option<&ParticipantCode>, changed: &[DocumentId]) {
         if self.live.receiver_count() == 0 {
             self.patched = None;
