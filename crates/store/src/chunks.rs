@@ -1,6 +1,6 @@
 //! Documents as append-only chunks: load them all, save what changed.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use accord_core::automerge::{ActorId, Automerge, ChangeHash};
 use accord_core::{DocumentId, Negotiation, ParticipantCode};
@@ -21,6 +21,9 @@ pub struct Persisted {
     /// The connection and its `data_version` when the store was last read through it: while
     /// SQLite answers the same number, no other connection committed and a refresh reads nothing.
     seen: Option<(u64, i64)>,
+    /// The authors of note-less changes the store holds: a save inserts only the others (each
+    /// sync peer's replica adds one; inserting them all again cost every write one statement each).
+    authors: BTreeSet<ActorId>,
 }
 
 /// One document's chunks as read: their bytes in order, how many, and the last one's seq.
@@ -67,7 +70,9 @@ impl Store {
             tracing::warn!(%error, negotiation = %id, "could not compact stored documents");
         }
         let mut negotiation = Negotiation::from_documents(id, docs, replica)?;
-        negotiation.add_authors(self.authors(id)?);
+        let authors = self.authors(id)?;
+        persisted.authors.extend(authors.iter().map(|(actor, _)| actor.clone()));
+        negotiation.add_authors(authors);
         persisted.seen = seen;
         Ok((negotiation, persisted))
     }
@@ -117,7 +122,9 @@ impl Store {
             }
         }
         if !changed.is_empty() {
-            negotiation.add_authors(self.authors(negotiation.id())?);
+            let authors = self.authors(negotiation.id())?;
+            persisted.authors.extend(authors.iter().map(|(actor, _)| actor.clone()));
+            negotiation.add_authors(authors);
         }
         persisted.seen = seen;
         Ok(changed)
@@ -177,13 +184,14 @@ impl Store {
             }
             saved.push((*id, doc.get_heads()));
         }
-        for (actor, participant) in negotiation.authors() {
-            tx.execute(
-                "INSERT OR IGNORE INTO authors (negotiation, actor, participant) VALUES (?1, ?2, ?3)",
-                params![negotiation_id, actor.to_hex_string(), participant.as_str()],
-            )?;
+        let new_authors: Vec<_> =
+            negotiation.authors().iter().filter(|(actor, _)| !persisted.authors.contains(*actor)).collect();
+        for (actor, participant) in &new_authors {
+            tx.prepare_cached("INSERT OR IGNORE INTO authors (negotiation, actor, participant) VALUES (?1, ?2, ?3)")?
+                .execute(params![negotiation_id, actor.to_hex_string(), participant.as_str()])?;
         }
         tx.commit()?;
+        persisted.authors.extend(new_authors.into_iter().map(|(actor, _)| actor.clone()));
         persisted.heads.extend(saved);
         // Its own chunks need no reading back; chunks others appended before them still do.
         if !others_appended {
@@ -263,6 +271,41 @@ mod tests {
         assert_eq!(chunk_count(&store), after_first + 1, "one changed document, one chunk");
         let (loaded, _) = store.load(negotiation.id(), "test").expect("load");
         assert_eq!(loaded.view().expect("view"), negotiation.view().expect("view"));
+        let _ = std::fs::remove_dir_all(dir);
+    }
+
+    #[test]
+    fn a_save_inserts_only_the_authors_the_store_does_not_hold() {
+        let (mut store, dir) = store("authors");
+        // Counts every insert tried, ignored or not (a BEFORE trigger runs before the conflict).
+        store
+            .conn
+            .execute_batch(
+                "CREATE TABLE tried (n INTEGER);
+                 CREATE TRIGGER counted BEFORE INSERT ON authors BEGIN INSERT INTO tried VALUES (1); END;",
+            )
+            .expect("trigger");
+        let tried = |store: &Store| -> i64 {
+            store.conn.query_row("SELECT COUNT(*) FROM tried", [], |row| row.get(0)).expect("count")
+        };
+        let mut negotiation = fixture::load("hlcp-cybersecurity").expect("fixture");
+        let peer = |code: &str| (ActorId::random(), code.parse::<ParticipantCode>().expect("code"));
+        negotiation.add_authors([peer("ITU"), peer("ITU"), peer("UNESCO")]);
+        let mut persisted = Persisted::default();
+        store.save(&mut negotiation, &mut persisted).expect("save");
+        assert_eq!(tried(&store), 3, "three authors, three inserts");
+        stance(&mut negotiation, 1);
+        store.save(&mut negotiation, &mut persisted).expect("save");
+        assert_eq!(tried(&store), 3, "none again");
+        negotiation.add_authors([peer("UNODC")]);
+        stance(&mut negotiation, 2);
+        store.save(&mut negotiation, &mut persisted).expect("save");
+        assert_eq!(tried(&store), 4, "only the new one");
+        let (mut loaded, mut persisted) = store.load(negotiation.id(), "test").expect("load");
+        assert_eq!(loaded.authors(), negotiation.authors(), "all four kept");
+        stance(&mut loaded, 3);
+        store.save(&mut loaded, &mut persisted).expect("save");
+        assert_eq!(tried(&store), 4, "a load knows the authors the store holds");
         let _ = std::fs::remove_dir_all(dir);
     }
 
