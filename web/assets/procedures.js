@@ -54,9 +54,8 @@ function confirmationLine(section, c) {
 
 /** A form to put `proposal` under silence until a time, when nobody objects to it. */
 export function silenceForm(app, section, proposal) {
-  const running = section.silence && !section.silence.broken_by && !section.silence.voided && !section.silence.held;
   const objected = Object.values(proposal.stances).some((s) => s.stance === "object");
-  if (running || objected) return null;
+  if (section.silence?.running || objected) return null;
   const key = `silence-${proposal.id}`;
   const until = bound("input", key, { id: key, type: "datetime-local", required: true });
   return h(

@@ -33,12 +33,15 @@ pub struct SilenceView {
     pub voided: bool,
     /// Silence held until its end: the proposal is adopted by silence procedure.
     pub held: bool,
+    /// Still running at the time the view is evaluated at: neither broken, voided nor held
+    /// (said here so that clients do not derive it again).
+    pub running: bool,
 }
 
 impl SilenceView {
     /// Still running at the time the view is evaluated at.
     pub fn pending(&self) -> bool {
-        self.broken_by.is_none() && !self.voided && !self.held
+        self.running
     }
 }
 
@@ -90,7 +93,8 @@ pub(crate) fn silence(
     };
     let voided = !recorded && proposal.is_none_or(|p| p.withdrawn || text_fingerprint(&p.text) != silence.text_sha);
     let held = recorded || (broken_by.is_none() && !voided && now >= silence.until);
-    SilenceView { procedure: silence.clone(), broken_by, voided, held }
+    let running = broken_by.is_none() && !voided && !held;
+    SilenceView { procedure: silence.clone(), broken_by, voided, held, running }
 }
 
 /// The adoption a silence that held makes: the proposal's text as it stood, adopted at the

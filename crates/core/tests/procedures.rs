@@ -49,7 +49,7 @@ fn silence_that_holds_adopts_at_its_end_and_settling_records_what_was_read() {
     let (mut n, alt) = silenced();
     let before_end = n.view_at(just_before(at(60))).expect("view");
     let silence = before_end.sections[0].silence.as_ref().expect("silence shown");
-    assert!(silence.pending() && silence.broken_by.is_none() && !silence.held);
+    assert!(silence.running && silence.broken_by.is_none() && !silence.held);
     assert_eq!(status(&before_end, 1), SectionStatus::Ready, "not agreed a millisecond before the end");
     assert_eq!(before_end.next_due(), Some(at(60)));
 
@@ -57,6 +57,7 @@ fn silence_that_holds_adopts_at_its_end_and_settling_records_what_was_read() {
     assert_eq!(status(&at_end, 1), SectionStatus::Agreed, "agreed from the moment silence ends");
     let adoption = at_end.sections[0].adoption.as_ref().expect("adopted");
     assert!(adoption.by_silence);
+    assert!(!at_end.sections[0].silence.as_ref().expect("silence").running, "held: it runs no more");
     assert_eq!((adoption.proposal, adoption.by.as_str(), adoption.at), (alt, "HLCP", at(60)));
     assert_eq!(at_end.next_due(), None);
     assert_eq!(status(&n.view().expect("view"), 1), SectionStatus::Ready, "not recorded yet");
@@ -81,6 +82,7 @@ fn an_objection_a_millisecond_before_the_end_breaks_silence_and_one_at_the_end_d
     let broken = view.sections[0].silence.as_ref().and_then(|s| s.broken_by.clone()).expect("broken");
     assert_eq!((broken.participant.as_str(), broken.at), ("DESA", just_before(at(60))));
     assert_eq!(broken.reason, "Not without a budget line.");
+    assert!(!view.sections[0].silence.as_ref().expect("silence").running, "a broken silence runs no more");
     assert_eq!(status(&view, 1), SectionStatus::Blocked, "not adopted");
     assert!(n.settle(at(90)).expect("settled").is_empty());
 
@@ -107,7 +109,7 @@ fn an_edit_during_silence_voids_it() {
     n.edit_proposal(&alt, &format!("{text} Amended."), &by("HLCM", 30)).expect("edited");
     let view = n.view_at(at(120)).expect("view");
     let silence = view.sections[0].silence.as_ref().expect("silence");
-    assert!(silence.voided && !silence.held);
+    assert!(silence.voided && !silence.held && !silence.running);
     assert_ne!(status(&view, 1), SectionStatus::Agreed);
     assert_eq!(view.next_due(), None);
     assert!(n.settle(at(120)).expect("settled").is_empty());
