@@ -153,6 +153,49 @@ async fn screenshot(browser: &Client, name: &str) {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn a_reader_follows_edits_in_any_script_from_what_changed_alone() {
+    let _turn = ONE_AT_A_TIME.lock().await;
+    let server = Server::start("browser-scripts");
+    let driver = Driver::start().await;
+    let view = server.view().await;
+    let alt1 = id_of(&view, 4, "Alt 1");
+    let chair = driver.browser().await;
+    sign_in(&chair, &server, "HLCP").await;
+    let shown_text = format!("[data-passage=\"{alt1}\"]");
+    go(&chair, &server, "/section/4", &shown_text).await;
+    let fetched = view_fetches(&chair).await;
+    let held = proposal(&view, 4, "Alt 1");
+    let (mut text, mut heads) = (held["text"].as_str().expect("text").to_string(), held["heads"].clone());
+    // Each piece goes in the middle, after characters of one and two UTF-16 units put there
+    // before: a page that counted positions otherwise would garble or misplace them.
+    for piece in ["😀 ", "日本語 ", "e\u{301} ", "🇺🇳 ", "a "] {
+        let middle = text.chars().count() / 2;
+        let edited: String = text.chars().take(middle).chain(piece.chars()).chain(text.chars().skip(middle)).collect();
+        let body = json!({"text": edited, "base_heads": heads});
+        let (status, answer) =
+            server.call(Some("UNSEC"), Method::PUT, &format!("/api/proposals/{alt1}/text"), Some(body)).await;
+        assert_eq!(status, StatusCode::OK, "{answer}");
+        assert_eq!(answer["text"], edited.as_str(), "applied as sent");
+        (text, heads) = (edited, answer["heads"].clone());
+    }
+    // Compared in the page, and shown escaped: a split surrogate pair cannot leave it as a string.
+    let read =
+        "const t = document.querySelector(arguments[0]).textContent; return [t === arguments[1], JSON.stringify(t)]";
+    let started = Instant::now();
+    loop {
+        let on_page = chair.execute(read, vec![json!(shown_text), json!(text)]).await.expect("read the page");
+        if on_page[0] == json!(true) {
+            break;
+        }
+        assert!(started.elapsed() < WAIT, "the page shows {}, the server {text:?}", on_page[1]);
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(view_fetches(&chair).await, fetched, "from the live messages alone, no view request");
+    driver.assert_no_console_errors(&chair, "HLCP").await;
+    chair.close().await.expect("close");
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn two_sponsors_typing_into_one_proposal_at_once_end_with_the_same_merged_text() {
     let _turn = ONE_AT_A_TIME.lock().await;
     let server = Server::start("browser-coedit");
