@@ -57,9 +57,12 @@ export function announce(id, text, heads) {
  *  is at `from` (a message was missed): the view must be fetched. */
 export function announcedText(change) {
   if (typeof change.text === "string") return change.text;
-  const viewed = state.view?.sections.flatMap((section) => section.proposals).find((p) => p.id === change.id);
-  const held = [announced.get(change.id), viewed].find((h) => h && sameHeads(h.heads, change.from));
-  if (!held) return null;
+  const atFrom = (held) => held && sameHeads(held.heads, change.from);
+  let held = announced.get(change.id);
+  // The view is searched only when the last text announced is not the one the change starts from.
+  if (!atFrom(held))
+    held = state.view?.sections.flatMap((section) => section.proposals).find((p) => p.id === change.id);
+  if (!atFrom(held)) return null;
   return held.text.slice(0, change.at) + change.insert + held.text.slice(change.at + change.delete);
 }
 

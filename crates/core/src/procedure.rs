@@ -38,13 +38,6 @@ pub struct SilenceView {
     pub running: bool,
 }
 
-impl SilenceView {
-    /// Still running at the time the view is evaluated at.
-    pub fn pending(&self) -> bool {
-        self.running
-    }
-}
-
 /// An objection that ended a procedure: who, when, why.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Breach {
@@ -193,7 +186,7 @@ pub(crate) fn next_due<'a>(
     silences: impl Iterator<Item = &'a SilenceView>,
     confirmations: impl Iterator<Item = &'a Confirmation>,
 ) -> Option<Timestamp> {
-    let silences = silences.filter(|s| s.pending()).map(|s| s.procedure.until);
+    let silences = silences.filter(|s| s.running).map(|s| s.procedure.until);
     let confirmations = confirmations.filter(|c| c.pending()).map(|c| c.until);
     silences.chain(confirmations).min()
 }

@@ -23,7 +23,7 @@ impl Negotiation {
         if let Some(agreed) = &section.adoption {
             return Err(Error::AlreadyAgreed { section: number, label: agreed.label.clone() });
         }
-        if let Some(running) = section.silence.as_ref().filter(|s| s.pending()) {
+        if let Some(running) = section.silence.as_ref().filter(|s| s.running) {
             return Err(Error::AlreadyUnderSilence { section: number, label: running.procedure.label.clone() });
         }
         let proposal = view.proposal(id).ok_or(Error::UnknownProposal(*id))?;

@@ -70,11 +70,17 @@ impl Store {
             tracing::warn!(%error, negotiation = %id, "could not compact stored documents");
         }
         let mut negotiation = Negotiation::from_documents(id, docs, replica)?;
-        let authors = self.authors(id)?;
-        persisted.authors.extend(authors.iter().map(|(actor, _)| actor.clone()));
-        negotiation.add_authors(authors);
+        self.bring_in_authors(&mut negotiation, &mut persisted)?;
         persisted.seen = seen;
         Ok((negotiation, persisted))
+    }
+
+    /// Gives the negotiation the authors the store holds, noting them as held.
+    fn bring_in_authors(&self, negotiation: &mut Negotiation, persisted: &mut Persisted) -> Result<(), StoreError> {
+        let authors = self.authors(negotiation.id())?;
+        persisted.authors.extend(authors.iter().map(|(actor, _)| actor.clone()));
+        negotiation.add_authors(authors);
+        Ok(())
     }
 
     /// Who made the changes without a note in negotiation `id` (see `Negotiation::authors`).
@@ -122,9 +128,7 @@ impl Store {
             }
         }
         if !changed.is_empty() {
-            let authors = self.authors(negotiation.id())?;
-            persisted.authors.extend(authors.iter().map(|(actor, _)| actor.clone()));
-            negotiation.add_authors(authors);
+            self.bring_in_authors(negotiation, persisted)?;
         }
         persisted.seen = seen;
         Ok(changed)
