@@ -9,18 +9,23 @@
 //! `synchronous=FULL`, as the store), then the broadcast, sent as Accord
 //! sends it (Nagle off, messages queued behind one flushed with it).
 //!
+//! A second anchor, *raw + automerge*, is the same server making each edit an automerge change
+//! of the same text and storing that change instead of the message: what any server of an
+//! automerge document pays per edit, so the rows show how much of Accord's extra time is the
+//! CRDT itself and how much is Accord's.
+//!
 //! Accord's edits go through the hub (rights check, automerge change,
 //! SQLite commit with fsync, announcement); latency runs from just before the
 //! edit to the client having the message. Each edit appends " edit-N" to the
-//! proposal; clients read N from the message (what it inserted).
-//! Both servers first make 30 edits that are not measured (warm-up), once every client
-//! holds its first message (Accord's live socket opens with the view).
+//! proposal; clients read N from the message (what it inserted), which both servers put
+//! at its end. All servers first make 30 edits that are not measured (warm-up), once every
+//! client holds its first message (Accord's live socket opens with the view).
 //!
-//! Each size runs five times, Accord then raw, so each pair shares a minute of this machine's
-//! noise; the rows give the median and the range over the runs, and the ratios are taken
-//! within each pair. (One run's p99 is decided by its two or three slowest edits, an fsync
-//! stall or a preempted thread: single runs disagree by more than servers do.)
-//! `FANOUT_CLIENTS=300` runs one client count, `FANOUT_RUNS=3` that many pairs.
+//! Each size runs five times, Accord then the anchors, so each run shares a minute of this
+//! machine's noise; the rows give the median and the range over the runs, and the ratios are
+//! taken within each run. (One run's p99 is decided by its two or three slowest edits, an
+//! fsync stall or a preempted thread: single runs disagree by more than servers do.)
+//! `FANOUT_CLIENTS=300` runs one client count, `FANOUT_RUNS=3` that many runs.
 
 mod common;
 
@@ -28,6 +33,8 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
+use accord_core::automerge::transaction::Transactable;
+use accord_core::automerge::{Automerge, ObjId, ObjType, ROOT, ReadDoc};
 use accord_core::{ParticipantCode, ProposalId, Splice, Timestamp, fixture};
 use accord_server::AppState;
 use accord_store::{Grant, Persisted, Store};
@@ -59,6 +66,8 @@ struct Run {
     message_bytes: usize,
     /// How long each edit's write took, before its message was sent.
     writes: Vec<Duration>,
+    /// The text edited (Accord's runs): the raw automerge server starts from the same.
+    proposal: String,
 }
 
 fn main() {
@@ -69,25 +78,34 @@ fn main() {
     println!("| clients | server | deliveries/s | delivered | p50 ms | p99 ms | message bytes | view patches |");
     println!("|---|---|---|---|---|---|---|---|");
     for clients in setting("FANOUT_CLIENTS").map_or(CLIENTS.to_vec(), |n| vec![n]) {
-        let (mut accord, mut raw) = (Vec::new(), Vec::new());
+        let (mut accord, mut raw, mut crdt) = (Vec::new(), Vec::new(), Vec::new());
         for _ in 0..runs {
             let run = runtime.block_on(run_accord(clients));
-            raw.push(runtime.block_on(run_raw(clients, run.message_bytes)));
+            raw.push(runtime.block_on(run_raw(clients, run.message_bytes, None)));
+            crdt.push(runtime.block_on(run_raw(clients, run.message_bytes, Some(&run.proposal))));
             accord.push(run);
         }
         report_writes(clients, "(accord's write itself: automerge change + SQLite commit)", &accord);
         report_writes(clients, "(raw's write itself: SQLite insert + commit)", &raw);
+        report_writes(clients, "(raw + automerge's write itself: the change, then its insert + commit)", &crdt);
         report(clients, "raw: fsync'd SQLite insert, then tokio-tungstenite broadcast", &raw);
+        report(clients, "raw + automerge: the same, storing an automerge change of the text", &crdt);
         report(clients, "accord live socket", &accord);
-        let pairs = || accord.iter().zip(&raw);
-        let throughput: Vec<f64> = pairs().map(|(a, r)| a.per_second / r.per_second).collect();
-        let p99: Vec<f64> = pairs().map(|(a, r)| p99_ms(a) / p99_ms(r)).collect();
-        println!(
-            "| {clients} | ratio accord/raw, within each pair | {} | | | {} | | |",
-            spread(&throughput, 2),
-            spread(&p99, 2)
-        );
+        report_ratios(clients, "raw", &accord, &raw);
+        report_ratios(clients, "raw + automerge", &accord, &crdt);
     }
+}
+
+/// The row of ratios accord / `anchor`, taken within each run's pair.
+fn report_ratios(clients: usize, anchor: &str, accord: &[Run], runs: &[Run]) {
+    let pairs = || accord.iter().zip(runs);
+    let throughput: Vec<f64> = pairs().map(|(a, r)| a.per_second / r.per_second).collect();
+    let p99: Vec<f64> = pairs().map(|(a, r)| p99_ms(a) / p99_ms(r)).collect();
+    println!(
+        "| {clients} | ratio accord/{anchor}, within each run | {} | | | {} | | |",
+        spread(&throughput, 2),
+        spread(&p99, 2)
+    );
 }
 
 fn p99_ms(run: &Run) -> f64 {
@@ -123,7 +141,8 @@ async fn run_accord(clients: usize) -> Run {
     let readers = connect_all(clients, &url, Some("reader"), &sent, start).await;
     let sponsor: ParticipantCode = "UNSEC".parse().expect("code");
     let session = accord_server::session::Session { negotiation: negotiation.id(), participant: sponsor };
-    let mut end = state.read(negotiation.id(), |n| Ok(n.proposal_text(&alt1)?.0.chars().count())).expect("Alt 1");
+    let proposal = state.read(negotiation.id(), |n| Ok(n.proposal_text(&alt1)?.0)).expect("Alt 1");
+    let mut end = proposal.chars().count();
     for warm in 0..WARM_UP {
         append(&state, &session, alt1, &mut end, &format!(" warm-{warm}"));
         tokio::time::sleep(EVERY).await;
@@ -142,7 +161,7 @@ async fn run_accord(clients: usize) -> Run {
     let _ = stop.send(());
     let _ = server.await;
     let _ = std::fs::remove_dir_all(&dir);
-    Run { writes, ..run }
+    Run { writes, proposal, ..run }
 }
 
 /// Types `words` at the end of proposal `id` (`end` characters long), as its sponsor typing on.
@@ -158,7 +177,7 @@ fn report_writes(clients: usize, what: &str, runs: &[Run]) {
     println!("| {clients} | {what} | | | {} | {} | | |", spread(&at(0.5), 2), spread(&at(0.99), 2));
 }
 
-async fn run_raw(clients: usize, message_bytes: usize) -> Run {
+async fn run_raw(clients: usize, message_bytes: usize, crdt: Option<&str>) -> Run {
     let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
     let addr = listener.local_addr().expect("addr");
     let (channel, _) = broadcast::channel::<Utf8Bytes>(256);
@@ -166,11 +185,14 @@ async fn run_raw(clients: usize, message_bytes: usize) -> Run {
     let sent = Arc::new((0..EDITS).map(|_| AtomicU64::new(0)).collect::<Vec<_>>());
     let start = Instant::now();
     let readers = connect_all(clients, &format!("ws://{addr}/"), None, &sent, start).await;
-    let filler = "x".repeat(message_bytes.saturating_sub(40));
+    let message = |words: &str| raw_message(message_bytes, words);
     let (dir, db) = durable_log(clients);
+    let mut text = crdt.map(CrdtText::new);
     for warm in 0..WARM_UP {
-        let message = format!("{{\"type\":\"changed\",\"text\":\"warm-{warm} {filler}\"}}");
-        db.execute("INSERT INTO log (bytes) VALUES (?1)", [message.as_bytes()]).expect("a durable insert");
+        let words = format!(" warm-{warm}");
+        let message = message(&words);
+        let stored = text.as_mut().map_or_else(|| message.clone().into_bytes(), |t| t.append(&words));
+        db.execute("INSERT INTO log (bytes) VALUES (?1)", [stored]).expect("a durable insert");
         let _ = channel.send(Utf8Bytes::from(message));
         tokio::time::sleep(EVERY).await;
     }
@@ -181,9 +203,13 @@ async fn run_raw(clients: usize, message_bytes: usize) -> Run {
         ticker.tick().await;
         sent[edit].store(start.elapsed().as_nanos() as u64, Ordering::SeqCst);
         let writing = Instant::now();
-        let message = format!("{{\"type\":\"changed\",\"text\":\"edit-{edit} {filler}\"}}");
-        tokio::task::block_in_place(|| db.execute("INSERT INTO log (bytes) VALUES (?1)", [message.as_bytes()]))
-            .expect("a durable insert");
+        let words = format!(" edit-{edit}");
+        let message = message(&words);
+        tokio::task::block_in_place(|| {
+            let stored = text.as_mut().map_or_else(|| message.clone().into_bytes(), |t| t.append(&words));
+            db.execute("INSERT INTO log (bytes) VALUES (?1)", [stored])
+        })
+        .expect("a durable insert");
         writes.push(writing.elapsed());
         let _ = channel.send(Utf8Bytes::from(message));
     }
@@ -191,6 +217,44 @@ async fn run_raw(clients: usize, message_bytes: usize) -> Run {
     accept.abort();
     let _ = std::fs::remove_dir_all(dir);
     Run { message_bytes, writes, ..run }
+}
+
+/// What an automerge server must do per edit before storing it, and no more: the proposal's
+/// text in an automerge document, each edit a change appended to it (one transaction), saved
+/// as the bytes since the heads before it (what Accord's store appends).
+struct CrdtText {
+    doc: Automerge,
+    text: ObjId,
+}
+
+impl CrdtText {
+    fn new(initial: &str) -> CrdtText {
+        let mut doc = Automerge::new();
+        let mut tx = doc.transaction();
+        let text = tx.put_object(ROOT, "text", ObjType::Text).expect("text object");
+        tx.splice_text(&text, 0, 0, initial).expect("initial text");
+        tx.commit();
+        CrdtText { doc, text }
+    }
+
+    /// Appends `words` to the text as one change; returns the bytes to store.
+    fn append(&mut self, words: &str) -> Vec<u8> {
+        let before = self.doc.get_heads();
+        let end = self.doc.length(&self.text);
+        let mut tx = self.doc.transaction();
+        tx.splice_text(&self.text, end, 0, words).expect("an append");
+        tx.commit();
+        self.doc.save_after(&before)
+    }
+}
+
+/// The raw server's message for `words` typed: `bytes` long, with the words last, where
+/// Accord's `changed` message has them (its `insert` ends it), so that the clients, which look
+/// for them from the start, read as far into either server's messages.
+fn raw_message(bytes: usize, words: &str) -> String {
+    let bare = format!("{{\"type\":\"changed\",\"pad\":\"\",\"insert\":\"{words}\"}}");
+    let pad = "x".repeat(bytes.saturating_sub(bare.len()));
+    format!("{{\"type\":\"changed\",\"pad\":\"{pad}\",\"insert\":\"{words}\"}}")
 }
 
 /// The raw server's store: one table in SQLite, every insert committed with fsync.
@@ -343,6 +407,7 @@ async fn collect(readers: Vec<Reader>, clients: usize, edits_began: Instant) -> 
         message_bytes: if edit_bytes.is_empty() { 0 } else { median(&edit_bytes) },
         patch_bytes,
         writes: Vec::new(),
+        proposal: String::new(),
     }
 }
 
