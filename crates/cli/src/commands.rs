@@ -3,20 +3,20 @@
 
 use std::io::{IsTerminal, Read};
 use std::path::Path;
-use std::time::SystemTime;
 
 use accord_core::authorship::Since;
 use accord_core::redline::redline;
 use accord_core::{
     Attribution, DocumentId, Negotiation, NegotiationView, NewParticipant, NewProposal, ParticipantCode, ProposalId,
-    Role, StanceKind, Timestamp, fixture,
+    Role, StanceKind, fixture,
 };
 use anyhow::{Context, Result, anyhow, bail};
 
 use crate::args::{Cli, ColorChoice, Command, StanceArg};
+use crate::clock::{now, parse_time};
 use crate::output::{say, sayln};
 use crate::render;
-use crate::store::{Loaded, LocalStore};
+use crate::store::LocalStore;
 
 /// How many moments `accord convergence` shows at most (the latest ones).
 const CONVERGENCE_POINTS: usize = 200;
@@ -130,7 +130,7 @@ pub fn run(cli: Cli) -> Result<u8> {
             show_redline(&store, wanted, section, &from, to, json, use_color(color))
         }
         Command::Compromise { section, json } => {
-            let view = load(&store, wanted)?.negotiation.view()?;
+            let view = store.load_wanted(wanted)?.negotiation.view()?;
             let compromise = section_of(&view, section)?.compromise();
             if json {
                 let mut shown = serde_json::to_value(&compromise)?;
@@ -142,7 +142,7 @@ pub fn run(cli: Cli) -> Result<u8> {
             Ok(())
         }
         Command::Convergence { section, json } => {
-            let negotiation = load(&store, wanted)?.negotiation;
+            let negotiation = store.load_wanted(wanted)?.negotiation;
             section_of(&negotiation.view()?, section)?;
             let points = accord_core::trend::history(&negotiation, section, CONVERGENCE_POINTS)?;
             if json {
@@ -153,7 +153,7 @@ pub fn run(cli: Cli) -> Result<u8> {
             Ok(())
         }
         Command::History { section, json } => {
-            let negotiation = load(&store, wanted)?.negotiation;
+            let negotiation = store.load_wanted(wanted)?.negotiation;
             if let Some(number) = section {
                 section_of(&negotiation.view()?, number)?;
             }
@@ -239,7 +239,7 @@ fn read_draft_file(path: &Path) -> Result<Vec<u8>> {
 }
 
 fn status(store: &LocalStore, wanted: Option<&str>, json: bool, at: Option<&str>) -> Result<()> {
-    let mut negotiation = load(store, wanted)?.negotiation;
+    let mut negotiation = store.load_wanted(wanted)?.negotiation;
     let mut time = now()?;
     if let Some(at) = at {
         time = parse_time(at)?;
@@ -263,7 +263,7 @@ fn show_redline(
     json: bool,
     color: bool,
 ) -> Result<()> {
-    let view = load(store, wanted)?.negotiation.view()?;
+    let view = store.load_wanted(wanted)?.negotiation.view()?;
     let section = section_of(&view, number)?;
     let (from_label, old) = if from == "base" {
         ("base text".to_string(), section.base_text.clone())
@@ -304,7 +304,7 @@ fn show_changes_since(
     json: bool,
     color: bool,
 ) -> Result<()> {
-    let negotiation = load(store, wanted)?.negotiation;
+    let negotiation = store.load_wanted(wanted)?.negotiation;
     let view = negotiation.view()?;
     let proposal = proposal_in(section_of(&view, number)?, &resolve_proposal(&view, to)?)?;
     let since = crate::export::version_at(&negotiation, rev)?;
@@ -325,7 +325,7 @@ fn write(
     wanted: Option<&str>,
     change: impl FnOnce(&mut Negotiation) -> Result<String>,
 ) -> Result<()> {
-    let mut loaded = load(store, wanted)?;
+    let mut loaded = store.load_wanted(wanted)?;
     // What procedures came to by now is recorded first, and an objection's voiding after.
     let now = now()?;
     loaded.negotiation.settle(now)?;
@@ -338,15 +338,11 @@ fn write(
 
 /// Records what procedures came to by now (see `Negotiation::settle`), if anything.
 fn settle(store: &mut LocalStore, wanted: Option<&str>) -> Result<()> {
-    let mut loaded = load(store, wanted)?;
+    let mut loaded = store.load_wanted(wanted)?;
     if !loaded.negotiation.settle(now()?)?.is_empty() {
         store.save(&mut loaded)?;
     }
     Ok(())
-}
-
-pub(crate) fn load(store: &LocalStore, wanted: Option<&str>) -> Result<Loaded> {
-    store.load(store.resolve(wanted)?)
 }
 
 fn section_of(view: &NegotiationView, number: u32) -> Result<&accord_core::SectionView> {
@@ -432,23 +428,6 @@ fn read_text(path: &Path) -> Result<String> {
     // Editors end files with a newline that is not part of the wording.
     let wording = text.strip_suffix('\n').map(|t| t.strip_suffix('\r').unwrap_or(t)).unwrap_or(&text);
     Ok(wording.to_string())
-}
-
-/// The current time, or ACCORD_NOW (RFC 3339) for reproducible scripts and tests.
-pub(crate) fn now() -> Result<Timestamp> {
-    match std::env::var("ACCORD_NOW") {
-        Ok(text) => parse_time(&text).context("ACCORD_NOW"),
-        Err(_) => Ok(to_timestamp(SystemTime::now())),
-    }
-}
-
-pub(crate) fn parse_time(text: &str) -> Result<Timestamp> {
-    accord_export::parse_time(text).map_err(|e| anyhow!(e))
-}
-
-fn to_timestamp(time: SystemTime) -> Timestamp {
-    let millis = time.duration_since(SystemTime::UNIX_EPOCH).map(|d| d.as_millis()).unwrap_or(0);
-    Timestamp(i64::try_from(millis).unwrap_or(i64::MAX))
 }
 
 fn random_document_id() -> DocumentId {

@@ -11,7 +11,6 @@ use accord_core::{Negotiation, NegotiationView, Version};
 use accord_export::Format;
 use anyhow::{Context, Result, anyhow, bail};
 
-use crate::commands::load;
 use crate::output::sayln;
 use crate::render;
 use crate::store::LocalStore;
@@ -31,7 +30,7 @@ pub struct ExportRequest {
 /// Writes the agreed draft; with `for_approval`, refuses while any section is unresolved.
 pub fn export(store: &LocalStore, wanted: Option<&str>, request: &ExportRequest) -> Result<()> {
     let format: Format = request.format.parse().map_err(|e: String| anyhow!(e))?;
-    let negotiation = load(store, wanted)?.negotiation;
+    let negotiation = store.load_wanted(wanted)?.negotiation;
     let view = negotiation.view()?;
     if request.for_approval {
         check_all_agreed(&view)?;
@@ -104,7 +103,7 @@ impl Verified {
 /// byte, else what it says, section by section.
 pub fn verify(store: &LocalStore, wanted: Option<&str>, file: &Path) -> Result<Verified> {
     let bytes = std::fs::read(file).with_context(|| format!("cannot read {}", file.display()))?;
-    let negotiation = load(store, wanted)?.negotiation;
+    let negotiation = store.load_wanted(wanted)?.negotiation;
     let checked = accord_export::verify(&negotiation, &bytes).map_err(|error| match error {
         accord_export::Unverifiable::NotAnExport => {
             anyhow!("{} names no version: it is not an export of `accord export`", file.display())

@@ -4,6 +4,7 @@
 //! files, [`render`] the terminal; every rule is in accord-core.
 
 mod args;
+mod clock;
 mod commands;
 mod export;
 mod output;

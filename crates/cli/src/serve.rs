@@ -11,7 +11,7 @@ use accord_store::Grant;
 use anyhow::{Context, Result, anyhow, bail};
 use tokio::net::TcpListener;
 
-use crate::commands::{load, now};
+use crate::clock::now;
 use crate::output::sayln;
 use crate::store::LocalStore;
 
@@ -39,7 +39,6 @@ pub fn serve(mut store: LocalStore, addr: &str, demo: bool) -> Result<()> {
         }
         std::io::stdout().flush()?;
         let state = AppState::new(inner, replica);
-        accord_server::sync::start(&state);
         accord_server::run(listener, state, shutdown_signal()).await?;
         tracing::info!("stopped; every acknowledged write is on disk");
         Ok(())
@@ -84,7 +83,7 @@ pub fn invite(
 ) -> Result<()> {
     let code: ParticipantCode = code.parse()?;
     let expires = expiry(valid_for)?;
-    let mut loaded = load(store, wanted)?;
+    let mut loaded = store.load_wanted(wanted)?;
     let view = loaded.negotiation.view()?;
     let known = view.participants.iter().any(|p| p.code == code);
     match (known, role) {
@@ -125,7 +124,7 @@ fn expiry(valid_for: &str) -> Result<Option<Timestamp>> {
 /// Revokes every token of `code`.
 pub fn revoke(store: &LocalStore, wanted: Option<&str>, code: &str) -> Result<()> {
     let code: ParticipantCode = code.parse()?;
-    let view = load(store, wanted)?.negotiation.view()?;
+    let view = store.load_wanted(wanted)?.negotiation.view()?;
     if !view.participants.iter().any(|p| p.code == code) {
         bail!("{code} is not a participant of this negotiation");
     }

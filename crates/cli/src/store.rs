@@ -82,6 +82,11 @@ impl LocalStore {
         }
     }
 
+    /// Loads the negotiation a command names (see [`LocalStore::resolve`]).
+    pub fn load_wanted(&self, wanted: Option<&str>) -> Result<Loaded> {
+        self.load(self.resolve(wanted)?)
+    }
+
     /// Loads a negotiation.
     pub fn load(&self, id: DocumentId) -> Result<Loaded> {
         let (negotiation, persisted) =

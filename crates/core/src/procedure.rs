@@ -18,8 +18,19 @@ use serde::Serialize;
 
 use crate::document::text_fingerprint;
 use crate::negotiation_doc::{Adoption, Reopening, Settled, Silence};
-use crate::view::ProposalView;
-use crate::{ParticipantCode, StanceKind, Stances, Timestamp};
+use crate::{ParticipantCode, ProposalId, StanceKind, Stances, Timestamp};
+
+/// What the procedures read of the proposal they concern: its text as it stands, whether it
+/// was withdrawn, and everyone's stance on it. The rules take these, not a view of them: the
+/// view is built from what the rules decide (ARCHITECTURE.md, invariant 14).
+pub(crate) struct Concerned<'a> {
+    pub id: ProposalId,
+    pub label: &'a str,
+    pub text: &'a str,
+    pub heads: &'a [String],
+    pub withdrawn: bool,
+    pub stances: &'a Stances,
+}
 
 /// A silence procedure as it stands at the time the view is evaluated at.
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -76,15 +87,15 @@ impl Confirmation {
 pub(crate) fn silence(
     silence: &Silence,
     agreed: Option<&Adoption>,
-    proposal: Option<&ProposalView>,
+    proposal: Option<&Concerned<'_>>,
     now: Timestamp,
 ) -> SilenceView {
     let recorded = agreed.is_some_and(|a| a.by_silence && a.proposal == silence.proposal);
     let broken_by = match (recorded, proposal) {
-        (false, Some(proposal)) => earliest_objection(&proposal.stances, |_| Some(silence.until)),
+        (false, Some(proposal)) => earliest_objection(proposal.stances, |_| Some(silence.until)),
         _ => None,
     };
-    let voided = !recorded && proposal.is_none_or(|p| p.withdrawn || text_fingerprint(&p.text) != silence.text_sha);
+    let voided = !recorded && proposal.is_none_or(|p| p.withdrawn || text_fingerprint(p.text) != silence.text_sha);
     let held = recorded || (broken_by.is_none() && !voided && now >= silence.until);
     let running = broken_by.is_none() && !voided && !held;
     SilenceView { procedure: silence.clone(), broken_by, voided, held, running }
@@ -92,14 +103,14 @@ pub(crate) fn silence(
 
 /// The adoption a silence that held makes: the proposal's text as it stood, adopted at the
 /// end of silence in the name of whoever put it under silence (what `settle` records).
-pub(crate) fn adoption_by_silence(silence: &Silence, proposal: &ProposalView) -> Adoption {
+pub(crate) fn adoption_by_silence(silence: &Silence, proposal: &Concerned<'_>) -> Adoption {
     Adoption {
-        text: proposal.text.clone(),
+        text: proposal.text.to_string(),
         proposal: proposal.id,
-        label: proposal.label.clone(),
+        label: proposal.label.to_string(),
         by: silence.by.clone(),
         at: silence.until,
-        proposal_heads: proposal.heads.clone(),
+        proposal_heads: proposal.heads.to_vec(),
         by_silence: true,
         ad_ref: Vec::new(),
         settled: Default::default(),

@@ -448,15 +448,29 @@ struct Agreement {
     confirmations: Vec<Confirmation>,
 }
 
+/// What the procedures read of a proposal (see [`procedure::Concerned`]).
+fn concerned(proposal: &ProposalView) -> procedure::Concerned<'_> {
+    procedure::Concerned {
+        id: proposal.id,
+        label: &proposal.label,
+        text: &proposal.text,
+        heads: &proposal.heads,
+        withdrawn: proposal.withdrawn,
+        stances: &proposal.stances,
+    }
+}
+
 /// The recorded adoption, or the one a silence that held makes; voided (and read as
 /// reopened) by an objection before a confirmation ad referendum was due.
 fn agreement(section: &SectionRecord, proposals: &[ProposalView], now: Timestamp) -> Agreement {
     let find = |id| proposals.iter().find(|p| p.id == id);
+    let concerned = |id| find(id).map(concerned);
     let mut adoption = section.agreed.clone();
     let mut reopenings = section.reopenings.clone();
-    let silence = section.silence.as_ref().map(|s| procedure::silence(s, adoption.as_ref(), find(s.proposal), now));
+    let silence =
+        section.silence.as_ref().map(|s| procedure::silence(s, adoption.as_ref(), concerned(s.proposal).as_ref(), now));
     if let (None, Some(held)) = (&adoption, silence.as_ref().filter(|s| s.held)) {
-        adoption = find(held.procedure.proposal).map(|p| procedure::adoption_by_silence(&held.procedure, p));
+        adoption = concerned(held.procedure.proposal).map(|p| procedure::adoption_by_silence(&held.procedure, &p));
     }
     let none = Stances::new();
     let stances = |a: &Adoption| find(a.proposal).map_or(&none, |p| &p.stances);

@@ -20,6 +20,7 @@ use crate::error::ApiError;
 use crate::json::JsonBody;
 use crate::session::{COOKIE_NAME, Session};
 use crate::state::AppState;
+use crate::sync::SyncService;
 
 /// `POST /api/session {token}`: checks a token and sets the session cookie.
 #[utoipa::path(post, path = "/api/session", request_body = SignIn, tag = "session",
@@ -622,8 +623,7 @@ pub async fn history(
 /// `GET /api/health`: whether the server serves, and the sync endpoint's
 /// state (its connections, and how many changes its gate refused). No sign-in needed.
 #[utoipa::path(get, path = "/api/health", tag = "session", responses((status = 200, description = "The server's state")))]
-pub async fn health(State(state): State<AppState>) -> Json<Value> {
-    let sync = state.sync();
+pub async fn health(State(state): State<AppState>, State(sync): State<Arc<SyncService>>) -> Json<Value> {
     let sync = json!({ "running": sync.running(), "connections": sync.connections(), "refused": sync.refused() });
     Json(json!({ "ok": true, "sync": sync, "views_built": state.views_built() }))
 }

@@ -32,25 +32,51 @@ pub mod origin;
 pub mod room;
 pub mod served_view;
 pub mod session;
+mod sign_in;
 pub mod state;
 pub mod sync;
 mod text_change;
 pub mod web;
 
 use std::future::Future;
+use std::sync::Arc;
 
 use axum::Router;
-use axum::extract::DefaultBodyLimit;
+use axum::extract::{DefaultBodyLimit, FromRef};
 use axum::routing::{get, post, put};
 use tokio::net::TcpListener;
 
 pub use state::AppState;
+use sync::SyncService;
 
 /// The largest request body accepted (a proposal text is far smaller).
 pub const MAX_BODY: usize = 256 * 1024;
 
-/// The routes.
+/// What the routes share: the negotiations, through [`AppState`], and the sync endpoint,
+/// which follows their changes. Handlers take either part (`State<AppState>`,
+/// `State<Arc<SyncService>>`), so neither needs to know the other (ARCHITECTURE.md,
+/// invariant 14).
+#[derive(Clone)]
+struct Shared {
+    state: AppState,
+    sync: Arc<SyncService>,
+}
+
+impl FromRef<Shared> for AppState {
+    fn from_ref(shared: &Shared) -> AppState {
+        shared.state.clone()
+    }
+}
+
+impl FromRef<Shared> for Arc<SyncService> {
+    fn from_ref(shared: &Shared) -> Arc<SyncService> {
+        shared.sync.clone()
+    }
+}
+
+/// The routes, and the sync endpoint following `state`'s changes (call it inside the runtime).
 pub fn app(state: AppState) -> Router {
+    let sync = sync::start(&state);
     let api = Router::new()
         .route("/openapi.json", get(openapi::openapi_json))
         .route("/health", get(api::health))
@@ -94,7 +120,7 @@ pub fn app(state: AppState) -> Router {
         .route("/assets/{file}", get(web::asset))
         .fallback(api::not_found)
         .layer(DefaultBodyLimit::max(MAX_BODY))
-        .with_state(state)
+        .with_state(Shared { state, sync })
 }
 
 /// Serves `state` on `listener` until `shutdown` completes, then finishes

@@ -1,15 +1,13 @@
 //! Who is asking: the participant a request's token signs in, from an
 //! `Authorization: Bearer` header or the HttpOnly session cookie that
 //! `POST /api/session` sets (browsers cannot put headers on WebSockets).
+//! How a request's token is checked against the store is in [`crate::sign_in`].
 
 use accord_core::{DocumentId, ParticipantCode};
-use axum::extract::FromRequestParts;
 use axum::http::HeaderMap;
 use axum::http::header::{AUTHORIZATION, COOKIE};
-use axum::http::request::Parts;
 
 use crate::error::ApiError;
-use crate::state::AppState;
 
 /// The session cookie's name.
 pub const COOKIE_NAME: &str = "accord_session";
@@ -33,38 +31,11 @@ impl Session {
     }
 }
 
-impl FromRequestParts<AppState> for Session {
-    type Rejection = ApiError;
-
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
-        let token = token_of(&parts.headers).ok_or_else(ApiError::unauthorized)?;
-        let grant = state.grant(&token)?.ok_or_else(ApiError::unauthorized)?;
-        Ok(Session { negotiation: grant.negotiation, participant: grant.participant })
-    }
-}
-
 /// A signed-in member of the secretariat: takes part in no negotiation, opens new ones.
 #[derive(Clone, Debug)]
 pub struct Secretariat {
     /// The name its token was issued to.
     pub name: String,
-}
-
-impl FromRequestParts<AppState> for Secretariat {
-    type Rejection = ApiError;
-
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
-        let token = token_of(&parts.headers).ok_or_else(ApiError::unauthorized)?;
-        if let Some(name) = state.secretariat(&token)? {
-            return Ok(Secretariat { name });
-        }
-        match state.grant(&token)? {
-            Some(_) => {
-                Err(ApiError::forbidden("only the secretariat opens negotiations: ask it for a secretariat link"))
-            }
-            None => Err(ApiError::unauthorized()),
-        }
-    }
 }
 
 /// The token of a request: its Bearer header, else its session cookie.

@@ -1,7 +1,6 @@
-//! What every request shares: the hub with its rooms, and the sync
-//! endpoint's state (the served copies of documents, the connections).
-//! Handlers reach a negotiation through here, one call per request: one
-//! lock (the negotiation's own) and one refresh from the store.
+//! What every request shares: the hub with its rooms. Handlers reach a
+//! negotiation through here, one call per request: one lock (the
+//! negotiation's own) and one refresh from the store.
 
 use std::sync::{Arc, Mutex};
 
@@ -17,13 +16,11 @@ use crate::hub::Hub;
 use crate::room::{Changed, Room};
 use crate::served_view::ServedView;
 use crate::session::Session;
-use crate::sync::SyncService;
 
 /// Shared by every request.
 #[derive(Clone)]
 pub struct AppState {
     hub: Arc<Hub>,
-    sync: Arc<SyncService>,
 }
 
 /// A live subscription: the messages, the sender to relay a client's own, and the view to start from.
@@ -32,17 +29,12 @@ pub type Joined = (broadcast::Receiver<Utf8Bytes>, broadcast::Sender<Utf8Bytes>,
 impl AppState {
     /// State over an open store; `replica` names this server as a writer.
     pub fn new(store: Store, replica: String) -> AppState {
-        AppState { hub: Arc::new(Hub::new(store, replica)), sync: Arc::new(SyncService::default()) }
+        AppState { hub: Arc::new(Hub::new(store, replica)) }
     }
 
     /// How many negotiation views the server has built since it started.
     pub fn views_built(&self) -> u64 {
         self.hub.views_built()
-    }
-
-    /// The sync endpoint's state.
-    pub fn sync(&self) -> &Arc<SyncService> {
-        &self.sync
     }
 
     /// Every stored change from now on.

@@ -92,33 +92,36 @@ impl SyncService {
     }
 }
 
-/// Starts following the hub: every stored change updates the served copies,
-/// then connections are told.
-pub fn start(state: &AppState) {
+/// The endpoint, following the hub from now on: every stored change updates the served
+/// copies, then connections are told. Called once, by the server's routes (`app`).
+pub(crate) fn start(state: &AppState) -> Arc<SyncService> {
+    let service = Arc::new(SyncService::default());
     let mut events = state.subscribe();
-    let state = state.clone();
-    state.sync().running.store(true, Ordering::Relaxed);
+    let (state, following) = (state.clone(), service.clone());
+    service.running.store(true, Ordering::Relaxed);
     tokio::spawn(async move {
         loop {
             match events.recv().await {
                 Ok(changed) => {
-                    refresh_copies(&state, &changed);
-                    let _ = state.sync().notices.send(Arc::new(changed));
+                    refresh_copies(&state, &following, &changed);
+                    let _ = following.notices.send(Arc::new(changed));
                 }
                 Err(RecvError::Lagged(missed)) => {
                     tracing::warn!(missed, "sync fell behind the hub: every served copy is refreshed");
-                    refresh_all(&state);
+                    refresh_all(&following);
                 }
                 Err(RecvError::Closed) => break,
             }
         }
-        state.sync().running.store(false, Ordering::Relaxed);
+        following.running.store(false, Ordering::Relaxed);
     });
+    service
 }
 
 /// `GET /sync`: the automerge-repo protocol over a WebSocket.
 pub async fn sync(
     State(state): State<AppState>,
+    State(service): State<Arc<SyncService>>,
     Query(query): Query<HashMap<String, String>>,
     headers: HeaderMap,
     upgrade: Result<WebSocketUpgrade, WebSocketUpgradeRejection>,
@@ -140,16 +143,15 @@ pub async fn sync(
         .max_message_size(MAX_SYNC_MESSAGE)
         .max_frame_size(MAX_SYNC_MESSAGE)
         .read_buffer_size(READ_CHUNK)
-        .on_upgrade(move |socket| serve(state, socket, peer)))
+        .on_upgrade(move |socket| serve(state, service, socket, peer)))
 }
 
 /// One connection, until either side closes it.
-async fn serve(state: AppState, mut socket: WebSocket, peer: Peer) {
-    let service = state.sync().clone();
+async fn serve(state: AppState, service: Arc<SyncService>, mut socket: WebSocket, peer: Peer) {
     service.connections.fetch_add(1, Ordering::Relaxed);
     let mut notices = service.notices.subscribe();
     let mut session = Session::new(peer.clone());
-    let served = HubServed { state: &state };
+    let served = HubServed { state: &state, service: &service };
     loop {
         let outputs = tokio::select! {
             frame = socket.recv() => match frame {
@@ -201,6 +203,7 @@ async fn send(socket: &mut WebSocket, outputs: Vec<Output>) -> bool {
 /// The server as a session sees it.
 struct HubServed<'s> {
     state: &'s AppState,
+    service: &'s SyncService,
 }
 
 impl Served for HubServed<'_> {
@@ -213,7 +216,7 @@ impl Served for HubServed<'_> {
             }
             let seq = self.state.seq(peer.negotiation)?;
             let key = (peer.participant.clone(), document);
-            let mut decisions = lock(&self.state.sync().decisions);
+            let mut decisions = lock(&self.service.decisions);
             if let Some((at, access)) = decisions.get(&key)
                 && *at == seq
             {
@@ -235,12 +238,12 @@ impl Served for HubServed<'_> {
     }
 
     fn copy(&self, peer: &Peer, document: DocumentId) -> Option<Arc<Mutex<Automerge>>> {
-        if let Some(copy) = lock(&self.state.sync().copies).get(&document) {
+        if let Some(copy) = lock(&self.service.copies).get(&document) {
             return Some(copy.clone());
         }
         let held = self.state.read(peer.negotiation, |n| Ok(n.documents().get(&document).cloned()));
         let copy = Arc::new(Mutex::new(held.ok()??));
-        Some(lock(&self.state.sync().copies).entry(document).or_insert(copy).clone())
+        Some(lock(&self.service.copies).entry(document).or_insert(copy).clone())
     }
 
     fn offer(&self, peer: &Peer, document: DocumentId, changes: Vec<Change>) -> Admission {
@@ -257,18 +260,22 @@ impl Served for HubServed<'_> {
         for refusal in &admission.refused {
             tracing::info!(peer = %peer, %document, change = %refusal.change, reason = %refusal.reason, "sync change refused");
         }
-        self.state.sync().refused.fetch_add(admission.refused.len() as u64, Ordering::Relaxed);
+        self.service.refused.fetch_add(admission.refused.len() as u64, Ordering::Relaxed);
         if !admission.accepted.is_empty() {
-            refresh_copies(self.state, &Changed { negotiation: peer.negotiation, documents: vec![document] });
+            refresh_copies(
+                self.state,
+                self.service,
+                &Changed { negotiation: peer.negotiation, documents: vec![document] },
+            );
         }
         admission
     }
 }
 
 /// Brings the served copies of changed documents up to the hub's.
-fn refresh_copies(state: &AppState, changed: &Changed) {
+fn refresh_copies(state: &AppState, service: &SyncService, changed: &Changed) {
     let copies: Vec<(DocumentId, Arc<Mutex<Automerge>>)> = {
-        let all = lock(&state.sync().copies);
+        let all = lock(&service.copies);
         changed.documents.iter().filter_map(|id| Some((*id, all.get(id)?.clone()))).collect()
     };
     if copies.is_empty() {
@@ -288,9 +295,9 @@ fn refresh_copies(state: &AppState, changed: &Changed) {
 }
 
 /// Drops every served copy (they are taken afresh from the hub on next use).
-fn refresh_all(state: &AppState) {
-    lock(&state.sync().copies).clear();
-    lock(&state.sync().decisions).clear();
+fn refresh_all(service: &SyncService) {
+    lock(&service.copies).clear();
+    lock(&service.decisions).clear();
 }
 
 /// Applies the changes of `source` that `copy` lacks.

@@ -66,7 +66,6 @@ fn serve_accord(dir: &Path) {
     runtime.block_on(async {
         let store = Store::open(dir).expect("store");
         let state = accord_server::AppState::new(store, "bench-server".into());
-        accord_server::sync::start(&state);
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
         println!("listening on {}", listener.local_addr().expect("addr"));
         accord_server::run(listener, state, std::future::pending()).await.expect("serve");
