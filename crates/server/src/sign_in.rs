@@ -17,8 +17,7 @@ where
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
-        let state = AppState::from_ref(state);
-        let token = token_of(&parts.headers).ok_or_else(ApiError::unauthorized)?;
+        let (state, token) = asking(parts, state)?;
         let grant = state.grant(&token)?.ok_or_else(ApiError::unauthorized)?;
         Ok(Session { negotiation: grant.negotiation, participant: grant.participant })
     }
@@ -31,8 +30,7 @@ where
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
-        let state = AppState::from_ref(state);
-        let token = token_of(&parts.headers).ok_or_else(ApiError::unauthorized)?;
+        let (state, token) = asking(parts, state)?;
         if let Some(name) = state.secretariat(&token)? {
             return Ok(Secretariat { name });
         }
@@ -43,4 +41,13 @@ where
             None => Err(ApiError::unauthorized()),
         }
     }
+}
+
+/// The state and the token a request carries (none: 401).
+fn asking<S>(parts: &Parts, state: &S) -> Result<(AppState, String), ApiError>
+where
+    AppState: FromRef<S>,
+{
+    let token = token_of(&parts.headers).ok_or_else(ApiError::unauthorized)?;
+    Ok((AppState::from_ref(state), token))
 }
