@@ -3,7 +3,8 @@
 //! deliveries per second and edit-to-delivery latency (p50, p99), next to a
 //! minimal tokio-tungstenite broadcast server sending the same messages
 //! (one of Accord's edit messages of the median size, as its clients received it, with
-//! the word typed changed) at the same rate, in the same run. Goal: >= 0.8x its throughput,
+//! the word typed changed) at the same rate, in the same run, after opening each connection
+//! with the same first message (the view, as Accord's live socket does). Goal: >= 0.8x its throughput,
 //! p99 <= 1.25x. The raw server does what Accord must do per edit and no
 //! more: a SQLite insert of the message committed with fsync (WAL,
 //! `synchronous=FULL`, as the store), then the broadcast, sent as Accord
@@ -68,6 +69,9 @@ struct Run {
     /// An edit message of the median size as the clients received it (Accord's runs: the
     /// raw servers send the same).
     message: String,
+    /// The first message each client received (Accord's runs: the view; the raw servers
+    /// send the same).
+    greeting: Utf8Bytes,
     /// The text edited (Accord's runs): the raw automerge server starts from the same.
     proposal: String,
 }
@@ -83,8 +87,8 @@ fn main() {
         let (mut accord, mut raw, mut crdt) = (Vec::new(), Vec::new(), Vec::new());
         for _ in 0..runs {
             let run = runtime.block_on(run_accord(clients));
-            raw.push(runtime.block_on(run_raw(clients, &run.message, None)));
-            crdt.push(runtime.block_on(run_raw(clients, &run.message, Some(&run.proposal))));
+            raw.push(runtime.block_on(run_raw(clients, &run, None)));
+            crdt.push(runtime.block_on(run_raw(clients, &run, Some(&run.proposal))));
             accord.push(run);
         }
         report_writes(clients, "(accord's write itself: automerge change + SQLite commit)", &accord);
@@ -140,6 +144,8 @@ async fn run_accord(clients: usize) -> Run {
     let url = format!("ws://{addr}/api/negotiations/{}/live", negotiation.id());
     let sent = Arc::new((0..EDITS).map(|_| AtomicU64::new(0)).collect::<Vec<_>>());
     let start = Instant::now();
+    let view = state.view(negotiation.id()).and_then(|view| view.live_message()).expect("the view");
+    let greeting = Utf8Bytes::from(view.as_str().to_string());
     let readers = connect_all(clients, &url, Some("reader"), &sent, start).await;
     let sponsor: ParticipantCode = "UNSEC".parse().expect("code");
     let session = accord_server::session::Session { negotiation: negotiation.id(), participant: sponsor };
@@ -163,7 +169,7 @@ async fn run_accord(clients: usize) -> Run {
     let _ = stop.send(());
     let _ = server.await;
     let _ = std::fs::remove_dir_all(&dir);
-    Run { writes, proposal, ..run }
+    Run { writes, proposal, greeting, ..run }
 }
 
 /// Types `words` at the end of proposal `id` (`end` characters long), as its sponsor typing on.
@@ -179,15 +185,17 @@ fn report_writes(clients: usize, what: &str, runs: &[Run]) {
     println!("| {clients} | {what} | | | {} | {} | | |", spread(&at(0.5), 2), spread(&at(0.99), 2));
 }
 
-async fn run_raw(clients: usize, accords: &str, crdt: Option<&str>) -> Run {
+/// The raw server, sending what Accord's run sent (`accords`): its first message (the view)
+/// to each client, then the same edit messages.
+async fn run_raw(clients: usize, accords: &Run, crdt: Option<&str>) -> Run {
     let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
     let addr = listener.local_addr().expect("addr");
     let (channel, _) = broadcast::channel::<Utf8Bytes>(256);
-    let accept = tokio::spawn(accept_raw(listener, channel.clone()));
+    let accept = tokio::spawn(accept_raw(listener, channel.clone(), accords.greeting.clone()));
     let sent = Arc::new((0..EDITS).map(|_| AtomicU64::new(0)).collect::<Vec<_>>());
     let start = Instant::now();
     let readers = connect_all(clients, &format!("ws://{addr}/"), None, &sent, start).await;
-    let message = |words: &str| raw_message(accords, words);
+    let message = |words: &str| raw_message(&accords.message, words);
     let (dir, db) = durable_log(clients);
     let mut text = crdt.map(CrdtText::new);
     for warm in 0..WARM_UP {
@@ -218,7 +226,7 @@ async fn run_raw(clients: usize, accords: &str, crdt: Option<&str>) -> Run {
     let run = collect(readers, clients, edits_began).await;
     accept.abort();
     let _ = std::fs::remove_dir_all(dir);
-    Run { message_bytes: accords.len(), writes, ..run }
+    Run { message_bytes: accords.message.len(), writes, ..run }
 }
 
 /// What an automerge server must do per edit before storing it, and no more: the proposal's
@@ -271,15 +279,19 @@ fn durable_log(clients: usize) -> (std::path::PathBuf, rusqlite::Connection) {
     (dir, db)
 }
 
-/// The minimal broadcast server: every connection forwards every message.
-async fn accept_raw(listener: TcpListener, channel: broadcast::Sender<Utf8Bytes>) {
+/// The minimal broadcast server: every connection gets `greeting`, then every message.
+async fn accept_raw(listener: TcpListener, channel: broadcast::Sender<Utf8Bytes>, greeting: Utf8Bytes) {
     loop {
         let Ok((stream, _)) = listener.accept().await else { return };
         // As Accord's server does: small messages go out at once (no Nagle delay).
         let _ = stream.set_nodelay(true);
         let mut messages = channel.subscribe();
+        let greeting = greeting.clone();
         tokio::spawn(async move {
             let Ok(mut socket) = tokio_tungstenite::accept_async(stream).await else { return };
+            if socket.send(Message::Text(greeting)).await.is_err() {
+                return;
+            }
             // As Accord's live socket does: what queued behind a message goes with one flush.
             while let Ok(message) = messages.recv().await {
                 if socket.feed(Message::Text(message)).await.is_err() {
@@ -301,9 +313,9 @@ async fn accept_raw(listener: TcpListener, channel: broadcast::Sender<Utf8Bytes>
 type Reader = tokio::task::JoinHandle<Latencies>;
 
 /// Connects `clients` readers, each returning the latency of every edit it received, and
-/// waits until every one has had its first message where the server sends one (Accord's live
-/// socket opens with the view): what is measured is the fan-out of edits, not the last
-/// clients' first views still on their way (3,000 times the fixture's 44 KB).
+/// waits until every one has had its first message (the view: Accord's live socket opens with
+/// it, and the raw servers send the same): what is measured is the fan-out of edits, not the
+/// last clients' first views still on their way (3,000 times the fixture's 44 KB).
 async fn connect_all(
     clients: usize,
     url: &str,
@@ -320,13 +332,7 @@ async fn connect_all(
         let socket = common::connect_client(request, Some(READ_CHUNK)).await;
         let sent = Arc::clone(sent);
         let (greeted, greeting) = tokio::sync::oneshot::channel();
-        // Only Accord's server (the one asking for a token) opens with a message.
-        let greeted = if token.is_some() {
-            greetings.push(greeting);
-            Some(greeted)
-        } else {
-            None
-        };
+        greetings.push(greeting);
         readers.push(tokio::spawn(async move { read_edits(socket, greeted, sent, start).await }));
     }
     for greeting in greetings {
@@ -339,11 +345,12 @@ async fn connect_all(
 /// when the first message came.
 async fn read_edits(
     mut socket: common::ClientSocket,
-    mut greeted: Option<tokio::sync::oneshot::Sender<()>>,
+    greeted: tokio::sync::oneshot::Sender<()>,
     sent: Arc<Vec<AtomicU64>>,
     start: Instant,
 ) -> Latencies {
     let mut latencies = Latencies::default();
+    let mut greeted = Some(greeted);
     let deadline = tokio::time::sleep(EVERY * EDITS as u32 + Duration::from_secs(10));
     tokio::pin!(deadline);
     while latencies.edits.len() < EDITS {
@@ -425,6 +432,7 @@ async fn collect(readers: Vec<Reader>, clients: usize, edits_began: Instant) -> 
         patch_bytes,
         writes: Vec::new(),
         proposal: String::new(),
+        greeting: Utf8Bytes::default(),
     }
 }
 
