@@ -31,6 +31,16 @@ fn a_module_importing_one_that_imports_it_is_found() {
     assert_eq!(cycles_of(&graph), vec![vec!["hub".to_string(), "room".into(), "state".into()]]);
 }
 
+#[test]
+fn crate_paths_name_the_modules_a_file_reaches() {
+    let code = "use crate::error::ApiError;\nuse crate::{\n    hub::Hub,\n    room::{Changed, Room},\n    now,\n};\n\
+                let url = (\"http://example.org\", crate::after_url::X); // crate::comment\n\
+                // crate::also_a_comment\nfn f() -> crate::served_view::ServedView { todo!() }\n\
+                #[cfg(test)]\nmod tests {\n    use crate::test_only;\n}\n";
+    let names: Vec<String> = crate_paths(code).into_iter().collect();
+    assert_eq!(names, ["after_url", "error", "hub", "now", "room", "served_view"]);
+}
+
 /// Each top-level module of a crate's `src` and the modules it names as `crate::module`.
 fn imports(src: &Path) -> Graph {
     let modules: BTreeSet<String> =
@@ -68,28 +78,59 @@ fn rust_files(dir: &Path) -> Vec<PathBuf> {
     files
 }
 
-/// The first name after each `crate::` in code (`use crate::{a, b::c}` names a and b),
-/// leaving out comments and what follows `#[cfg(test)]`.
+/// The first name after each `crate::` in code (`use crate::{a, b::{C, D}, e}` names a, b
+/// and e), leaving out line comments and the `#[cfg(test)] mod` that ends a file. Names
+/// reached through the crate root's re-exports (`crate::Negotiation`) name no module: they
+/// are the crate's shared vocabulary (ARCHITECTURE.md, invariant 14).
 fn crate_paths(code: &str) -> BTreeSet<String> {
-    let code = code.split("#[cfg(test)]").next().unwrap_or_default();
-    let code: String =
-        code.lines().map(|line| line.split("//").next().unwrap_or_default()).collect::<Vec<_>>().join("\n");
+    let code = code.split("#[cfg(test)]\nmod ").next().unwrap_or_default();
+    let code: Vec<&str> = code.lines().map(without_comment).collect();
+    let code = code.join("\n");
     let mut names = BTreeSet::new();
     for (at, _) in code.match_indices("crate::") {
         let rest = &code[at + "crate::".len()..];
         match rest.strip_prefix('{') {
-            Some(group) => {
-                let group = &group[..group.find('}').unwrap_or(group.len())];
-                names.extend(group.split(',').filter_map(|item| first_name(item.trim())));
-            }
+            Some(group) => names.extend(top_level_items(group).into_iter().filter_map(first_name)),
             None => names.extend(first_name(rest)),
         }
     }
     names
 }
 
+/// A line without its `//` comment (one that starts the line or follows a space: `//` in
+/// `"http://…"` is kept).
+fn without_comment(line: &str) -> &str {
+    let starts = line.match_indices("//").map(|(at, _)| at);
+    match starts.into_iter().find(|&at| at == 0 || line[..at].ends_with(char::is_whitespace)) {
+        Some(at) => &line[..at],
+        None => line,
+    }
+}
+
+/// The items of a `{…}` group up to its closing brace, split at its own commas.
+fn top_level_items(group: &str) -> Vec<&str> {
+    let (mut items, mut depth, mut start) = (Vec::new(), 0, 0);
+    for (at, c) in group.char_indices() {
+        match c {
+            '{' => depth += 1,
+            '}' if depth == 0 => {
+                items.push(group[start..at].trim());
+                return items;
+            }
+            '}' => depth -= 1,
+            ',' if depth == 0 => {
+                items.push(group[start..at].trim());
+                start = at + 1;
+            }
+            _ => {}
+        }
+    }
+    items
+}
+
+/// The name a path starts with (`room::Changed`: room).
 fn first_name(path: &str) -> Option<String> {
-    let name: String = path.chars().take_while(|c| c.is_alphanumeric() || *c == '_').collect();
+    let name: String = path.trim_start().chars().take_while(|c| c.is_alphanumeric() || *c == '_').collect();
     (!name.is_empty()).then_some(name)
 }
 

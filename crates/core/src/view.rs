@@ -464,13 +464,15 @@ fn concerned(proposal: &ProposalView) -> procedure::Concerned<'_> {
 /// reopened) by an objection before a confirmation ad referendum was due.
 fn agreement(section: &SectionRecord, proposals: &[ProposalView], now: Timestamp) -> Agreement {
     let find = |id| proposals.iter().find(|p| p.id == id);
-    let concerned = |id| find(id).map(concerned);
+    let concerned_by = |id| find(id).map(concerned);
     let mut adoption = section.agreed.clone();
     let mut reopenings = section.reopenings.clone();
-    let silence =
-        section.silence.as_ref().map(|s| procedure::silence(s, adoption.as_ref(), concerned(s.proposal).as_ref(), now));
+    let silence = section
+        .silence
+        .as_ref()
+        .map(|s| procedure::silence(s, adoption.as_ref(), concerned_by(s.proposal).as_ref(), now));
     if let (None, Some(held)) = (&adoption, silence.as_ref().filter(|s| s.held)) {
-        adoption = concerned(held.procedure.proposal).map(|p| procedure::adoption_by_silence(&held.procedure, &p));
+        adoption = concerned_by(held.procedure.proposal).map(|p| procedure::adoption_by_silence(&held.procedure, &p));
     }
     let none = Stances::new();
     let stances = |a: &Adoption| find(a.proposal).map_or(&none, |p| &p.stances);

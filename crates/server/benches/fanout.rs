@@ -377,8 +377,8 @@ async fn read_edits(
         let now = start.elapsed().as_nanos() as u64;
         latencies.edits.push(Duration::from_nanos(now.saturating_sub(sent[edit].load(Ordering::SeqCst))));
         latencies.edit_bytes.push(text.len());
-        // One with a three-digit N, as most are (the median size).
-        if latencies.sample.is_none() && edit >= 100 {
+        // The first, then one with a three-digit N, as most are (the median size).
+        if latencies.sample.is_none() || edit == 100 {
             latencies.sample = Some(text.to_string());
         }
     }

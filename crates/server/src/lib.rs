@@ -76,7 +76,7 @@ impl FromRef<Shared> for Arc<SyncService> {
 
 /// The routes, and the sync endpoint following `state`'s changes (call it inside the runtime).
 pub fn app(state: AppState) -> Router {
-    let sync = sync::start(&state);
+    let (sync, _following) = sync::start(&state);
     let api = Router::new()
         .route("/openapi.json", get(openapi::openapi_json))
         .route("/health", get(api::health))

@@ -30,8 +30,8 @@ use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade};
 use axum::extract::{Query, State};
 use axum::http::HeaderMap;
 use axum::response::Response;
-use tokio::sync::broadcast;
 use tokio::sync::broadcast::error::RecvError;
+use tokio::sync::{broadcast, oneshot};
 
 use crate::error::ApiError;
 use crate::room::Changed;
@@ -60,19 +60,9 @@ pub struct SyncService {
     connections: AtomicUsize,
     refused: AtomicU64,
     running: std::sync::atomic::AtomicBool,
-}
-
-impl Default for SyncService {
-    fn default() -> Self {
-        SyncService {
-            copies: Mutex::default(),
-            decisions: Mutex::default(),
-            notices: broadcast::channel(NOTICE_BACKLOG).0,
-            connections: AtomicUsize::new(0),
-            refused: AtomicU64::new(0),
-            running: std::sync::atomic::AtomicBool::new(false),
-        }
-    }
+    /// Dropped with the service, which ends the task following the hub: that task holds the
+    /// hub (and its store) open, and the hub's events never end while it does.
+    _following: oneshot::Sender<()>,
 }
 
 impl SyncService {
@@ -93,29 +83,45 @@ impl SyncService {
 }
 
 /// The endpoint, following the hub from now on: every stored change updates the served
-/// copies, then connections are told. Called once, by the server's routes (`app`).
-pub(crate) fn start(state: &AppState) -> Arc<SyncService> {
-    let service = Arc::new(SyncService::default());
+/// copies, then connections are told. Called once, by the server's routes (`app`); the
+/// following (the task returned) ends when the routes and their connections are gone.
+pub(crate) fn start(state: &AppState) -> (Arc<SyncService>, tokio::task::JoinHandle<()>) {
+    let (following, mut dropped) = oneshot::channel();
+    let service = Arc::new(SyncService {
+        copies: Mutex::default(),
+        decisions: Mutex::default(),
+        notices: broadcast::channel(NOTICE_BACKLOG).0,
+        connections: AtomicUsize::new(0),
+        refused: AtomicU64::new(0),
+        running: std::sync::atomic::AtomicBool::new(true),
+        _following: following,
+    });
     let mut events = state.subscribe();
-    let (state, following) = (state.clone(), service.clone());
-    service.running.store(true, Ordering::Relaxed);
-    tokio::spawn(async move {
+    let (state, service_ref) = (state.clone(), Arc::downgrade(&service));
+    let following = tokio::spawn(async move {
         loop {
-            match events.recv().await {
+            let event = tokio::select! {
+                event = events.recv() => event,
+                _ = &mut dropped => return,
+            };
+            let Some(service) = service_ref.upgrade() else { return };
+            match event {
                 Ok(changed) => {
-                    refresh_copies(&state, &following, &changed);
-                    let _ = following.notices.send(Arc::new(changed));
+                    refresh_copies(&state, &service, &changed);
+                    let _ = service.notices.send(Arc::new(changed));
                 }
                 Err(RecvError::Lagged(missed)) => {
                     tracing::warn!(missed, "sync fell behind the hub: every served copy is refreshed");
-                    refresh_all(&following);
+                    refresh_all(&service);
                 }
-                Err(RecvError::Closed) => break,
+                Err(RecvError::Closed) => {
+                    service.running.store(false, Ordering::Relaxed);
+                    return;
+                }
             }
         }
-        following.running.store(false, Ordering::Relaxed);
     });
-    service
+    (service, following)
 }
 
 /// `GET /sync`: the automerge-repo protocol over a WebSocket.
@@ -312,4 +318,24 @@ fn absorb(copy: &mut Automerge, source: &Automerge) {
 
 fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     mutex.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+#[cfg(test)]
+mod tests {
+    use accord_store::Store;
+
+    use super::*;
+
+    #[tokio::test]
+    async fn the_endpoint_stops_following_the_hub_once_it_is_dropped() {
+        let dir = std::env::temp_dir().join(format!("accord-sync-following-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        let state = AppState::new(Store::open(&dir).expect("store"), "test".into());
+        let (service, following) = start(&state);
+        assert!(service.running() && !following.is_finished(), "the endpoint follows the hub");
+        drop(service);
+        let ended = tokio::time::timeout(std::time::Duration::from_secs(10), following).await;
+        assert!(matches!(ended, Ok(Ok(()))), "the task following the hub ended with the endpoint");
+        let _ = std::fs::remove_dir_all(&dir);
+    }
 }
