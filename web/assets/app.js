@@ -2,9 +2,10 @@
 //
 // The state lives in state.js (the negotiation view is the same JSON as
 // `accord status --json`). The live socket keeps it current: `changed`
-// messages (what changed in a proposal's text) update open editors at once, and `patch` messages, sent after a
-// pause, patch the view (the fields that changed), so the whole view is
-// fetched only on connect or when a patch cannot apply; every screen is re-rendered from the state, keeping focus and
+// messages (what changed in a proposal's text) update open editors at once,
+// and `patch` messages, sent after a pause, patch the view (the fields that
+// changed), so the whole view is fetched only on connect or when a patch
+// cannot apply; every screen is re-rendered from the state, keeping focus and
 // caret where they were, and what a screen wanted and was not cached is
 // loaded after the render.
 

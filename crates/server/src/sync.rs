@@ -98,7 +98,11 @@ pub(crate) fn start(state: &AppState) -> (Arc<SyncService>, tokio::task::JoinHan
     });
     let mut events = state.subscribe();
     let (state, service_ref) = (state.clone(), Arc::downgrade(&service));
+    // However the task ends (the endpoint gone, the hub's events over, a panic, cancelled
+    // before it ran), `running` says so: the guard goes with the task.
+    let ended = NotRunning(service_ref.clone());
     let following = tokio::spawn(async move {
+        let _ended = ended;
         loop {
             let event = tokio::select! {
                 event = events.recv() => event,
@@ -114,14 +118,22 @@ pub(crate) fn start(state: &AppState) -> (Arc<SyncService>, tokio::task::JoinHan
                     tracing::warn!(missed, "sync fell behind the hub: every served copy is refreshed");
                     refresh_all(&service);
                 }
-                Err(RecvError::Closed) => {
-                    service.running.store(false, Ordering::Relaxed);
-                    return;
-                }
+                Err(RecvError::Closed) => return,
             }
         }
     });
     (service, following)
+}
+
+/// Marks the endpoint as no longer following the hub when dropped.
+struct NotRunning(std::sync::Weak<SyncService>);
+
+impl Drop for NotRunning {
+    fn drop(&mut self) {
+        if let Some(service) = self.0.upgrade() {
+            service.running.store(false, Ordering::Relaxed);
+        }
+    }
 }
 
 /// `GET /sync`: the automerge-repo protocol over a WebSocket.
@@ -336,6 +348,19 @@ mod tests {
         drop(service);
         let ended = tokio::time::timeout(std::time::Duration::from_secs(10), following).await;
         assert!(matches!(ended, Ok(Ok(()))), "the task following the hub ended with the endpoint");
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[tokio::test]
+    async fn health_says_the_endpoint_stopped_following_when_its_task_ended() {
+        let dir = std::env::temp_dir().join(format!("accord-sync-stopped-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        let state = AppState::new(Store::open(&dir).expect("store"), "test".into());
+        let (service, following) = start(&state);
+        assert!(service.running(), "following at first");
+        following.abort();
+        let _ = following.await;
+        assert!(!service.running(), "the task ended, however it did");
         let _ = std::fs::remove_dir_all(&dir);
     }
 }
