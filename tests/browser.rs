@@ -169,14 +169,7 @@ async fn a_reader_follows_edits_in_any_script_from_what_changed_alone() {
     // Each piece goes in the middle, after characters of one and two UTF-16 units put there
     // before: a page that counted positions otherwise would garble or misplace them.
     for piece in ["😀 ", "日本語 ", "e\u{301} ", "🇺🇳 ", "a "] {
-        let middle = text.chars().count() / 2;
-        let edited: String = text.chars().take(middle).chain(piece.chars()).chain(text.chars().skip(middle)).collect();
-        let body = json!({"text": edited, "base_heads": heads});
-        let (status, answer) =
-            server.call(Some("UNSEC"), Method::PUT, &format!("/api/proposals/{alt1}/text"), Some(body)).await;
-        assert_eq!(status, StatusCode::OK, "{answer}");
-        assert_eq!(answer["text"], edited.as_str(), "applied as sent");
-        (text, heads) = (edited, answer["heads"].clone());
+        (text, heads) = insert_in_the_middle(&server, &alt1, (&text, &heads), piece).await;
     }
     // Compared in the page, and shown escaped: a split surrogate pair cannot leave it as a string.
     let read =
@@ -191,6 +184,87 @@ async fn a_reader_follows_edits_in_any_script_from_what_changed_alone() {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     assert_eq!(view_fetches(&chair).await, fetched, "from the live messages alone, no view request");
+    driver.assert_no_console_errors(&chair, "HLCP").await;
+    chair.close().await.expect("close");
+}
+
+/// Has UNSEC put `piece` in the middle of proposal `id`'s text (`held`: the text and its heads);
+/// returns the text and heads after.
+async fn insert_in_the_middle(server: &Server, id: &str, held: (&str, &Value), piece: &str) -> (String, Value) {
+    let (text, heads) = held;
+    let middle = text.chars().count() / 2;
+    let edited: String = text.chars().take(middle).chain(piece.chars()).chain(text.chars().skip(middle)).collect();
+    let body = json!({"text": edited, "base_heads": heads});
+    let (status, answer) =
+        server.call(Some("UNSEC"), Method::PUT, &format!("/api/proposals/{id}/text"), Some(body)).await;
+    assert_eq!(status, StatusCode::OK, "{answer}");
+    assert_eq!(answer["text"], edited.as_str(), "applied as sent");
+    (edited, answer["heads"].clone())
+}
+
+/// Makes the page lose its next `changed` message, as a network that dropped it would, and with
+/// `arguments[0]` every `patch` after it too (a patch would also tell the page it missed
+/// something): the page's listener reads `{"type": "lost"}` in their place. `window.lost`
+/// counts the `changed` messages lost.
+const LOSE_NEXT_CHANGE: &str = "
+    const losePatches = arguments[0];
+    window.sentData ??= Object.getOwnPropertyDescriptor(MessageEvent.prototype, 'data').get;
+    window.lost = 0;
+    Object.defineProperty(MessageEvent.prototype, 'data', { configurable: true, get() {
+        const sent = window.sentData.call(this);
+        const type = typeof sent === 'string' && JSON.parse(sent).type;
+        if ((type === 'patch' && losePatches) || (type === 'changed' && window.lost === 0)) {
+            if (type === 'changed') window.lost = 1;
+            return JSON.stringify({ type: 'lost' });
+        }
+        return sent;
+    } });";
+
+/// The text the page shows in the element `arguments[0]` selects.
+const SHOWN: &str = "return document.querySelector(arguments[0]).textContent";
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_page_that_lost_a_change_fetches_the_view_and_never_shows_a_text_the_server_did_not_have() {
+    let _turn = ONE_AT_A_TIME.lock().await;
+    let server = Server::start("browser-lost-change");
+    let driver = Driver::start().await;
+    let view = server.view().await;
+    let alt1 = id_of(&view, 4, "Alt 1");
+    let chair = driver.browser().await;
+    sign_in(&chair, &server, "HLCP").await;
+    let shown_text = format!("[data-passage=\"{alt1}\"]");
+    go(&chair, &server, "/section/4", &shown_text).await;
+    let held = proposal(&view, 4, "Alt 1");
+    let (mut text, mut heads) = (held["text"].as_str().expect("text").to_string(), held["heads"].clone());
+    // First the patches that follow still come (they name texts the page does not hold), then
+    // they are lost too: the next change's message alone must tell the page.
+    for lose_patches in [false, true] {
+        chair.execute(LOSE_NEXT_CHANGE, vec![json!(lose_patches)]).await.expect("lose the next change");
+        let fetched = view_fetches(&chair).await;
+        let mut texts = vec![text.clone()];
+        for piece in ["first ", "second "] {
+            // The second change starts from the first's text, which the page never received.
+            (text, heads) = insert_in_the_middle(&server, &alt1, (&text, &heads), piece).await;
+            texts.push(text.clone());
+        }
+        let started = Instant::now();
+        loop {
+            let shown = chair.execute(SHOWN, vec![json!(shown_text)]).await.expect("read the page");
+            let shown = shown.as_str().expect("the passage's text");
+            assert!(texts.iter().any(|text| text == shown), "the page shows a text the server never had: {shown:?}");
+            if shown == text {
+                break;
+            }
+            assert!(
+                started.elapsed() < WAIT,
+                "the page shows {shown:?}, the server {text:?} (patches lost: {lose_patches})"
+            );
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        let lost = chair.execute("return window.lost", vec![]).await.expect("read");
+        assert_eq!(lost, json!(1), "the page lost the first change's message");
+        assert!(view_fetches(&chair).await > fetched, "the page fetched the view it could not patch");
+    }
     driver.assert_no_console_errors(&chair, "HLCP").await;
     chair.close().await.expect("close");
 }
