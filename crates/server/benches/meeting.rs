@@ -8,14 +8,14 @@
 //! from another version (re)arms a 120 ms timer, after which the client fetches
 //! the whole view, revalidating with the `ETag` it holds, as a browser's HTTP
 //! cache does. The lower bound is the same load with clients that only
-//! read the live messages. The field's peer is automerge-repo 2.5.6's Node
-//! sync server (benches/js, `npm ci --prefix benches/js`) with the same
-//! clients and edit stream: each client holds the five typed proposals as
-//! automerge documents, each typer appends the same marked words to its own.
-//! Each server runs in its own process, so its CPU time is its own.
+//! read the live messages. The field's peers are automerge-repo 2.5.6's Node
+//! sync server and Hocuspocus 4.7, the Yjs server (benches/js, `npm ci --prefix benches/js`),
+//! with the same edit stream and Rust clients of their protocols: each client holds the five
+//! typed proposals as automerge or Yjs documents, each typer appends the same marked words to
+//! its own. Each server runs in its own process, so its CPU time is its own.
 //!
 //! The typing starts once every client holds the negotiation (its first view, or for the
-//! Node server its documents), as in a meeting whose participants have the page open; how
+//! field's servers its documents), as in a meeting whose participants have the page open; how
 //! long the room took to fill, all clients joining at once, is printed too.
 //!
 //! Prints, per run: edit p50/p99 (a sponsor's `PUT` answered), delivery p99
@@ -44,7 +44,10 @@ use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 mod common;
 
 use common::repo_peer::{RepoPeer, node_server_dir, spawn_node};
-use common::{connect_client, cpu_seconds, machine, median_min_max, ms, quantile, serve_if_asked, spawn_accord};
+use common::yjs_peer::{YjsPeer, spawn_hocuspocus};
+use common::{
+    connect_client, cpu_seconds, machine, median_min_max, ms, node_version, quantile, serve_if_asked, spawn_accord,
+};
 
 const CLIENTS: [usize; 3] = [30, 100, 300];
 const TYPERS: usize = 5;
@@ -52,6 +55,8 @@ const EVERY: Duration = Duration::from_millis(250);
 const EDITS_EACH: usize = 40;
 const REFETCH_AFTER: Duration = Duration::from_millis(120);
 const RUNS: usize = 3;
+/// In the order the summary reads them: the lower bound, the page, then the field's peers.
+const BEHAVIOURS: [Behaviour; 4] = [Behaviour::LiveOnly, Behaviour::Page, Behaviour::Node, Behaviour::Hocuspocus];
 
 #[derive(Clone, Copy, Debug, PartialEq)]
 enum Behaviour {
@@ -62,6 +67,9 @@ enum Behaviour {
     /// The field's peer: automerge-repo's Node sync server, each client holding the five typed
     /// proposals as automerge documents, the typers splicing into them.
     Node,
+    /// The field's Yjs peer: Hocuspocus, each client holding the five typed proposals as Yjs
+    /// documents, the typers appending to them.
+    Hocuspocus,
 }
 
 /// A store ready to serve: who types into what, and who reads.
@@ -92,8 +100,9 @@ fn main() {
     }
     let js = node_server_dir();
     println!(
-        "machine: {}; automerge 0.12.0, release build; automerge-repo 2.5.6 with automerge 3.5.0 (Node)",
-        machine()
+        "machine: {}; automerge 0.12.0, release build; automerge-repo 2.5.6 with automerge 3.5.0 and Hocuspocus 4.7.0 with yjs 13.6.33 (Node {}); clients: yrs 0.28.1",
+        machine(),
+        node_version()
     );
     let runtime = tokio::runtime::Runtime::new().expect("runtime");
     println!(
@@ -113,14 +122,16 @@ fn main() {
     };
     for large in negotiations {
         for &clients in &clients_counts {
-            for behaviour in [Behaviour::LiveOnly, Behaviour::Page, Behaviour::Node] {
+            for behaviour in BEHAVIOURS {
                 let mut runs = Vec::new();
                 for run in 0..RUNS {
                     let dir = std::env::temp_dir().join(format!("accord-meeting-{}-{run}", std::process::id()));
                     let _ = std::fs::remove_dir_all(&dir);
                     let prepared = prepare(&dir, large);
                     let measured = match behaviour {
-                        Behaviour::Node => runtime.block_on(measure_node(&dir, &prepared, clients, &js)),
+                        Behaviour::Node | Behaviour::Hocuspocus => {
+                            runtime.block_on(measure_field(&dir, &prepared, clients, &js, behaviour))
+                        }
                         _ => runtime.block_on(measure(&dir, &prepared, clients, behaviour)),
                     };
                     let _ = std::fs::remove_dir_all(&dir);
@@ -131,19 +142,13 @@ fn main() {
         }
     }
     println!(
-        "\n| negotiation | clients | CPU page/live-only | delivery p99 page/live-only | CPU page/node | delivery p99 page/node |"
+        "\n| negotiation | clients | CPU page/live-only | delivery p99 page/live-only | CPU page/node | delivery p99 page/node | CPU page/hocuspocus | delivery p99 page/hocuspocus |"
     );
-    println!("|---|---|---|---|---|---|");
-    for triple in summary.chunks(3) {
-        let (live, page, node) = (&triple[0], &triple[1], &triple[2]);
-        let (cpu, delivery) = (page.2 / live.2, page.3 / live.3);
-        println!(
-            "| {} | {} | {cpu:.2} | {delivery:.2} | {:.2} | {:.2} |",
-            live.0,
-            live.1,
-            page.2 / node.2,
-            page.3 / node.3
-        );
+    println!("|---|---|---|---|---|---|---|---|");
+    for rows in summary.chunks(BEHAVIOURS.len()) {
+        let (live, page, node, yjs) = (&rows[0], &rows[1], &rows[2], &rows[3]);
+        let ratios = |to: &(&str, usize, f64, f64)| format!("{:.2} | {:.2}", page.2 / to.2, page.3 / to.3);
+        println!("| {} | {} | {} | {} | {} |", live.0, live.1, ratios(live), ratios(node), ratios(yjs));
     }
 }
 
@@ -154,8 +159,8 @@ fn report(large: bool, clients: usize, behaviour: Behaviour, runs: &[Measured]) 
         let (median, min, max) = median_min_max(&runs.iter().map(f).collect::<Vec<_>>());
         (median, format!("{median:.1} ({min:.1}-{max:.1})"))
     };
-    // The automerge-repo protocol does not answer an edit: its clients apply it locally.
-    let no_answer = behaviour == Behaviour::Node;
+    // The field's protocols do not answer an edit: their clients apply it locally.
+    let no_answer = matches!(behaviour, Behaviour::Node | Behaviour::Hocuspocus);
     let (_, edit_p50) = if no_answer { (0.0, "-".into()) } else { column(&|m| ms(quantile(&m.edits, 0.5))) };
     let (_, edit_p99) = if no_answer { (0.0, "-".into()) } else { column(&|m| ms(quantile(&m.edits, 0.99))) };
     let (delivery, delivery_p99) = column(&|m| ms(quantile(&m.deliveries, 0.99)));
@@ -169,6 +174,7 @@ fn report(large: bool, clients: usize, behaviour: Behaviour, runs: &[Measured]) 
         Behaviour::Page => "page",
         Behaviour::LiveOnly => "live only",
         Behaviour::Node => "automerge-repo node",
+        Behaviour::Hocuspocus => "hocuspocus",
     };
     println!(
         "| {name} | {clients} | {does} | {joined} | {edit_p50} | {edit_p99} | {delivery_p99} | {} | {cpu_per_edit} | {kb} |",
@@ -290,17 +296,20 @@ async fn measure(dir: &Path, prepared: &Prepared, clients: usize, behaviour: Beh
     }
 }
 
-/// The same meeting on automerge-repo's Node sync server: each typer brings its proposal as a
-/// document and appends a marked word every 250 ms; each client holds the five documents and
-/// notes when each marked word arrives.
-async fn measure_node(dir: &Path, prepared: &Prepared, clients: usize, js: &Path) -> Measured {
-    let (server, url) = spawn_node(dir, js);
+/// The same meeting on one of the field's servers (`behaviour`: automerge-repo's Node sync
+/// server or Hocuspocus): each typer brings its proposal as a document and appends a marked word
+/// every 250 ms; each client holds the five documents and notes when each marked word arrives.
+async fn measure_field(dir: &Path, prepared: &Prepared, clients: usize, js: &Path, behaviour: Behaviour) -> Measured {
+    let (server, url) = match behaviour {
+        Behaviour::Hocuspocus => spawn_hocuspocus(js),
+        _ => spawn_node(dir, js),
+    };
     let pid = server.0.id();
     let documents: Vec<DocumentId> =
         (0..prepared.texts.len()).map(|k| DocumentId::derive("meeting-node", &k.to_string())).collect();
     let mut typers = Vec::new();
     for (k, text) in prepared.texts.iter().enumerate() {
-        let mut typer = RepoPeer::connect(&url, &format!("typer-{k}")).await;
+        let mut typer = FieldPeer::connect(behaviour, &url, &format!("typer-{k}")).await;
         typer.create(documents[k], text).await;
         typers.push(typer);
     }
@@ -309,15 +318,15 @@ async fn measure_node(dir: &Path, prepared: &Prepared, clients: usize, js: &Path
     let mut readers = Vec::new();
     let joining = Instant::now();
     for index in 0..clients {
-        let mut reader = RepoPeer::connect(&url, &format!("reader-{index}")).await;
+        let mut reader = FieldPeer::connect(behaviour, &url, &format!("reader-{index}")).await;
         for document in &documents {
             reader.fetch(*document).await;
         }
-        readers.push(tokio::spawn(follow_node(reader, documents.clone(), sent.clone(), stop.subscribe())));
+        readers.push(tokio::spawn(follow_field(reader, documents.clone(), sent.clone(), stop.subscribe())));
     }
     let joined = joining.elapsed();
     let cpu_before = cpu_seconds(pid);
-    let typing = typers.into_iter().enumerate().map(|(k, typer)| type_node(typer, k, documents[k], sent.clone()));
+    let typing = typers.into_iter().enumerate().map(|(k, typer)| type_field(typer, k, documents[k], sent.clone()));
     let edits_sent: usize = futures_util::future::join_all(typing).await.into_iter().sum();
     let (cpu, deliveries, bytes) = settle(pid, cpu_before, &stop, readers).await;
     drop(server);
@@ -329,6 +338,70 @@ async fn measure_node(dir: &Path, prepared: &Prepared, clients: usize, js: &Path
         deliveries,
         cpu_seconds: cpu,
         bytes,
+    }
+}
+
+/// A client of one of the field's servers, holding documents with a text each.
+enum FieldPeer {
+    Repo(RepoPeer),
+    Yjs(YjsPeer),
+}
+
+impl FieldPeer {
+    async fn connect(behaviour: Behaviour, url: &str, name: &str) -> FieldPeer {
+        match behaviour {
+            Behaviour::Hocuspocus => FieldPeer::Yjs(YjsPeer::connect(url).await),
+            _ => FieldPeer::Repo(RepoPeer::connect(url, name).await),
+        }
+    }
+
+    async fn create(&mut self, document: DocumentId, text: &str) {
+        match self {
+            FieldPeer::Repo(peer) => peer.create(document, text).await,
+            FieldPeer::Yjs(peer) => peer.create(document, text).await,
+        }
+    }
+
+    async fn fetch(&mut self, document: DocumentId) {
+        match self {
+            FieldPeer::Repo(peer) => peer.fetch(document).await,
+            FieldPeer::Yjs(peer) => peer.fetch(document).await,
+        }
+    }
+
+    fn text(&self, document: DocumentId) -> String {
+        match self {
+            FieldPeer::Repo(peer) => peer.text(document),
+            FieldPeer::Yjs(peer) => peer.text(document),
+        }
+    }
+
+    async fn append(&mut self, document: DocumentId, words: &str) {
+        match self {
+            FieldPeer::Repo(peer) => peer.splice(document, usize::MAX, words).await,
+            FieldPeer::Yjs(peer) => peer.append(document, words).await,
+        }
+    }
+
+    async fn receive_one(&mut self) -> Option<DocumentId> {
+        match self {
+            FieldPeer::Repo(peer) => peer.receive_one().await,
+            FieldPeer::Yjs(peer) => peer.receive_one().await,
+        }
+    }
+
+    async fn apply_until(&mut self, ticks: &mut tokio::time::Interval) {
+        match self {
+            FieldPeer::Repo(peer) => peer.apply_until(ticks).await,
+            FieldPeer::Yjs(peer) => peer.apply_until(ticks).await,
+        }
+    }
+
+    fn received(&self) -> u64 {
+        match self {
+            FieldPeer::Repo(peer) => peer.received,
+            FieldPeer::Yjs(peer) => peer.received,
+        }
     }
 }
 
@@ -357,9 +430,9 @@ fn node_marker(k: usize, n: usize) -> String {
     format!(" t{k}e{n}z")
 }
 
-/// One typer on the Node server: a marked word appended every 250 ms; returns how many it sent.
-async fn type_node(
-    mut typer: RepoPeer,
+/// One typer on a field's server: a marked word appended every 250 ms; returns how many it sent.
+async fn type_field(
+    mut typer: FieldPeer,
     k: usize,
     document: DocumentId,
     sent: Arc<Mutex<HashMap<String, Instant>>>,
@@ -369,14 +442,14 @@ async fn type_node(
         typer.apply_until(&mut ticker).await;
         let marker = node_marker(k, n);
         sent.lock().expect("lock").insert(marker.clone(), Instant::now());
-        typer.splice(document, usize::MAX, &marker).await;
+        typer.append(document, &marker).await;
     }
     EDITS_EACH
 }
 
-/// A client of the Node server until told to stop: the latency of every marked word it saw, and the bytes it received.
-async fn follow_node(
-    mut reader: RepoPeer,
+/// A client of a field's server until told to stop: the latency of every marked word it saw, and the bytes it received.
+async fn follow_field(
+    mut reader: FieldPeer,
     documents: Vec<DocumentId>,
     sent: Arc<Mutex<HashMap<String, Instant>>>,
     mut stop: tokio::sync::broadcast::Receiver<()>,
@@ -397,7 +470,7 @@ async fn follow_node(
             }
         }
     }
-    (latencies, reader.received)
+    (latencies, reader.received())
 }
 
 /// One sponsor typing: a word appended every 250 ms, each sent as the page's editor sends it.

@@ -5,6 +5,7 @@
 #![allow(dead_code)] // Each bench uses a part.
 
 pub mod repo_peer;
+pub mod yjs_peer;
 
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
@@ -116,6 +117,12 @@ pub fn median_min_max(values: &[f64]) -> (f64, f64, f64) {
     let mut sorted = values.to_vec();
     sorted.sort_by(f64::total_cmp);
     (sorted[sorted.len() / 2], sorted[0], sorted[sorted.len() - 1])
+}
+
+/// The version of Node.js the field's servers run on (`node --version`).
+pub fn node_version() -> String {
+    let output = Command::new("node").arg("--version").output().ok();
+    output.map_or_else(|| "unknown".into(), |o| String::from_utf8_lossy(&o.stdout).trim().to_string())
 }
 
 pub fn machine() -> String {

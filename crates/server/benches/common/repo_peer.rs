@@ -161,8 +161,9 @@ impl RepoPeer {
 /// Where benches/js is (automerge-repo's Node sync server); exits with what to do if not installed.
 pub fn node_server_dir() -> PathBuf {
     let js = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../benches/js");
-    if !js.join("node_modules/@automerge/automerge-repo").exists() {
-        eprintln!("the Node sync server is not installed: npm ci --prefix benches/js");
+    let installed = ["@automerge/automerge-repo", "@hocuspocus/server"];
+    if !installed.iter().all(|package| js.join("node_modules").join(package).exists()) {
+        eprintln!("the field's Node servers are not installed: npm ci --prefix benches/js");
         std::process::exit(1);
     }
     js
