@@ -152,20 +152,40 @@ async fn screenshot(browser: &Client, name: &str) {
     std::fs::write(dir.join(format!("{name}.png")), png).expect("write screenshot");
 }
 
-#[tokio::test(flavor = "multi_thread")]
-async fn a_reader_follows_edits_in_any_script_from_what_changed_alone() {
-    let _turn = ONE_AT_A_TIME.lock().await;
-    let server = Server::start("browser-scripts");
+/// The chair's page on section 4 showing Alt 1, with what the tests about its text need.
+struct Reading {
+    server: Server,
+    driver: Driver,
+    chair: Client,
+    alt1: String,
+    /// The CSS selector of Alt 1's passage on the page.
+    passage: String,
+    /// Alt 1's text and heads when the page opened.
+    text: String,
+    heads: Value,
+}
+
+/// Starts a server (`name`), signs the chair in and opens section 4, where Alt 1's text shows.
+async fn chair_reads_alt1(name: &str) -> Reading {
+    let server = Server::start(name);
     let driver = Driver::start().await;
     let view = server.view().await;
     let alt1 = id_of(&view, 4, "Alt 1");
     let chair = driver.browser().await;
     sign_in(&chair, &server, "HLCP").await;
-    let shown_text = format!("[data-passage=\"{alt1}\"]");
-    go(&chair, &server, "/section/4", &shown_text).await;
-    let fetched = view_fetches(&chair).await;
+    let passage = format!("[data-passage=\"{alt1}\"]");
+    go(&chair, &server, "/section/4", &passage).await;
     let held = proposal(&view, 4, "Alt 1");
-    let (mut text, mut heads) = (held["text"].as_str().expect("text").to_string(), held["heads"].clone());
+    let (text, heads) = (held["text"].as_str().expect("text").to_string(), held["heads"].clone());
+    Reading { server, driver, chair, alt1, passage, text, heads }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_reader_follows_edits_in_any_script_from_what_changed_alone() {
+    let _turn = ONE_AT_A_TIME.lock().await;
+    let Reading { server, driver, chair, alt1, passage: shown_text, mut text, mut heads } =
+        chair_reads_alt1("browser-scripts").await;
+    let fetched = view_fetches(&chair).await;
     // Each piece goes in the middle, after characters of one and two UTF-16 units put there
     // before: a page that counted positions otherwise would garble or misplace them.
     for piece in ["😀 ", "日本語 ", "e\u{301} ", "🇺🇳 ", "a "] {
@@ -226,16 +246,8 @@ const SHOWN: &str = "return document.querySelector(arguments[0]).textContent";
 #[tokio::test(flavor = "multi_thread")]
 async fn a_page_that_lost_a_change_fetches_the_view_and_never_shows_a_text_the_server_did_not_have() {
     let _turn = ONE_AT_A_TIME.lock().await;
-    let server = Server::start("browser-lost-change");
-    let driver = Driver::start().await;
-    let view = server.view().await;
-    let alt1 = id_of(&view, 4, "Alt 1");
-    let chair = driver.browser().await;
-    sign_in(&chair, &server, "HLCP").await;
-    let shown_text = format!("[data-passage=\"{alt1}\"]");
-    go(&chair, &server, "/section/4", &shown_text).await;
-    let held = proposal(&view, 4, "Alt 1");
-    let (mut text, mut heads) = (held["text"].as_str().expect("text").to_string(), held["heads"].clone());
+    let Reading { server, driver, chair, alt1, passage: shown_text, mut text, mut heads } =
+        chair_reads_alt1("browser-lost-change").await;
     // First the patches that follow still come (they name texts the page does not hold), then
     // they are lost too: the next change's message alone must tell the page.
     for lose_patches in [false, true] {
