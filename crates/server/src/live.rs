@@ -242,3 +242,16 @@ async fn send_queued(
     }
     sender.flush().await
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_client_is_looked_at_often_while_it_speaks_and_every_second_otherwise() {
+        assert_eq!(look_after(None), Duration::from_millis(1000), "a reader that never spoke");
+        assert_eq!(look_after(Some(Instant::now())), Duration::from_millis(50), "an editor moving its cursor");
+        let long_ago = Instant::now() - Duration::from_secs(6);
+        assert_eq!(look_after(Some(long_ago)), Duration::from_millis(1000), "quiet for six seconds");
+    }
+}
