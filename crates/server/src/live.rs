@@ -32,12 +32,13 @@ const MAX_CLIENT_MESSAGE: usize = 4096;
 /// message a client may send.
 const READ_CHUNK: usize = MAX_CLIENT_MESSAGE;
 
-/// How often a live socket takes what its client said while the client speaks (see
+/// How often a live socket looks at what its client said while the client speaks (see
 /// [`forward`]): as often as cursors are relayed.
 const LOOK_WHILE_SPEAKING: Duration = Duration::from_millis(50);
-/// ... and once the client has been quiet for [`SPEAKING_FOR`]: a client's first word after a
+/// How often once the client has not spoken for [`SPEAKING_FOR`]: its first word after a
 /// silence (a cursor, its close) waits at most this long.
 const LOOK_WHILE_QUIET: Duration = Duration::from_millis(1000);
+/// How long a client counts as speaking after its last message of its own (a cursor).
 const SPEAKING_FOR: Duration = Duration::from_secs(5);
 
 /// How often the server pings a live client; three silent intervals close it.
@@ -116,9 +117,9 @@ fn cursor(text: &str) -> Option<(Option<ProposalId>, u32, u32)> {
 /// close) every so often (see [`look_after`]). Messages that queued while one was sent go out
 /// with a single flush. The client's side is looked at, never waited on: the WebSocket library
 /// (tokio-tungstenite) wakes whoever waits to read on every readiness of the socket, its
-/// writes included, and each look costs about a microsecond on a socket gone cold; waiting
-/// there (in this task or one of its own), or looking every 50 ms at every socket, took 5-7% of
-/// the throughput at 3,000 clients.
+/// writes included, and every look costs: waiting there (in this task or one of its own), or
+/// looking every 50 ms at every socket, took 5-7% of the throughput at 3,000 clients, where
+/// looking once took nothing measurable (BENCHMARKS.md, fan-out).
 async fn forward(
     socket: WebSocket,
     first: Utf8Bytes,
