@@ -139,6 +139,8 @@ async fn forward(
     tokio::pin!(look);
     loop {
         let sent = tokio::select! {
+            // Changes first: while a backlog drains, the client's side waits (a closed socket
+            // fails the sends anyway).
             biased;
             change = changes.recv() => match message_of(change, id) {
                 Some(message) => send_queued(&mut sender, message, &mut changes, id).await,
@@ -177,7 +179,7 @@ fn look_after(spoke: Option<Instant>) -> Duration {
 /// What a look at the client's side found.
 enum Said {
     Nothing,
-    /// Only answers to pings (alive, not speaking).
+    /// Only control frames, answers to pings (alive, not speaking).
     Pong,
     /// A message of its own (a cursor).
     Text,

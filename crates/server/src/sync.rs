@@ -338,11 +338,16 @@ mod tests {
 
     use super::*;
 
+    /// A state on an empty store of its own (`name`), and the store's directory.
+    fn fresh_state(name: &str) -> (AppState, std::path::PathBuf) {
+        let dir = std::env::temp_dir().join(format!("accord-sync-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        (AppState::new(Store::open(&dir).expect("store"), "test".into()), dir)
+    }
+
     #[tokio::test]
     async fn the_endpoint_stops_following_the_hub_once_it_is_dropped() {
-        let dir = std::env::temp_dir().join(format!("accord-sync-following-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        let state = AppState::new(Store::open(&dir).expect("store"), "test".into());
+        let (state, dir) = fresh_state("following");
         let (service, following) = start(&state);
         assert!(service.running() && !following.is_finished(), "the endpoint follows the hub");
         drop(service);
@@ -353,9 +358,7 @@ mod tests {
 
     #[tokio::test]
     async fn health_says_the_endpoint_stopped_following_when_its_task_ended() {
-        let dir = std::env::temp_dir().join(format!("accord-sync-stopped-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        let state = AppState::new(Store::open(&dir).expect("store"), "test".into());
+        let (state, dir) = fresh_state("stopped");
         let (service, following) = start(&state);
         assert!(service.running(), "following at first");
         following.abort();
